@@ -1,0 +1,35 @@
+// The shape of one `jaegis` command. One file per command under cli/commands/; cli/main.ts
+// parses nothing itself beyond picking the command, and is the single error boundary.
+
+/** What a command gets besides its own arguments. */
+export interface CommandContext {
+  /** Write to standard output (a line, without adding a newline). */
+  out(text: string): void
+  /** Write to standard error. */
+  err(text: string): void
+  /** True when stdout is a terminal (spinners and colour only then). */
+  isTTY: boolean
+  /** Environment variables (process.env unless a test injects others). */
+  env: Record<string, string | undefined>
+  /** Working directory for relative paths. */
+  cwd: string
+}
+
+export interface Command {
+  /** The word after `jaegis`. */
+  name: string
+  /** One line for `jaegis --help`. */
+  summary: string
+  /** Full text for `jaegis <name> --help`. */
+  usage: string
+  /** Runs the command; returns the process exit code. Throw a JaegisError (or UsageError) for failures. */
+  run(argv: string[], ctx: CommandContext): Promise<number>
+}
+
+/** Wrong flags or arguments: the boundary prints the message and the command's usage line. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}

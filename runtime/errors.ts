@@ -1,0 +1,66 @@
+// Errors with stable codes (after undici's lib/core/errors.js). Whether an error is safe to show
+// to a caller is decided here, once; only the gateway and the CLI turn errors into responses.
+
+/** Stable error codes. Never rename one: clients match on them. */
+export type ErrorCode =
+  | 'INVALID_WASM'
+  | 'ABI_MISMATCH'
+  | 'INVALID_ARTIFACT'
+  | 'INVALID_MANIFEST'
+  | 'COMPILE_FAILED'
+  | 'PREINIT_FAILED'
+  | 'UNKNOWN_FUNCTION'
+  | 'BODY_TOO_LARGE'
+  | 'TIMEOUT'
+  | 'MEMORY_LIMIT'
+  | 'TRAP'
+  | 'BAD_RESPONSE'
+  | 'OVERLOADED'
+  | 'CLOSED'
+  | 'INTERNAL'
+
+/** Base of every error Jaegis throws on purpose. `expose` says whether `message` is safe to show a caller. */
+export class JaegisError extends Error {
+  readonly code: ErrorCode
+  readonly expose: boolean
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; expose?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'JaegisError'
+    this.code = code
+    this.expose = options.expose ?? true
+  }
+}
+
+/** The invocation ran past its deadline and was stopped. */
+export class TimeoutError extends JaegisError {
+  constructor(timeoutMs: number) {
+    super('TIMEOUT', `function exceeded its timeout of ${timeoutMs} ms and was stopped`)
+    this.name = 'TimeoutError'
+  }
+}
+
+/** The function asked for more linear memory than its limit allows. */
+export class MemoryLimitError extends JaegisError {
+  constructor(limitBytes: number, wantedBytes: number) {
+    super('MEMORY_LIMIT', `function exceeded its memory limit of ${formatMiB(limitBytes)} (asked to grow to ${formatMiB(wantedBytes)})`)
+    this.name = 'MemoryLimitError'
+  }
+}
+
+/** The function trapped or aborted; the message is the trap's, which is safe to show. */
+export class TrapError extends JaegisError {
+  constructor(message: string, cause?: unknown) {
+    super('TRAP', message, { cause })
+    this.name = 'TrapError'
+  }
+}
+
+export function formatMiB(bytes: number): string {
+  const mib = bytes / (1024 * 1024)
+  return `${Number.isInteger(mib) ? mib : mib.toFixed(2)} MiB`
+}
+
+/** True for errors of ours; anything else is an internal error and is not safe to show. */
+export function isJaegisError(err: unknown): err is JaegisError {
+  return err instanceof JaegisError
+}

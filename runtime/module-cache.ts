@@ -1,0 +1,67 @@
+// Compiles wasm bytes once per process and caches the WebAssembly.Module by sha256 digest.
+// Bounded in bytes (lru-cache). Modules can be posted to worker threads; across processes we recompile.
+import { createHash } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
+import { JaegisError } from './errors.js'
+
+/** sha256 of `bytes` as lowercase hex. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+export interface ModuleCacheOptions {
+  /** Upper bound on the summed wasm byte sizes of cached modules. @default 256 MiB */
+  maxBytes?: number
+}
+
+/** LRU cache of compiled modules keyed by digest, bounded by the size of the wasm they came from. */
+export class LruModuleCache {
+  private readonly cache: LRUCache<string, WebAssembly.Module>
+  private compiles = 0
+  private hits = 0
+
+  constructor(options: ModuleCacheOptions = {}) {
+    this.cache = new LRUCache({ maxSize: options.maxBytes ?? 256 * 1024 * 1024, sizeCalculation: (_m, key) => this.sizes.get(key) ?? 1, dispose: (_m, key) => this.sizes.delete(key) })
+  }
+
+  private readonly sizes = new Map<string, number>()
+
+  /** The compiled module for `bytes`, compiling at most once per digest. `digest` saves rehashing when known. */
+  get(bytes: Uint8Array, digest: string = sha256Hex(bytes)): { module: WebAssembly.Module; digest: string; cached: boolean } {
+    const hit = this.cache.get(digest)
+    if (hit) {
+      this.hits++
+      return { module: hit, digest, cached: true }
+    }
+    const module = compileModule(bytes)
+    this.compiles++
+    this.sizes.set(digest, Math.max(1, bytes.byteLength))
+    this.cache.set(digest, module)
+    return { module, digest, cached: false }
+  }
+
+  /** A cached module by digest, if present. */
+  peek(digest: string): WebAssembly.Module | undefined {
+    return this.cache.get(digest)
+  }
+
+  delete(digest: string): void {
+    this.cache.delete(digest)
+  }
+
+  stats(): { entries: number; bytes: number; compiles: number; hits: number } {
+    return { entries: this.cache.size, bytes: this.cache.calculatedSize, compiles: this.compiles, hits: this.hits }
+  }
+}
+
+/** Compiles synchronously, turning V8's CompileError into INVALID_WASM with its reason. */
+export function compileModule(bytes: Uint8Array): WebAssembly.Module {
+  try {
+    return new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>)
+  } catch (err) {
+    throw new JaegisError('INVALID_WASM', `not a valid WebAssembly module: ${(err as Error).message.replace(/^WebAssembly\.Module\(\): /, '')}`, { cause: err })
+  }
+}
+
+/** The process-wide cache that kernels and runtimes share unless given their own. */
+export const defaultModuleCache = new LruModuleCache()
