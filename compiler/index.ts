@@ -1,0 +1,7 @@
+// Public entry point of jaegis/compiler: function source -> artifact.
+export { build, MANIFEST_FILE } from './build.js'
+export type { BuildOptions, BuildResult } from './build.js'
+export { parseManifest, MANIFEST_DEFAULTS } from './manifest.js'
+export type { Manifest } from './manifest.js'
+export { compileAssemblyScript, SDK_DIR } from './assemblyscript.js'
+export { preinitialize, snapshotModule } from './preinit.js'

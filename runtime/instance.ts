@@ -1,0 +1,82 @@
+// One instantiated module and the host imports it sees. The context object is how the host tells
+// an instance about the invocation in progress (deadline, limits, where logs go).
+import { performance } from 'node:perf_hooks'
+import { randomInt } from 'node:crypto'
+import { readAscString } from './abi/index.js'
+import { MemoryLimitError, TimeoutError, TrapError } from './errors.js'
+import { METER_IMPORT, SIGNAL_FUEL } from './wasm/meter.js'
+
+/** Severity of a log line, as the SDK numbers them. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** What the host knows about the invocation an instance is running. */
+export interface InvocationContext {
+  /** performance.now() value past which the invocation is stopped. */
+  deadline: number
+  timeoutMs: number
+  memoryLimitBytes: number
+  fuelPerCheck: number
+  env: Record<string, string>
+  log(level: LogLevel, message: string): void
+  /** Seed for the module's Math.random. @default a fresh random number per call */
+  seed?: () => number
+}
+
+export interface ModuleExports {
+  memory: WebAssembly.Memory
+  __jaegis_alloc(len: number): number
+  __jaegis_handle(ptr: number, len: number): number
+  __jaegis_free?(ptr: number): void
+  [name: string]: unknown
+}
+
+const utf8 = new TextDecoder()
+const utf8Encoder = new TextEncoder()
+
+/** Instantiates `module` with host imports bound to `ctx`. Throws what the module's start function throws. */
+export function instantiate(module: WebAssembly.Module, ctx: InvocationContext): ModuleExports {
+  let exports: ModuleExports | undefined
+  const mem = () => new Uint8Array(exports!.memory.buffer)
+  const imports: WebAssembly.Imports = {
+    jaegis: {
+      log(level: number, ptr: number, len: number) {
+        const m = mem()
+        if (ptr + len > m.length) throw new TrapError('log: message outside memory')
+        ctx.log(LOG_LEVELS[level] ?? 'info', utf8.decode(m.subarray(ptr, ptr + len)))
+      },
+      env(namePtr: number, nameLen: number, outPtr: number, outCap: number): number {
+        const m = mem()
+        const value = ctx.env[utf8.decode(m.subarray(namePtr, namePtr + nameLen))]
+        if (value === undefined) return -1
+        const bytes = utf8Encoder.encode(value)
+        if (bytes.length <= outCap) m.set(bytes, outPtr)
+        return bytes.length
+      },
+    },
+    env: {
+      abort(msgPtr: number, filePtr: number, line: number, column: number) {
+        const m = mem()
+        const msg = readAscString(m, msgPtr) || 'abort'
+        const file = readAscString(m, filePtr)
+        throw new TrapError(file ? `${msg} (${file}:${line}:${column})` : msg)
+      },
+      seed: () => (ctx.seed ? ctx.seed() : randomInt(2 ** 47)),
+      trace(msgPtr: number, n: number, ...args: number[]) {
+        ctx.log('debug', `${readAscString(mem(), msgPtr)} ${args.slice(0, n).join(', ')}`.trim())
+      },
+    },
+    [METER_IMPORT.module]: {
+      [METER_IMPORT.name](kind: number, arg: number): number {
+        if (kind === SIGNAL_FUEL) {
+          if (performance.now() > ctx.deadline) throw new TimeoutError(ctx.timeoutMs)
+          return ctx.fuelPerCheck
+        }
+        throw new MemoryLimitError(ctx.memoryLimitBytes, exports!.memory.buffer.byteLength + arg * 65536)
+      },
+    },
+  }
+  const instance = new WebAssembly.Instance(module, imports)
+  exports = instance.exports as unknown as ModuleExports
+  return exports
+}

@@ -1,0 +1,180 @@
+// The embeddable runtime: load artifacts, invoke functions, size pools, read stats. Invocations run
+// on the calling thread inside metered modules, so a deadline stops a function wherever it loops.
+import { performance } from 'node:perf_hooks'
+import { checkAbi, type FunctionRequest, type FunctionResponse } from './abi/index.js'
+import { readArtifactSync, type Artifact } from './artifact.js'
+import { JaegisError } from './errors.js'
+import { FunctionHost, type FunctionStats, type StartKind } from './function-host.js'
+import type { LogLevel } from './instance.js'
+import { LruModuleCache, defaultModuleCache } from './module-cache.js'
+import { meterModule } from './wasm/meter.js'
+
+/** One log line from a function. */
+export interface LogEntry {
+  function: string
+  digest: string
+  level: LogLevel
+  message: string
+  /** Milliseconds since the epoch. */
+  timeMs: number
+}
+
+/** Reported after every invocation, success or not (metrics hang off this). */
+export interface InvokeEvent {
+  function: string
+  digest: string
+  start: StartKind
+  durationMs: number
+  status?: number
+  errorCode?: string
+}
+
+export interface RuntimeOptions {
+  /** Where compiled modules are cached. @default the process-wide cache */
+  moduleCache?: LruModuleCache
+  /** Receives every log line. @default none (lines are dropped) */
+  onLog?: (entry: LogEntry) => void
+  /** Receives one event per invocation. @default none */
+  onInvoke?: (event: InvokeEvent) => void
+  /** Loop iterations and calls between two deadline checks. @default 10000 */
+  fuelPerCheck?: number
+}
+
+/** What `load` reports. */
+export interface LoadResult {
+  name: string
+  digest: string
+  /** Time to meter, compile and pre-warm, in ms. */
+  loadMs: number
+  /** True when the compiled module came from the cache. */
+  cached: boolean
+}
+
+export class Runtime {
+  private readonly functions = new Map<string, FunctionHost>()
+  private readonly cache: LruModuleCache
+  private readonly options: RuntimeOptions
+  private closed = false
+  /** Functions whose next invocation is the first after an on-the-request-path load. */
+  private readonly coldPending = new Set<string>()
+
+  constructor(options: RuntimeOptions = {}) {
+    this.options = options
+    this.cache = options.moduleCache ?? defaultModuleCache
+  }
+
+  /**
+   * Loads an artifact (object or directory path) and makes it the serving version of its function.
+   * The new version's pool is warm before it replaces the old one.
+   */
+  load(artifactOrDir: Artifact | string): LoadResult {
+    this.assertOpen()
+    const t0 = performance.now()
+    const artifact = typeof artifactOrDir === 'string' ? readArtifactSync(artifactOrDir) : artifactOrDir
+    const { config, digest } = artifact.meta
+    const fuel = this.options.fuelPerCheck ?? 10_000
+    const maxPages = Math.floor(config.limits.memoryBytes / 65536)
+    const key = `${digest}:m${maxPages}:f${fuel}`
+    let module = this.cache.peek(key)
+    let mutableGlobals: number[]
+    const cached = module !== undefined
+    const metered = meterModule(artifact.wasm, { maxMemoryPages: maxPages, fuelPerCheck: fuel })
+    mutableGlobals = metered.mutableGlobals
+    if (!module) module = this.cache.get(metered.bytes, key).module
+    checkAbi(module)
+    const onLog = this.options.onLog
+    const host = new FunctionHost({
+      config,
+      digest,
+      module,
+      mutableGlobals,
+      fuelPerCheck: fuel,
+      onLog: onLog ? (level, message) => onLog({ function: config.name, digest, level, message, timeMs: Date.now() }) : () => {},
+    })
+    const old = this.functions.get(config.name)
+    this.functions.set(config.name, host)
+    old?.close()
+    return { name: config.name, digest, loadMs: performance.now() - t0, cached }
+  }
+
+  /** Loads a function on the request path and marks its next invocation as a host-cold start. */
+  loadCold(artifactOrDir: Artifact | string): LoadResult {
+    const r = this.load(artifactOrDir)
+    this.coldPending.add(r.name)
+    return r
+  }
+
+  /** Stops serving a function. Unknown names are ignored. */
+  unload(name: string): boolean {
+    const host = this.functions.get(name)
+    host?.close()
+    return this.functions.delete(name)
+  }
+
+  has(name: string): boolean {
+    return this.functions.has(name)
+  }
+
+  /** Names and digests of loaded functions. */
+  list(): Array<{ name: string; digest: string }> {
+    return [...this.functions.values()].map((h) => ({ name: h.config.name, digest: h.digest }))
+  }
+
+  /** Runs one invocation on this thread and returns its response; throws a JaegisError on failure. */
+  invokeSync(name: string, req: FunctionRequest = {}): FunctionResponse {
+    this.assertOpen()
+    const host = this.functions.get(name)
+    if (!host) throw new JaegisError('UNKNOWN_FUNCTION', `no function named "${name}" is deployed`)
+    const body = req.body
+    const bodyBytes = typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0)
+    if (bodyBytes > host.config.limits.bodyBytes) {
+      throw new JaegisError('BODY_TOO_LARGE', `request body of ${bodyBytes} bytes is over the function's limit of ${host.config.limits.bodyBytes} bytes`)
+    }
+    const cold = this.coldPending.delete(name)
+    const t0 = performance.now()
+    const onInvoke = this.options.onInvoke
+    try {
+      const { response, start } = host.invoke(req, cold ? 'hostcold' : undefined)
+      onInvoke?.({ function: name, digest: host.digest, start, durationMs: performance.now() - t0, status: response.status })
+      return response
+    } catch (err) {
+      onInvoke?.({ function: name, digest: host.digest, start: cold ? 'hostcold' : 'warm', durationMs: performance.now() - t0, errorCode: (err as JaegisError).code })
+      throw err
+    }
+  }
+
+  /** Promise form of invokeSync, for callers that treat every runtime as asynchronous. */
+  async invoke(name: string, req: FunctionRequest = {}): Promise<FunctionResponse> {
+    return this.invokeSync(name, req)
+  }
+
+  /** Sets how many instances of `name` are kept ready (the scheduler drives this). */
+  setPool(name: string, pool: { minWarm?: number; maxWarm?: number }): void {
+    const host = this.functions.get(name)
+    if (!host) throw new JaegisError('UNKNOWN_FUNCTION', `no function named "${name}" is deployed`)
+    host.setPool(pool.minWarm ?? host.minWarm, pool.maxWarm ?? host.maxWarm)
+  }
+
+  /** Per-function counters and the module cache's size. */
+  stats(): { functions: Record<string, FunctionStats & { digest: string }>; moduleCache: ReturnType<LruModuleCache['stats']> } {
+    const functions: Record<string, FunctionStats & { digest: string }> = {}
+    for (const [name, h] of this.functions) functions[name] = { ...structuredClone(h.stats), digest: h.digest }
+    return { functions, moduleCache: this.cache.stats() }
+  }
+
+  /** Unloads everything. Later calls throw CLOSED. */
+  close(): void {
+    for (const h of this.functions.values()) h.close()
+    this.functions.clear()
+    this.closed = true
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new JaegisError('CLOSED', 'runtime is closed')
+  }
+}
+
+/** Creates an embeddable runtime. */
+export function createRuntime(options: RuntimeOptions = {}): Runtime {
+  return new Runtime(options)
+}

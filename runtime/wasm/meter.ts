@@ -1,0 +1,282 @@
+// The metering pass (Wasmtime's epoch interruption, done in the module): a fuel counter is
+// decremented at every function entry and loop header; when it runs out the module calls the host,
+// which checks the invocation's deadline and either refuels or throws. memory.grow is wrapped so a
+// refused grow reports a memory-limit error. Mutable globals are exported so the host can reset them.
+import { Reader, SECTION, SECTION_ORDER, Writer, assembleModule, invalid, readLimits, readSections, skipConstExpr, vectorPayload } from './binary.js'
+import { OP, readInstruction } from './instructions.js'
+
+/** Import the metered module needs: `(func (param kind i32) (param arg i32) (result i32))`. */
+export const METER_IMPORT = { module: 'jaegis:meter', name: 'signal' } as const
+/** `kind` values passed to the signal import. */
+export const SIGNAL_FUEL = 0
+export const SIGNAL_GROW_FAILED = 1
+/** Prefix of the exports through which the host resets mutable globals: `${prefix}${globalIndex}`. */
+export const GLOBAL_EXPORT_PREFIX = '__jaegis_g'
+
+export interface MeterOptions {
+  /** Checks between two calls to the host. Smaller reacts sooner, larger costs less. @default 10000 */
+  fuelPerCheck?: number
+  /** Caps the module's maximum memory at this many 64 KiB pages. @default no cap beyond the module's own */
+  maxMemoryPages?: number
+}
+
+export interface MeteredModule {
+  bytes: Uint8Array
+  /** Indices of defined mutable globals, each exported as GLOBAL_EXPORT_PREFIX + index. */
+  mutableGlobals: number[]
+  /** Maximum memory pages after capping (undefined when unbounded). */
+  maxMemoryPages: number | undefined
+}
+
+/** Rewrites a core module with deadline checks and a memory-limit hook. Throws INVALID_WASM on bad input. */
+export function meterModule(input: Uint8Array, options: MeterOptions = {}): MeteredModule {
+  const fuel = options.fuelPerCheck ?? 10_000
+  const sections = readSections(input)
+  const payload = (s: { start: number; end: number }) => input.subarray(s.start, s.end)
+  const find = (id: number) => sections.find((s) => s.id === id)
+
+  // Types: append signal (i32 i32 -> i32) and grow (i32 -> i32).
+  const typeSec = find(SECTION.type)
+  const typeR = typeSec ? new Reader(input, typeSec.start, typeSec.end) : undefined
+  const typeCount = typeR ? typeR.u32() : 0
+  const typeRest = typeR ? input.subarray(typeR.pos, typeSec!.end) : new Uint8Array()
+  const T_SIGNAL = typeCount
+  const T_GROW = typeCount + 1
+  const newTypes = new Writer().bytes(typeRest).u8(0x60).u32(2).u8(0x7f).u8(0x7f).u32(1).u8(0x7f).u8(0x60).u32(1).u8(0x7f).u32(1).u8(0x7f).finish()
+
+  // Imports: count functions and globals, append ours after the existing ones.
+  let importedFuncs = 0
+  let importedGlobals = 0
+  let importsMemory = false
+  const impSec = find(SECTION.import)
+  const impW = new Writer()
+  let importCount = 0
+  if (impSec) {
+    const r = new Reader(input, impSec.start, impSec.end)
+    importCount = r.u32()
+    for (let i = 0; i < importCount; i++) {
+      r.name()
+      r.name()
+      const kind = r.u8()
+      if (kind === 0) {
+        r.u32()
+        importedFuncs++
+      } else if (kind === 1) {
+        r.u8()
+        readLimits(r)
+      } else if (kind === 2) {
+        readLimits(r)
+        importsMemory = true
+      } else if (kind === 3) {
+        r.u8()
+        r.u8()
+        importedGlobals++
+      } else if (kind === 4) {
+        r.u8()
+        r.u32()
+      } else throw invalid(`unknown import kind ${kind}`)
+    }
+    impW.bytes(input.subarray(impSec.start + lebSize(input, impSec.start), impSec.end))
+  }
+  impW.name(METER_IMPORT.module).name(METER_IMPORT.name).u8(0).u32(T_SIGNAL)
+  const SIGNAL = importedFuncs
+  const shift = (f: number) => (f >= importedFuncs ? f + 1 : f)
+
+  // Functions: append grow.
+  const funcSec = find(SECTION.function)
+  const funcR = funcSec ? new Reader(input, funcSec.start, funcSec.end) : undefined
+  const definedFuncs = funcR ? funcR.u32() : 0
+  const GROW = importedFuncs + 1 + definedFuncs
+  const newFuncs = new Writer().bytes(funcR ? input.subarray(funcR.pos, funcSec!.end) : new Uint8Array()).u32(T_GROW).finish()
+
+  // Memory: cap the maximum.
+  let maxMemoryPages: number | undefined
+  let newMemory: Uint8Array | undefined
+  const memSec = find(SECTION.memory)
+  if (memSec) {
+    const r = new Reader(input, memSec.start, memSec.end)
+    const n = r.u32()
+    if (n !== 1) throw invalid(`expected one memory, found ${n}`)
+    const lim = readLimits(r)
+    if (lim.flags & 2) throw invalid('shared memories are not supported')
+    maxMemoryPages = lim.max
+    if (options.maxMemoryPages !== undefined) maxMemoryPages = Math.min(maxMemoryPages ?? Infinity, options.maxMemoryPages)
+    if (maxMemoryPages !== undefined && lim.min > maxMemoryPages) throw invalid(`initial memory of ${lim.min} pages is over the limit of ${maxMemoryPages} pages`)
+    const w = new Writer().u32(1)
+    if (maxMemoryPages === undefined) w.u8(0).u32(lim.min)
+    else w.u8(1).u32(lim.min).u32(maxMemoryPages)
+    newMemory = w.finish()
+  } else if (importsMemory) throw invalid('the module imports its memory; Jaegis modules must define and export it')
+
+  // Globals: find mutable ones, shift ref.func in init expressions, append the fuel counter.
+  const globSec = find(SECTION.global)
+  const mutableGlobals: number[] = []
+  const globW = new Writer()
+  let definedGlobals = 0
+  if (globSec) {
+    const r = new Reader(input, globSec.start, globSec.end)
+    definedGlobals = r.u32()
+    for (let i = 0; i < definedGlobals; i++) {
+      const start = r.pos
+      r.u8()
+      const mut = r.u8()
+      if (mut === 1) mutableGlobals.push(importedGlobals + i)
+      globW.bytes(input.subarray(start, r.pos))
+      copyConstExpr(r, globW, shift)
+    }
+  }
+  const FUEL = importedGlobals + definedGlobals
+  globW.u8(0x7f).u8(1).u8(0x41).s32(fuel).u8(0x0b)
+
+  // Exports: shift function indices; export mutable globals for reset.
+  const expSec = find(SECTION.export)
+  const expW = new Writer()
+  let exportCount = 0
+  if (expSec) {
+    const r = new Reader(input, expSec.start, expSec.end)
+    exportCount = r.u32()
+    for (let i = 0; i < exportCount; i++) {
+      const start = r.pos
+      r.name()
+      const kind = r.u8()
+      expW.bytes(input.subarray(start, r.pos))
+      const idx = r.u32()
+      expW.u32(kind === 0 ? shift(idx) : idx)
+    }
+  }
+  for (const g of mutableGlobals) expW.name(GLOBAL_EXPORT_PREFIX + g).u8(3).u32(g)
+
+  // Code: rewrite every body, then append grow's.
+  const codeSec = find(SECTION.code)
+  const codeW = new Writer()
+  const check = new Writer().u8(0x23).u32(FUEL).u8(0x41).u8(0x01).u8(0x6b).u8(0x24).u32(FUEL)
+    .u8(0x23).u32(FUEL).u8(0x41).u8(0x00).u8(0x48).u8(0x04).u8(0x40)
+    .u8(0x41).s32(SIGNAL_FUEL).u8(0x41).u8(0x00).u8(0x10).u32(SIGNAL).u8(0x24).u32(FUEL).u8(0x0b).finish()
+  if (codeSec) {
+    const r = new Reader(input, codeSec.start, codeSec.end)
+    const n = r.u32()
+    if (n !== definedFuncs) throw invalid(`function and code section counts differ (${definedFuncs} vs ${n})`)
+    for (let i = 0; i < n; i++) {
+      const size = r.u32()
+      const end = r.pos + size
+      const body = rewriteBody(new Reader(input, r.pos, end), check, shift, GROW, i)
+      codeW.u32(body.length).bytes(body)
+      r.pos = end
+    }
+  }
+  const growBody = new Writer().u32(1).u32(1).u8(0x7f)
+    .u8(0x20).u8(0).u8(0x40).u8(0).u8(0x22).u8(1).u8(0x41).s32(-1).u8(0x46).u8(0x04).u8(0x40)
+    .u8(0x41).s32(SIGNAL_GROW_FAILED).u8(0x20).u8(0).u8(0x10).u32(SIGNAL).u8(0x1a).u8(0x0b)
+    .u8(0x20).u8(1).u8(0x0b).finish()
+  codeW.u32(growBody.length).bytes(growBody)
+
+  // Reassemble in canonical order; custom sections go last (the name section is dropped: its
+  // function indices would need shifting, and V8 runs fine without it).
+  const byId = new Map<number, Uint8Array>()
+  const custom: Uint8Array[] = []
+  for (const s of sections) {
+    if (s.id === SECTION.custom) {
+      if (new Reader(input, s.start, s.end).name() !== 'name') custom.push(payload(s))
+    } else byId.set(s.id, payload(s))
+  }
+  byId.set(SECTION.type, vectorPayload(typeCount + 2, newTypes))
+  byId.set(SECTION.import, vectorPayload(importCount + 1, impW.finish()))
+  byId.set(SECTION.function, vectorPayload(definedFuncs + 1, newFuncs))
+  if (newMemory) byId.set(SECTION.memory, newMemory)
+  byId.set(SECTION.global, vectorPayload(definedGlobals + 1, globW.finish()))
+  byId.set(SECTION.export, vectorPayload(exportCount + mutableGlobals.length, expW.finish()))
+  byId.set(SECTION.code, vectorPayload(definedFuncs + 1, codeW.finish()))
+  const start = find(SECTION.start)
+  if (start) byId.set(SECTION.start, new Writer().u32(shift(new Reader(input, start.start, start.end).u32())).finish())
+  const elem = find(SECTION.element)
+  if (elem) byId.set(SECTION.element, rewriteElements(input, elem, shift))
+  const out: Array<[number, Uint8Array]> = SECTION_ORDER.filter((id) => byId.has(id)).map((id) => [id, byId.get(id)!])
+  for (const c of custom) out.push([SECTION.custom, c])
+  return { bytes: assembleModule(out), mutableGlobals, maxMemoryPages }
+}
+
+function lebSize(bytes: Uint8Array, pos: number): number {
+  let n = 1
+  while (bytes[pos + n - 1]! & 0x80) n++
+  return n
+}
+
+function rewriteBody(r: Reader, check: Uint8Array, shift: (f: number) => number, grow: number, index: number): Uint8Array {
+  const w = new Writer()
+  const localStart = r.pos
+  const groups = r.u32()
+  for (let i = 0; i < groups; i++) {
+    r.u32()
+    const t = r.u8()
+    if (t === 0x63 || t === 0x64) r.skipLeb()
+  }
+  w.bytes(r.bytes.subarray(localStart, r.pos)).bytes(check)
+  let copyFrom = r.pos
+  try {
+    while (!r.done) {
+      const at = r.pos
+      const op = readInstruction(r)
+      if (op === OP.loop) {
+        w.bytes(r.bytes.subarray(copyFrom, r.pos)).bytes(check)
+        copyFrom = r.pos
+      } else if (op === OP.call || op === OP.returnCall || op === OP.refFunc) {
+        w.bytes(r.bytes.subarray(copyFrom, r.pos))
+        w.u32(shift(r.u32()))
+        copyFrom = r.pos
+      } else if (op === OP.memoryGrow) {
+        w.bytes(r.bytes.subarray(copyFrom, at)).u8(0x10).u32(grow)
+        copyFrom = r.pos
+      }
+    }
+  } catch (err) {
+    throw invalid(`function ${index}: ${(err as Error).message.replace(/^not a valid WebAssembly module: /, '')}`)
+  }
+  w.bytes(r.bytes.subarray(copyFrom, r.pos))
+  return w.finish()
+}
+
+/** Copies a constant expression, shifting ref.func indices. */
+function copyConstExpr(r: Reader, w: Writer, shift: (f: number) => number): void {
+  const start = r.pos
+  const probe = new Reader(r.bytes, r.pos, r.end)
+  skipConstExpr(probe)
+  const expr = r.bytes.subarray(start, probe.pos)
+  if (!expr.includes(0xd2)) {
+    w.bytes(expr)
+    r.pos = probe.pos
+    return
+  }
+  for (;;) {
+    const at = r.pos
+    const op = readInstruction(r)
+    if (op === OP.refFunc) w.bytes(r.bytes.subarray(at, r.pos)).u32(shift(r.u32()))
+    else w.bytes(r.bytes.subarray(at, r.pos))
+    if (op === 0x0b) return
+  }
+}
+
+function rewriteElements(input: Uint8Array, s: { start: number; end: number }, shift: (f: number) => number): Uint8Array {
+  const r = new Reader(input, s.start, s.end)
+  const n = r.u32()
+  const w = new Writer().u32(n)
+  for (let i = 0; i < n; i++) {
+    const flags = r.u32()
+    w.u32(flags)
+    if (flags > 7) throw invalid(`unknown element segment kind ${flags}`)
+    if (flags & 2 && !(flags & 1)) w.u32(r.u32()) // explicit table index (kinds 2 and 6)
+    if (!(flags & 1)) copyConstExpr(r, w, shift) // active: offset
+    if (flags & 3 && !(flags & 4)) w.u8(r.u8()) // elemkind
+    if (flags & 3 && flags & 4) {
+      const t = r.u8()
+      w.u8(t)
+      if (t === 0x63 || t === 0x64) w.u32(r.u32())
+    }
+    const count = r.u32()
+    w.u32(count)
+    for (let j = 0; j < count; j++) {
+      if (flags & 4) copyConstExpr(r, w, shift)
+      else w.u32(shift(r.u32()))
+    }
+  }
+  return w.finish()
+}
