@@ -32,7 +32,7 @@ export function parseManifest(text: string, file = 'jaegis.toml'): Manifest {
   try {
     doc = parse(text) as Table
   } catch (err) {
-    if (err instanceof TomlError) throw new JaegisError('INVALID_MANIFEST', `${file}:${err.line}:${err.column}: invalid TOML: ${err.message.split('\n')[0]}`, { cause: err })
+    if (err instanceof TomlError) throw new JaegisError('INVALID_MANIFEST', `${file}:${err.line}:${err.column}: invalid TOML: ${err.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '')}`, { cause: err })
     throw err
   }
   const known = (table: Table, where: string, keys: string[]) => {
