@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { ABI_VERSION } from './abi/index.js'
 import { JaegisError } from './errors.js'
 import { sha256Hex } from './module-cache.js'
+import { checkComponentParts, isNonCoreKind, readComponentPartsSync, type ComponentMeta } from './component/artifact.js'
 
 /** A function's configuration as fixed at build time. */
 export interface FunctionConfig {
@@ -33,16 +34,21 @@ export interface FunctionConfig {
 /** artifact.json: everything about the artifact but the wasm itself. */
 export interface ArtifactMeta {
   abi: number
-  kind: 'core'
+  /** 'core': ABI v1 module. 'component' / 'wasi': see runtime/component (jco-transpiled component, WASI preview-1 module). */
+  kind: 'core' | 'component' | 'wasi'
   /** sha256 of module.wasm, lowercase hex. Names the artifact. */
   digest: string
   sizeBytes: number
   config: FunctionConfig
+  /** Present for kinds 'component' and 'wasi'. */
+  component?: ComponentMeta
 }
 
 export interface Artifact {
   meta: ArtifactMeta
   wasm: Uint8Array
+  /** Derived parts of a non-core artifact (transpiled glue, prepared core modules), by file name. */
+  files?: Record<string, Uint8Array>
 }
 
 export const ARTIFACT_META_FILE = 'artifact.json'
@@ -51,12 +57,12 @@ export const ARTIFACT_WASM_FILE = 'module.wasm'
 const NAME_RE = /^[a-z][a-z0-9-]{0,62}$/
 
 /** Checks meta against the wasm: digest, size, ABI, and every config field's type and range. */
-export function verifyArtifact(meta: unknown, wasm: Uint8Array): Artifact {
+export function verifyArtifact(meta: unknown, wasm: Uint8Array, files?: Record<string, Uint8Array>): Artifact {
   const bad = (msg: string) => new JaegisError('INVALID_ARTIFACT', `invalid artifact: ${msg}`)
   if (typeof meta !== 'object' || meta === null) throw bad('artifact.json is not an object')
   const m = meta as Record<string, unknown>
   if (m.abi !== ABI_VERSION) throw new JaegisError('ABI_MISMATCH', `artifact was built for Jaegis ABI v${String(m.abi)}; this runtime speaks v${ABI_VERSION}`)
-  if (m.kind !== 'core') throw bad(`unsupported kind ${JSON.stringify(m.kind)} (expected "core")`)
+  if (m.kind !== 'core' && !isNonCoreKind(m.kind)) throw bad(`unsupported kind ${JSON.stringify(m.kind)} (expected "core", "component" or "wasi")`)
   const digest = sha256Hex(wasm)
   if (m.digest !== digest) throw bad(`digest mismatch: artifact.json says ${String(m.digest)}, module.wasm hashes to ${digest}`)
   const c = m.config as Record<string, unknown> | undefined
@@ -78,18 +84,25 @@ export function verifyArtifact(meta: unknown, wasm: Uint8Array): Artifact {
   if (typeof c.env !== 'object' || c.env === null || Object.values(c.env).some((v) => typeof v !== 'string')) throw bad('config.env must map names to strings')
   if (typeof c.reuse !== 'boolean') throw bad('config.reuse must be a boolean')
   if (typeof c.requireKey !== 'boolean') throw bad('config.requireKey must be a boolean')
+  if (m.kind !== 'core') {
+    const problem = checkComponentParts(m, files)
+    if (problem) throw bad(problem)
+    return { meta: { ...(m as unknown as ArtifactMeta), sizeBytes: wasm.byteLength }, wasm, files }
+  }
   return { meta: { ...(m as unknown as ArtifactMeta), sizeBytes: wasm.byteLength }, wasm }
 }
 
 /** Reads and verifies an artifact directory (artifact.json + module.wasm). */
 export async function readArtifact(dir: string): Promise<Artifact> {
   const [metaText, wasm] = await Promise.all([readFile(join(dir, ARTIFACT_META_FILE), 'utf8'), readFile(join(dir, ARTIFACT_WASM_FILE))])
-  return verifyArtifact(parseMeta(metaText), wasm)
+  const meta = parseMeta(metaText)
+  return verifyArtifact(meta, wasm, readComponentPartsSync(dir, meta))
 }
 
 /** Synchronous twin of readArtifact, for the cold-start path where a promise hop is measurable. */
 export function readArtifactSync(dir: string): Artifact {
-  return verifyArtifact(parseMeta(readFileSync(join(dir, ARTIFACT_META_FILE), 'utf8')), readFileSync(join(dir, ARTIFACT_WASM_FILE)))
+  const meta = parseMeta(readFileSync(join(dir, ARTIFACT_META_FILE), 'utf8'))
+  return verifyArtifact(meta, readFileSync(join(dir, ARTIFACT_WASM_FILE)), readComponentPartsSync(dir, meta))
 }
 
 function parseMeta(text: string): unknown {

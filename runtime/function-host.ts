@@ -21,6 +21,10 @@ export interface FunctionHostOptions {
   digest: string
   module: WebAssembly.Module
   mutableGlobals: number[]
+  /** Initial memory contents; the module imports its memory (meterModule's importMemory). */
+  memoryImage: Uint8Array
+  /** Memory ceiling in pages (the manifest's limit). */
+  maxMemoryPages: number
   fuelPerCheck: number
   onLog(level: LogLevel, message: string): void
 }
@@ -40,8 +44,11 @@ export class FunctionHost {
   private readonly globalNames: string[]
   private readonly fuelPerCheck: number
   private readonly onLog: FunctionHostOptions['onLog']
-  private snapshotMemory!: Uint8Array
+  private readonly snapshotMemory: Uint8Array
+  private readonly maxMemoryPages: number
   private snapshotGlobals!: Array<number | bigint>
+  /** Memories of dropped instances, same size as the snapshot, already faulted in: reused by new instances. */
+  private spareMemories: WebAssembly.Memory[] = []
   private ready: PooledInstance[] = []
   private dirty: PooledInstance[] = []
   private resetScheduled = false
@@ -58,12 +65,13 @@ export class FunctionHost {
     this.globalNames = options.mutableGlobals.map((g) => GLOBAL_EXPORT_PREFIX + g)
     this.fuelPerCheck = options.fuelPerCheck
     this.onLog = options.onLog
+    this.snapshotMemory = options.memoryImage
+    this.maxMemoryPages = options.maxMemoryPages
     this.minWarm = options.config.pool.minWarm
     this.maxWarm = options.config.pool.maxWarm
     this.stats = { invocations: 0, errors: {}, starts: { warm: 0, hostwarm: 0, hostcold: 0 }, pool: { ready: 0, dirty: 0, minWarm: this.minWarm, maxWarm: this.maxWarm } }
-    // The first instance defines the snapshot state every later invocation starts from.
+    // The first instance's globals are the snapshot's (its memory is the image).
     const first = this.create()
-    this.snapshotMemory = new Uint8Array(first.exports.memory.buffer).slice()
     this.snapshotGlobals = first.globals.map((g) => g.value as number | bigint)
     this.ready.push(first)
     this.fill()
@@ -78,13 +86,21 @@ export class FunctionHost {
       env: this.config.env,
       log: this.onLog,
     }
+    const memory = this.spareMemories.pop() ?? new WebAssembly.Memory({ initial: this.snapshotMemory.byteLength / 65536, maximum: this.maxMemoryPages })
+    new Uint8Array(memory.buffer).set(this.snapshotMemory)
     let exports: ModuleExports
     try {
-      exports = instantiate(this.module, ctx)
+      exports = instantiate(this.module, ctx, memory)
     } catch (err) {
+      this.recycle(memory)
       throw classify(err, 'instantiating the module')
     }
     return { exports, ctx, globals: this.globalNames.map((n) => exports[n] as WebAssembly.Global) }
+  }
+
+  /** Keeps a dropped instance's memory for the next new instance, when it has the snapshot's size. */
+  private recycle(memory: WebAssembly.Memory): void {
+    if (!this.closed && memory.buffer.byteLength === this.snapshotMemory.byteLength && this.spareMemories.length < Math.max(2, this.maxWarm)) this.spareMemories.push(memory)
   }
 
   /** Resets an instance to the snapshot. False when it cannot be (its memory grew): drop it. */
@@ -108,7 +124,7 @@ export class FunctionHost {
 
   private fill(): void {
     while (this.ready.length + this.dirty.length < this.minWarm) this.ready.push(this.create())
-    while (this.ready.length > this.maxWarm) this.ready.pop()
+    while (this.ready.length > this.maxWarm) this.recycle(this.ready.pop()!.exports.memory)
     this.updatePoolStats()
   }
 
@@ -117,7 +133,10 @@ export class FunctionHost {
     this.resetScheduled = true
     setImmediate(() => {
       this.resetScheduled = false
-      for (const inst of this.dirty.splice(0)) if (this.reset(inst) && this.ready.length < this.maxWarm) this.ready.push(inst)
+      for (const inst of this.dirty.splice(0)) {
+        if (this.reset(inst) && this.ready.length < this.maxWarm) this.ready.push(inst)
+        else this.recycle(inst.exports.memory)
+      }
       this.updatePoolStats()
       if (this.ready.length < this.minWarm) this.scheduleFill()
     })
@@ -141,6 +160,9 @@ export class FunctionHost {
   setPool(minWarm: number, maxWarm: number): void {
     this.minWarm = minWarm
     this.maxWarm = Math.max(maxWarm, minWarm)
+    while (this.ready.length > this.maxWarm) this.recycle(this.ready.pop()!.exports.memory)
+    while (this.ready.length + this.dirty.length > this.maxWarm) this.recycle(this.dirty.pop()!.exports.memory)
+    this.updatePoolStats()
     this.scheduleFill()
   }
 
@@ -164,6 +186,7 @@ export class FunctionHost {
     } catch (err) {
       // The instance's state is unknown after a trap or a stop: never reuse it.
       const e = classify(err, 'running the handler')
+      this.recycle(inst.exports.memory)
       this.stats.errors[e.code] = (this.stats.errors[e.code] ?? 0) + 1
       this.scheduleFill()
       this.updatePoolStats()
@@ -175,6 +198,11 @@ export class FunctionHost {
 
   private release(inst: PooledInstance): void {
     if (this.closed) return
+    if (this.ready.length + this.dirty.length >= this.maxWarm) {
+      this.recycle(inst.exports.memory) // the pool is full: let this instance go, keep its memory
+      this.updatePoolStats()
+      return
+    }
     if (this.config.reuse) {
       this.ready.push(inst)
     } else {
@@ -188,6 +216,7 @@ export class FunctionHost {
     this.closed = true
     this.ready = []
     this.dirty = []
+    this.spareMemories = []
     this.updatePoolStats()
   }
 }

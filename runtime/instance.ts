@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks'
 import { randomInt } from 'node:crypto'
 import { readAscString } from './abi/index.js'
 import { MemoryLimitError, TimeoutError, TrapError } from './errors.js'
-import { METER_IMPORT, SIGNAL_FUEL } from './wasm/meter.js'
+import { MEMORY_IMPORT, METER_IMPORT, SIGNAL_FUEL } from './wasm/meter.js'
 
 /** Severity of a log line, as the SDK numbers them. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
@@ -34,8 +34,11 @@ export interface ModuleExports {
 const utf8 = new TextDecoder()
 const utf8Encoder = new TextEncoder()
 
-/** Instantiates `module` with host imports bound to `ctx`. Throws what the module's start function throws. */
-export function instantiate(module: WebAssembly.Module, ctx: InvocationContext): ModuleExports {
+/**
+ * Instantiates `module` with host imports bound to `ctx`; `memory` is supplied to modules metered
+ * with importMemory. Throws what the module's start function throws.
+ */
+export function instantiate(module: WebAssembly.Module, ctx: InvocationContext, memory?: WebAssembly.Memory): ModuleExports {
   let exports: ModuleExports | undefined
   const mem = () => new Uint8Array(exports!.memory.buffer)
   const imports: WebAssembly.Imports = {
@@ -67,6 +70,7 @@ export function instantiate(module: WebAssembly.Module, ctx: InvocationContext):
       },
     },
     [METER_IMPORT.module]: {
+      ...(memory ? { [MEMORY_IMPORT]: memory } : {}),
       [METER_IMPORT.name](kind: number, arg: number): number {
         if (kind === SIGNAL_FUEL) {
           if (performance.now() > ctx.deadline) throw new TimeoutError(ctx.timeoutMs)

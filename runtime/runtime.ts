@@ -74,11 +74,12 @@ export class Runtime {
     const { config, digest } = artifact.meta
     const fuel = this.options.fuelPerCheck ?? 10_000
     const maxPages = Math.floor(config.limits.memoryBytes / 65536)
-    const key = `${digest}:m${maxPages}:f${fuel}`
+    const key = `${digest}:m${maxPages}:f${fuel}:imported-memory`
     let module = this.cache.peek(key)
     let mutableGlobals: number[]
     const cached = module !== undefined
-    const metered = meterModule(artifact.wasm, { maxMemoryPages: maxPages, fuelPerCheck: fuel })
+    const metered = meterModule(artifact.wasm, { maxMemoryPages: maxPages, fuelPerCheck: fuel, importMemory: true })
+    if (!metered.memoryImage) throw new JaegisError('INVALID_WASM', 'module has passive data segments or non-constant data offsets, which Jaegis does not support')
     mutableGlobals = metered.mutableGlobals
     if (!module) module = this.cache.get(metered.bytes, key).module
     checkAbi(module)
@@ -88,6 +89,8 @@ export class Runtime {
       digest,
       module,
       mutableGlobals,
+      memoryImage: metered.memoryImage,
+      maxMemoryPages: maxPages,
       fuelPerCheck: fuel,
       onLog: onLog ? (level, message) => onLog({ function: config.name, digest, level, message, timeMs: Date.now() }) : () => {},
     })

@@ -1,7 +1,7 @@
 // ABI v1 between the host and a core module: what a module must export and may import, and how
 // request and response buffers cross linear memory. Written down in README.md beside this file.
 import { JaegisError } from '../errors.js'
-import { METER_IMPORT } from '../wasm/meter.js'
+import { MEMORY_IMPORT, METER_IMPORT } from '../wasm/meter.js'
 
 export const ABI_VERSION = 1
 
@@ -14,7 +14,7 @@ export const REQUIRED_EXPORTS = [
 ] as const
 
 /** Imports the host provides, as "module.name". Anything else is refused at load time. */
-export const PROVIDED_IMPORTS = new Set(['jaegis.log', 'jaegis.env', 'env.abort', 'env.seed', 'env.trace', `${METER_IMPORT.module}.${METER_IMPORT.name}`])
+export const PROVIDED_IMPORTS = new Set(['jaegis.log', 'jaegis.env', 'env.abort', 'env.seed', 'env.trace', `${METER_IMPORT.module}.${METER_IMPORT.name}`, `${METER_IMPORT.module}.${MEMORY_IMPORT}`])
 
 /** Rejects a module built for another ABI or lacking what v1 needs, naming what is wrong. */
 export function checkAbi(module: WebAssembly.Module): void {

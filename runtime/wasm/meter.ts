@@ -18,10 +18,23 @@ export interface MeterOptions {
   fuelPerCheck?: number
   /** Caps the module's maximum memory at this many 64 KiB pages. @default no cap beyond the module's own */
   maxMemoryPages?: number
+  /**
+   * Turn the module's memory into an import (`jaegis:meter`.`memory`) and move its active data
+   * segments out into `memoryImage`, so the host can hand each instance a recycled, already-faulted
+   * memory filled from the image (Wasmtime's pooling allocator, in spirit). @default false
+   */
+  importMemory?: boolean
 }
+
+/** Name of the memory import added by `importMemory`. */
+export const MEMORY_IMPORT = 'memory'
 
 export interface MeteredModule {
   bytes: Uint8Array
+  /** With importMemory: the initial memory contents (initial pages long) a new instance must start from. */
+  memoryImage?: Uint8Array
+  /** Initial memory pages. */
+  initialMemoryPages: number
   /** Indices of defined mutable globals, each exported as GLOBAL_EXPORT_PREFIX + index. */
   mutableGlobals: number[]
   /** Maximum memory pages after capping (undefined when unbounded). */
@@ -43,6 +56,27 @@ export function meterModule(input: Uint8Array, options: MeterOptions = {}): Mete
   const T_SIGNAL = typeCount
   const T_GROW = typeCount + 1
   const newTypes = new Writer().bytes(typeRest).u8(0x60).u32(2).u8(0x7f).u8(0x7f).u32(1).u8(0x7f).u8(0x60).u32(1).u8(0x7f).u32(1).u8(0x7f).finish()
+
+  // Memory: cap the maximum.
+  let maxMemoryPages: number | undefined
+  let initialMemoryPages = 0
+  let newMemory: Uint8Array | undefined
+  const memSec = find(SECTION.memory)
+  if (memSec) {
+    const r = new Reader(input, memSec.start, memSec.end)
+    const n = r.u32()
+    if (n !== 1) throw invalid(`expected one memory, found ${n}`)
+    const lim = readLimits(r)
+    if (lim.flags & 2) throw invalid('shared memories are not supported')
+    maxMemoryPages = lim.max
+    if (options.maxMemoryPages !== undefined) maxMemoryPages = Math.min(maxMemoryPages ?? Infinity, options.maxMemoryPages)
+    if (maxMemoryPages !== undefined && lim.min > maxMemoryPages) throw invalid(`initial memory of ${lim.min} pages is over the limit of ${maxMemoryPages} pages`)
+    initialMemoryPages = lim.min
+    const w = new Writer().u32(1)
+    if (maxMemoryPages === undefined) w.u8(0).u32(lim.min)
+    else w.u8(1).u32(lim.min).u32(maxMemoryPages)
+    newMemory = w.finish()
+  }
 
   // Imports: count functions and globals, append ours after the existing ones.
   let importedFuncs = 0
@@ -78,7 +112,16 @@ export function meterModule(input: Uint8Array, options: MeterOptions = {}): Mete
     }
     impW.bytes(input.subarray(impSec.start + lebSize(input, impSec.start), impSec.end))
   }
+  if (importsMemory) throw invalid('the module imports its memory; Jaegis modules must define and export it')
   impW.name(METER_IMPORT.module).name(METER_IMPORT.name).u8(0).u32(T_SIGNAL)
+  // Memory as an import, data segments as an image the host copies in.
+  const dataSec = find(SECTION.data)
+  const image = options.importMemory && newMemory ? memoryImage(input, dataSec, initialMemoryPages) : undefined
+  if (image) {
+    const lim = newMemory!.subarray(1) // skip the count: flags, min[, max]
+    impW.name(METER_IMPORT.module).name(MEMORY_IMPORT).u8(2).bytes(lim)
+    importCount++
+  }
   const SIGNAL = importedFuncs
   const shift = (f: number) => (f >= importedFuncs ? f + 1 : f)
 
@@ -88,25 +131,6 @@ export function meterModule(input: Uint8Array, options: MeterOptions = {}): Mete
   const definedFuncs = funcR ? funcR.u32() : 0
   const GROW = importedFuncs + 1 + definedFuncs
   const newFuncs = new Writer().bytes(funcR ? input.subarray(funcR.pos, funcSec!.end) : new Uint8Array()).u32(T_GROW).finish()
-
-  // Memory: cap the maximum.
-  let maxMemoryPages: number | undefined
-  let newMemory: Uint8Array | undefined
-  const memSec = find(SECTION.memory)
-  if (memSec) {
-    const r = new Reader(input, memSec.start, memSec.end)
-    const n = r.u32()
-    if (n !== 1) throw invalid(`expected one memory, found ${n}`)
-    const lim = readLimits(r)
-    if (lim.flags & 2) throw invalid('shared memories are not supported')
-    maxMemoryPages = lim.max
-    if (options.maxMemoryPages !== undefined) maxMemoryPages = Math.min(maxMemoryPages ?? Infinity, options.maxMemoryPages)
-    if (maxMemoryPages !== undefined && lim.min > maxMemoryPages) throw invalid(`initial memory of ${lim.min} pages is over the limit of ${maxMemoryPages} pages`)
-    const w = new Writer().u32(1)
-    if (maxMemoryPages === undefined) w.u8(0).u32(lim.min)
-    else w.u8(1).u32(lim.min).u32(maxMemoryPages)
-    newMemory = w.finish()
-  } else if (importsMemory) throw invalid('the module imports its memory; Jaegis modules must define and export it')
 
   // Globals: find mutable ones, shift ref.func in init expressions, append the fuel counter.
   const globSec = find(SECTION.global)
@@ -182,7 +206,11 @@ export function meterModule(input: Uint8Array, options: MeterOptions = {}): Mete
   byId.set(SECTION.type, vectorPayload(typeCount + 2, newTypes))
   byId.set(SECTION.import, vectorPayload(importCount + 1, impW.finish()))
   byId.set(SECTION.function, vectorPayload(definedFuncs + 1, newFuncs))
-  if (newMemory) byId.set(SECTION.memory, newMemory)
+  if (image) {
+    byId.delete(SECTION.memory)
+    byId.delete(SECTION.data)
+    byId.delete(SECTION.dataCount)
+  } else if (newMemory) byId.set(SECTION.memory, newMemory)
   byId.set(SECTION.global, vectorPayload(definedGlobals + 1, globW.finish()))
   byId.set(SECTION.export, vectorPayload(exportCount + mutableGlobals.length, expW.finish()))
   byId.set(SECTION.code, vectorPayload(definedFuncs + 1, codeW.finish()))
@@ -192,7 +220,31 @@ export function meterModule(input: Uint8Array, options: MeterOptions = {}): Mete
   if (elem) byId.set(SECTION.element, rewriteElements(input, elem, shift))
   const out: Array<[number, Uint8Array]> = SECTION_ORDER.filter((id) => byId.has(id)).map((id) => [id, byId.get(id)!])
   for (const c of custom) out.push([SECTION.custom, c])
-  return { bytes: assembleModule(out), mutableGlobals, maxMemoryPages }
+  return { bytes: assembleModule(out), mutableGlobals, maxMemoryPages, initialMemoryPages, ...(image ? { memoryImage: image } : {}) }
+}
+
+/**
+ * The initial memory a module's active data segments produce, or undefined when they cannot be
+ * moved out of the module (passive segments, or offsets that are not constants).
+ */
+function memoryImage(input: Uint8Array, dataSec: { start: number; end: number } | undefined, pages: number): Uint8Array | undefined {
+  const image = new Uint8Array(pages * 65536)
+  if (!dataSec) return image
+  const r = new Reader(input, dataSec.start, dataSec.end)
+  const n = r.u32()
+  for (let i = 0; i < n; i++) {
+    const flags = r.u32()
+    if (flags === 1) return undefined
+    if (flags === 2 && r.u32() !== 0) return undefined
+    if (r.u8() !== 0x41) return undefined
+    const offset = r.s32() >>> 0
+    if (r.u8() !== 0x0b) return undefined
+    const len = r.u32()
+    if (offset + len > image.length) throw invalid(`data segment ${i} (${len} bytes at ${offset}) is outside the initial memory`)
+    image.set(input.subarray(r.pos, r.pos + len), offset)
+    r.skip(len)
+  }
+  return image
 }
 
 function lebSize(bytes: Uint8Array, pos: number): number {

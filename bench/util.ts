@@ -1,0 +1,38 @@
+// Helpers shared by the benchmarks: project paths, percentiles, the one-JSON-line result.
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The project root (nearest folder upwards whose package.json is named jaegis). */
+export function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    const pkg = join(dir, 'package.json')
+    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'jaegis') return dir
+    const up = dirname(dir)
+    if (up === dir) throw new Error('cannot find the jaegis project root')
+    dir = up
+  }
+}
+
+/** The p-th percentile (0..100) of `values`, nearest-rank. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[rank]!
+}
+
+/** Rounds to `digits` significant decimals for printing. */
+export function round(v: number, digits = 3): number {
+  return Number.isFinite(v) ? Number(v.toFixed(digits)) : v
+}
+
+/** Prints the result as the last line of output: one JSON object. */
+export function printResult(result: unknown): void {
+  process.stdout.write(JSON.stringify(result) + '\n')
+}
+
+export function isMain(url: string): boolean {
+  return process.argv[1] !== undefined && fileURLToPath(url) === process.argv[1]
+}

@@ -1,0 +1,100 @@
+// CGI the way WAGI defined it: the request body goes to stdin, method, path, query and headers go
+// into environment variables, and stdout is an optional header block, a blank line, then the body.
+import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
+import { JaegisError } from '../errors.js'
+
+/** Header pairs of a request, whichever form they came in. */
+export function headerPairs(headers: FunctionRequest['headers']): Array<[string, string]> {
+  if (!headers) return []
+  const entries = Symbol.iterator in headers ? (headers as Iterable<readonly [string, string]>) : Object.entries(headers)
+  return [...entries].map(([k, v]) => [k.toLowerCase(), v])
+}
+
+/** The CGI/1.1 variables (RFC 3875, plus WAGI's X_* extras), then the function's own environment. */
+export function cgiEnvironment(req: FunctionRequest, functionName: string, env: Record<string, string>): Record<string, string> {
+  const headers = headerPairs(req.headers)
+  const header = (name: string) => headers.find(([k]) => k === name)?.[1]
+  const body = req.body
+  const bodyBytes = typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0)
+  const path = req.path ?? '/'
+  const query = req.query ?? ''
+  const [hostName, hostPort] = (header('host') ?? 'localhost').split(':')
+  const vars: Record<string, string> = {
+    GATEWAY_INTERFACE: 'CGI/1.1',
+    SERVER_SOFTWARE: 'Jaegis',
+    SERVER_PROTOCOL: 'HTTP/1.1',
+    SERVER_NAME: hostName ?? 'localhost',
+    SERVER_PORT: hostPort ?? '80',
+    REQUEST_METHOD: (req.method ?? 'GET').toUpperCase(),
+    SCRIPT_NAME: `/fn/${functionName}`,
+    PATH_INFO: path,
+    PATH_TRANSLATED: path,
+    QUERY_STRING: query,
+    CONTENT_LENGTH: String(bodyBytes),
+    CONTENT_TYPE: header('content-type') ?? '',
+    REMOTE_ADDR: header('x-forwarded-for')?.split(',')[0]?.trim() ?? '127.0.0.1',
+    REMOTE_HOST: header('x-forwarded-for')?.split(',')[0]?.trim() ?? '127.0.0.1',
+    REMOTE_USER: '',
+    AUTH_TYPE: '',
+    X_MATCHED_ROUTE: `/fn/${functionName}/...`,
+    X_RAW_PATH_INFO: path,
+    X_FULL_URL: `http://${header('host') ?? 'localhost'}/fn/${functionName}${path}${query ? `?${query}` : ''}`,
+  }
+  for (const [k, v] of headers) {
+    if (k === 'authorization' || k === 'proxy-authorization') continue // RFC 3875 4.1.18: not passed on
+    const name = `HTTP_${k.toUpperCase().replace(/-/g, '_')}`
+    vars[name] = vars[name] ? `${vars[name]}, ${v}` : v
+  }
+  return { ...vars, ...env }
+}
+
+const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*)$/
+
+/**
+ * Parses a command's stdout. When it opens with "Name: value" lines ended by a blank line, those
+ * are the headers ("Status: 404 Not Found" sets the status, "Location" alone means 302); otherwise
+ * all of stdout is the body and the status is 200.
+ */
+export function parseCgiOutput(stdout: Uint8Array): FunctionResponse {
+  const text = Buffer.from(stdout.buffer, stdout.byteOffset, stdout.byteLength)
+  const limit = Math.min(text.length, 64 * 1024)
+  let end = -1
+  let sepLen = 0
+  for (let i = 0; i < limit; i++) {
+    if (text[i] === 0x0a && text[i + 1] === 0x0a) {
+      end = i
+      sepLen = 2
+      break
+    }
+    if (text[i] === 0x0d && text[i + 1] === 0x0a && text[i + 2] === 0x0d && text[i + 3] === 0x0a) {
+      end = i
+      sepLen = 4
+      break
+    }
+  }
+  if (end >= 0) {
+    const lines = text.subarray(0, end).toString('utf8').split(/\r?\n/)
+    const parsed = lines.map((l) => HEADER_LINE.exec(l))
+    if (lines.length > 0 && parsed.every((m) => m !== null)) {
+      let status = 200
+      const headers: Array<[string, string]> = []
+      for (const m of parsed) {
+        const name = m![1]!.toLowerCase()
+        const value = m![2]!.trim()
+        if (name === 'status') {
+          const code = Number.parseInt(value, 10)
+          if (!(code >= 100 && code <= 599)) throw new JaegisError('BAD_RESPONSE', `function returned a malformed response: CGI Status "${value}" is not an HTTP status`)
+          status = code
+        } else headers.push([name, value])
+      }
+      if (status === 200 && !parsed.some((m) => m![1]!.toLowerCase() === 'status') && headers.some(([k]) => k === 'location')) status = 302
+      return { status, headers, body: stdout.slice(end + sepLen) }
+    }
+  }
+  return { status: 200, headers: [], body: stdout.slice() }
+}
+
+/** Request body as bytes. */
+export function bodyBytes(body: FunctionRequest['body']): Uint8Array {
+  return typeof body === 'string' ? new TextEncoder().encode(body) : (body ?? new Uint8Array(0))
+}
