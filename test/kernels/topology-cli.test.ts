@@ -30,7 +30,7 @@ describe('jaegis topo', () => {
     const ctx = context()
     await command.run([join(ZOO, 'Geant2012.graphml'), '--from', '0', '--json'], ctx)
     const out = JSON.parse(ctx.lines.join(''))
-    expect(out.network).toBe('GEANT')
+    expect(out.network).toBe('Geant2012')
     expect(out.nodes.length).toBe(40)
     expect(out.nodes[0]).toMatchObject({ id: '0', latencyMs: 0 })
     for (const n of out.nodes) expect(n.latencyMs === null || n.latencyMs >= 0).toBe(true)

@@ -1,0 +1,17 @@
+// Public entry of the topology kernel: CSR graphs, wasm shortest paths, Topology Zoo GraphML with fibre
+// latencies, and the placement solver the scheduler calls. See docs/kernel-topology.md.
+export { csrFromEdges, transposeCsr, validateCsr } from './csr.js'
+export type { CsrGraph, EdgeList, CsrBuildOptions } from './csr.js'
+export { ShortestPathEngine, ALL_PAIRS_MAX_NODES } from './engine.js'
+export type { EngineOptions, QueueKind } from './engine.js'
+export { PlainCsrDijkstra } from './plain-dijkstra.js'
+export { TopologyError } from './errors.js'
+export type { TopologyErrorCode } from './errors.js'
+export { greatCircleKm, fibreLatencyMs, EARTH_RADIUS_KM, FIBRE_KM_PER_MS, FIBRE_REFRACTIVE_INDEX, SPEED_OF_LIGHT_KM_PER_S } from './geo.js'
+export { parseGraphML } from './graphml.js'
+export type { GraphMLDocument, GraphMLNode, GraphMLEdge } from './graphml.js'
+export { Topology, loadTopology, DEFAULT_FALLBACK_LINK_LATENCY_MS } from './topology.js'
+export type { TopologyNode, TopologyLink, TopologyOptions } from './topology.js'
+export { placeFacilities, latencyMatrix } from './placement.js'
+export type { MatrixPlacementInput, GraphPlacementInput, PlacementResult } from './placement.js'
+export { randomEdges, mulberry32 } from './random-graph.js'
