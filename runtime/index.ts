@@ -1,6 +1,6 @@
 // Public entry point of jaegis/runtime: the embeddable isolate host. It never imports the scheduler.
 export { createRuntime, Runtime } from './runtime.js'
-export type { RuntimeOptions, LogEntry, InvokeEvent, LoadResult } from './runtime.js'
+export type { RuntimeOptions, LogEntry, InvokeEvent, LoadResult, PreparedFunction } from './runtime.js'
 export type { FunctionStats, StartKind } from './function-host.js'
 export { instantiate } from './instance.js'
 export type { LogLevel, InvocationContext, ModuleExports } from './instance.js'
@@ -14,3 +14,5 @@ export { LruModuleCache, defaultModuleCache, sha256Hex, compileModule } from './
 export type { ModuleCacheOptions } from './module-cache.js'
 export { meterModule, GLOBAL_EXPORT_PREFIX } from './wasm/meter.js'
 export * as wasmBinary from './wasm/binary.js'
+export { createGateway, STATUS_BY_CODE, errorBody, sendError, readBody, defaultErrorLogger } from './gateway/index.js'
+export type { GatewayHandler, GatewayOptions, ErrorLogger } from './gateway/index.js'

@@ -2,12 +2,13 @@
 // on the calling thread inside metered modules, so a deadline stops a function wherever it loops.
 import { performance } from 'node:perf_hooks'
 import { checkAbi, type FunctionRequest, type FunctionResponse } from './abi/index.js'
-import { readArtifactSync, type Artifact } from './artifact.js'
+import { readArtifactSync, type Artifact, type FunctionConfig } from './artifact.js'
 import { JaegisError } from './errors.js'
 import { FunctionHost, type FunctionStats, type StartKind } from './function-host.js'
 import type { LogLevel } from './instance.js'
 import { LruModuleCache, defaultModuleCache } from './module-cache.js'
 import { meterModule } from './wasm/meter.js'
+import { createNonCoreHost, type NonCoreHost } from './component/index.js'
 
 /** One log line from a function. */
 export interface LogEntry {
@@ -40,6 +41,12 @@ export interface RuntimeOptions {
   fuelPerCheck?: number
 }
 
+/** A validated, warm function version that does not serve yet (Runtime.prepare). */
+export interface PreparedFunction {
+  readonly host: FunctionHost | NonCoreHost
+  readonly result: LoadResult
+}
+
 /** What `load` reports. */
 export interface LoadResult {
   name: string
@@ -51,12 +58,14 @@ export interface LoadResult {
 }
 
 export class Runtime {
-  private readonly functions = new Map<string, FunctionHost>()
+  private readonly functions = new Map<string, FunctionHost | NonCoreHost>()
   private readonly cache: LruModuleCache
   private readonly options: RuntimeOptions
   private closed = false
   /** Functions whose next invocation is the first after an on-the-request-path load. */
   private readonly coldPending = new Set<string>()
+  /** Route prefix -> function name, for functions whose manifest claims a route. */
+  private readonly routes = new Map<string, string>()
 
   constructor(options: RuntimeOptions = {}) {
     this.options = options
@@ -68,19 +77,34 @@ export class Runtime {
    * The new version's pool is warm before it replaces the old one.
    */
   load(artifactOrDir: Artifact | string): LoadResult {
+    const prepared = this.prepare(artifactOrDir)
+    this.activate(prepared)
+    return prepared.result
+  }
+
+  /**
+   * Validates, compiles and warms an artifact without serving it: every error a load can raise is
+   * raised here. Pass the result to activate(), or drop it with discard().
+   */
+  prepare(artifactOrDir: Artifact | string): PreparedFunction {
     this.assertOpen()
     const t0 = performance.now()
     const artifact = typeof artifactOrDir === 'string' ? readArtifactSync(artifactOrDir) : artifactOrDir
     const { config, digest } = artifact.meta
+    this.checkRoute(config)
+    if (artifact.meta.kind !== 'core') {
+      // Components and WASI command modules (runtime/component): same pools, limits, logs and errors.
+      const log = this.options.onLog
+      const { host, cached } = createNonCoreHost(artifact, { moduleCache: this.cache, fuelPerCheck: this.options.fuelPerCheck ?? 10_000, onLog: log ? (level, message) => log({ function: config.name, digest, level, message, timeMs: Date.now() }) : () => {} })
+      return { host, result: { name: config.name, digest, loadMs: performance.now() - t0, cached } }
+    }
     const fuel = this.options.fuelPerCheck ?? 10_000
     const maxPages = Math.floor(config.limits.memoryBytes / 65536)
     const key = `${digest}:m${maxPages}:f${fuel}:imported-memory`
     let module = this.cache.peek(key)
-    let mutableGlobals: number[]
     const cached = module !== undefined
     const metered = meterModule(artifact.wasm, { maxMemoryPages: maxPages, fuelPerCheck: fuel, importMemory: true })
     if (!metered.memoryImage) throw new JaegisError('INVALID_WASM', 'module has passive data segments or non-constant data offsets, which Jaegis does not support')
-    mutableGlobals = metered.mutableGlobals
     if (!module) module = this.cache.get(metered.bytes, key).module
     checkAbi(module)
     const onLog = this.options.onLog
@@ -88,16 +112,38 @@ export class Runtime {
       config,
       digest,
       module,
-      mutableGlobals,
+      mutableGlobals: metered.mutableGlobals,
       memoryImage: metered.memoryImage,
       maxMemoryPages: maxPages,
       fuelPerCheck: fuel,
       onLog: onLog ? (level, message) => onLog({ function: config.name, digest, level, message, timeMs: Date.now() }) : () => {},
     })
+    return { host, result: { name: config.name, digest, loadMs: performance.now() - t0, cached } }
+  }
+
+  /** Makes a prepared function the serving version of its name; the old version stops. */
+  activate(prepared: PreparedFunction): void {
+    this.assertOpen()
+    const { host } = prepared
+    const config = host.config
+    this.checkRoute(config)
     const old = this.functions.get(config.name)
+    if (old?.config.route !== undefined && this.routes.get(old.config.route) === config.name) this.routes.delete(old.config.route)
+    if (config.route !== undefined) this.routes.set(config.route, config.name)
     this.functions.set(config.name, host)
     old?.close()
-    return { name: config.name, digest, loadMs: performance.now() - t0, cached }
+  }
+
+  /** Drops a prepared function that will not be activated. */
+  discard(prepared: PreparedFunction): void {
+    prepared.host.close()
+  }
+
+  private checkRoute(config: FunctionConfig): void {
+    const owner = config.route === undefined ? undefined : this.routes.get(config.route)
+    if (owner !== undefined && owner !== config.name) {
+      throw new JaegisError('CONFLICT', `route ${config.route} is already claimed by function "${owner}"; remove it there or pick another route`)
+    }
   }
 
   /** Loads a function on the request path and marks its next invocation as a host-cold start. */
@@ -110,8 +156,27 @@ export class Runtime {
   /** Stops serving a function. Unknown names are ignored. */
   unload(name: string): boolean {
     const host = this.functions.get(name)
+    if (host?.config.route !== undefined && this.routes.get(host.config.route) === name) this.routes.delete(host.config.route)
     host?.close()
     return this.functions.delete(name)
+  }
+
+  /**
+   * The function whose claimed route is the longest prefix of `path` (whole segments only), and
+   * the rest of the path below it; undefined when none matches.
+   */
+  resolveRoute(path: string): { name: string; rest: string } | undefined {
+    if (this.routes.size === 0) return undefined
+    for (let end = path.length; end > 0; end = path.lastIndexOf('/', end - 1)) {
+      const name = this.routes.get(path.slice(0, end))
+      if (name !== undefined) return { name, rest: path.slice(end) || '/' }
+    }
+    return undefined
+  }
+
+  /** The configuration of a loaded function. */
+  config(name: string): FunctionConfig | undefined {
+    return this.functions.get(name)?.config
   }
 
   has(name: string): boolean {

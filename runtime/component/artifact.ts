@@ -64,7 +64,7 @@ export function readComponentPartsSync(dir: string, meta: unknown): Record<strin
 }
 
 /** Checks the component section and the digest of every part. Returns a message for the first problem. */
-export function checkComponentParts(meta: { kind: unknown; component?: unknown }, files: Record<string, Uint8Array> | undefined): string | undefined {
+export function checkComponentParts(meta: Record<string, unknown>, files: Record<string, Uint8Array> | undefined): string | undefined {
   const c = meta.component as ComponentMeta | undefined
   if (typeof c !== 'object' || c === null) return `kind "${String(meta.kind)}" needs a "component" section`
   if (c.world !== 'http' && c.world !== 'cgi') return `component.world must be "http" or "cgi", got ${JSON.stringify(c.world)}`

@@ -1,0 +1,34 @@
+// jaegis build [dir]: source -> artifact folder (dir/build by default).
+import { resolve } from 'node:path'
+import { build } from '../../compiler/index.js'
+import type { Command } from '../command.js'
+import { GLOBAL_USAGE, parse } from '../options.js'
+import { spinner } from '../spinner.js'
+
+export const command: Command = {
+  name: 'build',
+  summary: 'build a function folder into an artifact',
+  usage: `Usage: jaegis build [dir] [--out <dir>]
+
+Compiles the function in <dir> (default .) at -O3, runs its init() and snapshots the result.
+
+Options:
+  --out <dir>  artifact folder (default: <dir>/build)
+${GLOBAL_USAGE}`,
+  async run(argv, ctx) {
+    const { values, positionals } = parse(argv, { out: { type: 'string' } })
+    const dir = resolve(ctx.cwd, positionals[0] ?? '.')
+    const spin = spinner(`building ${dir}`, ctx.isTTY && !values.json)
+    try {
+      const r = await build(dir, { ...(values.out ? { outDir: resolve(ctx.cwd, values.out) } : {}), onLog: (level, message) => ctx.err(`init ${level}: ${message}\n`) })
+      spin.stop()
+      const m = r.artifact.meta
+      if (values.json) ctx.out(JSON.stringify({ name: m.config.name, digest: m.digest, sizeBytes: m.sizeBytes, outDir: r.outDir, initMs: r.initMs }) + '\n')
+      else ctx.out(`built ${m.config.name}: ${r.outDir} (${(m.sizeBytes / 1024).toFixed(1)} KiB, sha256 ${m.digest.slice(0, 16)}…, init ${r.initMs.toFixed(1)} ms)\n`)
+      return 0
+    } catch (err) {
+      spin.stop()
+      throw err
+    }
+  },
+}

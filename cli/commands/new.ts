@@ -1,0 +1,106 @@
+// jaegis new <name>: scaffolds an AssemblyScript function with its manifest and a test.
+import { existsSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { UsageError, type Command } from '../command.js'
+import { GLOBAL_USAGE, parse, serverUrl } from '../options.js'
+
+const NAME_RE = /^[a-z][a-z0-9-]{0,62}$/
+
+export const command: Command = {
+  name: 'new',
+  summary: 'create a new function folder (AssemblyScript, manifest, test)',
+  usage: `Usage: jaegis new <name> [--dir <path>]
+
+Creates <name>/ with jaegis.toml, assembly/index.ts and a test, ready for \`jaegis deploy <name>\`.
+
+Options:
+  --dir <path>   where to create it (default: ./<name>)
+  --lang <lang>  assemblyscript (default)
+${GLOBAL_USAGE}`,
+  async run(argv, ctx) {
+    const { values, positionals } = parse(argv, { dir: { type: 'string' }, lang: { type: 'string', default: 'assemblyscript' } })
+    const name = positionals[0]
+    if (!name) throw new UsageError('missing the function name')
+    if (!NAME_RE.test(name)) throw new UsageError(`"${name}" is not a valid function name: start with a lower-case letter, then a-z, 0-9 or "-"`)
+    if (values.lang !== 'assemblyscript' && values.lang !== 'as') throw new UsageError(`unknown --lang ${values.lang} (supported: assemblyscript)`)
+    const dir = resolve(ctx.cwd, values.dir ?? name)
+    if (existsSync(dir)) throw new UsageError(`${dir} already exists`)
+    const files = scaffold(name)
+    for (const [file, text] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, file)), { recursive: true })
+      await writeFile(join(dir, file), text)
+    }
+    const rel = relative(ctx.cwd, dir) || '.'
+    if (values.json) ctx.out(JSON.stringify({ name, dir, files: Object.keys(files) }) + '\n')
+    else ctx.out(`Created ${rel}/ (${Object.keys(files).join(', ')})\n\nNext:\n  jaegis deploy ${rel}\n  curl ${serverUrl(values, ctx)}/fn/${name}\n  cd ${rel} && npm install && npm test\n`)
+    return 0
+  },
+}
+
+function packageRoot(): string {
+  // dist/cli/commands/new.js -> package root
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+}
+
+export function scaffold(name: string): Record<string, string> {
+  return {
+    'jaegis.toml': `# ${name}: a Jaegis function. Reference: docs/manifest.md
+name = "${name}"
+
+[limits]
+memory_mib = 16      # linear memory ceiling
+timeout_ms = 1000    # per invocation
+body_bytes = 1048576 # largest request body
+
+[pool]
+min_warm = 1         # instances kept ready
+max_warm = 8
+
+[env]
+GREETING = "Hello"
+`,
+    'assembly/index.ts': `// ${name}: answers GET /fn/${name}?name=you and echoes JSON bodies.
+import { Request, Response, JSONValue, getEnv, log } from "jaegis/sdk";
+
+export function handle(req: Request): Response {
+  if (req.method == "POST") {
+    const body = req.json();
+    if (body == null) return Response.text("body must be JSON\\n", 400);
+    return Response.json(JSONValue.object().set("received", body));
+  }
+  const who = req.param("name");
+  const greeting = getEnv("GREETING");
+  log.info("greeting " + (who != null ? who : "world"));
+  return Response.text((greeting != null ? greeting : "Hello") + ", " + (who != null ? who : "world") + "!\\n");
+}
+`,
+    'test/handler.test.mjs': `// Builds the function and invokes it in-process, as \`jaegis serve\` would.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { fileURLToPath } from 'node:url'
+import { build } from 'jaegis/compiler'
+import { createRuntime } from 'jaegis/runtime'
+
+const dir = fileURLToPath(new URL('..', import.meta.url))
+const { artifact } = await build(dir)
+const runtime = createRuntime()
+runtime.load(artifact)
+const text = (res) => new TextDecoder().decode(res.body)
+
+test('greets by name', () => {
+  const res = runtime.invokeSync('${name}', { query: 'name=Ada' })
+  assert.equal(res.status, 200)
+  assert.equal(text(res), 'Hello, Ada!\\n')
+})
+
+test('echoes JSON and rejects what is not', () => {
+  assert.deepEqual(JSON.parse(text(runtime.invokeSync('${name}', { method: 'POST', body: '{"a":1}' }))), { received: { a: 1 } })
+  assert.equal(runtime.invokeSync('${name}', { method: 'POST', body: 'nope' }).status, 400)
+})
+`,
+    'package.json': JSON.stringify({ name, private: true, type: 'module', scripts: { test: 'node --test test/' }, devDependencies: { jaegis: `file:${packageRoot()}` } }, null, 2) + '\n',
+    '.gitignore': 'build/\nnode_modules/\n',
+  }
+}

@@ -1,0 +1,49 @@
+// jaegis serve: gateway, runtime, admin API and embedded store in this process until SIGTERM.
+import { existsSync, readdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { readArtifact } from '../../runtime/index.js'
+import { startServer } from '../../server/index.js'
+import { UsageError, type Command } from '../command.js'
+import { GLOBAL_USAGE, dataDir, parse } from '../options.js'
+import { projectRoot } from '../root.js'
+
+export const command: Command = {
+  name: 'serve',
+  summary: 'run the platform: HTTP gateway, runtime, admin API, embedded store',
+  usage: `Usage: jaegis serve [--port <n>] [--host <addr>] [--examples]
+
+  --port <n>     TCP port (default: $PORT, else 8080)
+  --host <addr>  address to listen on (default: $HOST, else 127.0.0.1; 0.0.0.0 for every interface)
+  --examples     deploy the built example functions (hello, echo, lookup) at start
+  --max-inflight <n>  requests in flight before 503 (default 1024)
+${GLOBAL_USAGE}`,
+  async run(argv, ctx) {
+    const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, examples: { type: 'boolean', default: false }, 'max-inflight': { type: 'string' } })
+    const port = Number(values.port ?? ctx.env.PORT ?? 8080)
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port ?? ctx.env.PORT} is not a TCP port`)
+    const maxInflight = values['max-inflight'] === undefined ? undefined : Number(values['max-inflight'])
+    if (maxInflight !== undefined && (!Number.isInteger(maxInflight) || maxInflight < 1)) throw new UsageError('--max-inflight must be a positive integer')
+    const examples = values.examples ? await exampleArtifacts() : []
+    const server = await startServer({ port, host: values.host ?? ctx.env.HOST ?? '127.0.0.1', dataDir: dataDir(values, ctx), ...(values.token ? { token: values.token } : {}), deployOnStart: examples, ...(maxInflight ? { maxInflight } : {}) })
+    ctx.out(`jaegis serving on ${server.url} (data: ${dataDir(values, ctx)})\n`)
+    if (server.tokenCreated) ctx.out(`admin token (shown once, saved to ${server.tokenPath} with mode 0600):\n  ${server.token}\n`)
+    for (const d of server.deployed) ctx.out(`  ${d.name.padEnd(10)} ${d.url}\n`)
+    if (examples.length) ctx.out(`try: curl '${server.url}/fn/hello?name=you'\n`)
+    await new Promise<void>((done) => {
+      const stop = (signal: string) => {
+        ctx.err(`jaegis: ${signal}, finishing in-flight requests\n`)
+        server.close().then(done, done)
+      }
+      process.once('SIGTERM', () => stop('SIGTERM'))
+      process.once('SIGINT', () => stop('SIGINT'))
+    })
+    return 0
+  },
+}
+
+/** The example functions `npm run build` produced under build/functions/. */
+async function exampleArtifacts() {
+  const dir = join(projectRoot(), 'build', 'functions')
+  if (!existsSync(dir)) throw new UsageError(`no built examples in ${dir}: run npm run build first`)
+  return Promise.all(readdirSync(dir).filter((n) => existsSync(join(dir, n, 'artifact.json'))).sort().map((n) => readArtifact(resolve(dir, n))))
+}

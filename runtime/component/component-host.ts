@@ -1,0 +1,164 @@
+// Runs a jco-transpiled component (instantiation mode): the host compiles the prepared core modules
+// once (through the module cache), supplies WASI 0.2 imports per instance, and gives each metered core
+// module the deadline/memory hook. http components get a request per call; command components run CGI-style.
+import { performance } from 'node:perf_hooks'
+import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
+import type { Artifact } from '../artifact.js'
+import { JaegisError, MemoryLimitError, TimeoutError, TrapError } from '../errors.js'
+import type { LogLevel } from '../instance.js'
+import type { LruModuleCache } from '../module-cache.js'
+import { METER_IMPORT, SIGNAL_FUEL } from '../wasm/meter.js'
+import type { ComponentMeta } from './artifact.js'
+import { bodyBytes, cgiEnvironment, headerPairs, parseCgiOutput } from './cgi.js'
+import { PooledHost, type Deadline } from './pool-host.js'
+import { Fields, IncomingRequest, ResponseOutparam } from './wasi/http.js'
+import { BufferSink, LineSink } from './wasi/io.js'
+import { ExitSignal, wasiImports, type WasiContext } from './wasi/preview2.js'
+
+type InstantiateFn = (getCoreModule: (name: string) => WebAssembly.Module, imports: unknown, instantiateCore: (m: WebAssembly.Module, i?: WebAssembly.Imports) => WebAssembly.Instance) => Record<string, unknown>
+
+export interface HostOptions {
+  moduleCache: LruModuleCache
+  fuelPerCheck: number
+  onLog(level: LogLevel, message: string): void
+}
+
+interface ComponentInstance {
+  deadline: Deadline
+  ctx: WasiContext
+  stdout: LineSink
+  stderr: LineSink
+  exports: Record<string, unknown>
+}
+
+const glueCache = new Map<string, InstantiateFn>()
+
+/** Turns jco's ES module glue into its `instantiate` function (cached by digest; the text is trusted build output). */
+export function loadGlue(source: string, digest: string): InstantiateFn {
+  const hit = glueCache.get(digest)
+  if (hit) return hit
+  const body = source.replace(/^export function instantiate\(/m, 'function instantiate(').replace(/^export const _util\b/m, 'const _util')
+  if (/^\s*(export|import)\s/m.test(body)) throw new JaegisError('INVALID_ARTIFACT', 'invalid artifact: component glue is not jco instantiation-mode output')
+  const fn = new Function(`${body}\nreturn instantiate;`)() as InstantiateFn
+  if (glueCache.size > 64) glueCache.delete(glueCache.keys().next().value!)
+  glueCache.set(digest, fn)
+  return fn
+}
+
+export class ComponentHost extends PooledHost<ComponentInstance> {
+  private readonly meta: ComponentMeta
+  private readonly instantiate: InstantiateFn
+  private readonly modules = new Map<string, WebAssembly.Module>()
+  private readonly metered = new Set<WebAssembly.Module>()
+  private readonly fuelPerCheck: number
+  private readonly onLog: HostOptions['onLog']
+  /** True when every compiled part came from the cache. */
+  readonly cached: boolean
+
+  constructor(artifact: Artifact, options: HostOptions) {
+    super(artifact.meta.config, artifact.meta.digest)
+    this.meta = artifact.meta.component!
+    this.fuelPerCheck = options.fuelPerCheck
+    this.onLog = options.onLog
+    const files = artifact.files ?? {}
+    let cached = true
+    for (const part of this.meta.coreModules) {
+      const r = options.moduleCache.get(files[part.file]!, part.digest)
+      cached &&= r.cached
+      this.modules.set(part.file, r.module)
+      if (part.metered) this.metered.add(r.module)
+    }
+    this.cached = cached
+    this.instantiate = loadGlue(new TextDecoder().decode(files[this.meta.glue!.file]!), this.meta.glue!.digest)
+    this.start()
+  }
+
+  protected create(): ComponentInstance {
+    const deadline: Deadline = { deadline: performance.now() + this.config.limits.timeoutMs, timeoutMs: this.config.limits.timeoutMs }
+    const stdout = new LineSink((l) => this.onLog('info', l))
+    const stderr = new LineSink((l) => this.onLog('error', l))
+    const ctx: WasiContext = {
+      env: this.config.env,
+      args: [this.config.name],
+      allowedOutboundHosts: this.meta.allowedOutboundHosts,
+      files: this.meta.files,
+      get deadline() {
+        return deadline.deadline
+      },
+      log: this.onLog,
+      stdin: new Uint8Array(0),
+      stdout,
+      stderr,
+    }
+    const memoryLimit = this.config.limits.memoryBytes
+    const fuel = this.fuelPerCheck
+    let mainMemory: WebAssembly.Memory | undefined
+    const signal = (kind: number, arg: number): number => {
+      if (kind === SIGNAL_FUEL) {
+        if (performance.now() > deadline.deadline) throw new TimeoutError(deadline.timeoutMs)
+        return fuel
+      }
+      throw new MemoryLimitError(memoryLimit, (mainMemory?.buffer.byteLength ?? 0) + arg * 65536)
+    }
+    const instantiateCore = (module: WebAssembly.Module, importObject: WebAssembly.Imports = {}) => {
+      const metered = this.metered.has(module)
+      const instance = new WebAssembly.Instance(module, metered ? { ...importObject, [METER_IMPORT.module]: { [METER_IMPORT.name]: signal } } : importObject)
+      if (metered && instance.exports.memory instanceof WebAssembly.Memory) mainMemory ??= instance.exports.memory
+      return instance
+    }
+    const getCoreModule = (name: string) => {
+      const m = this.modules.get(name)
+      if (!m) throw new JaegisError('INVALID_ARTIFACT', `invalid artifact: the glue asks for core module ${name}, which the artifact lacks`)
+      return m
+    }
+    const exports = this.instantiate(getCoreModule, wasiImports(ctx), instantiateCore)
+    return { deadline, ctx, stdout, stderr, exports }
+  }
+
+  protected run(inst: ComponentInstance, req: FunctionRequest): { response: FunctionResponse; reusable: boolean } {
+    try {
+      if (this.meta.world === 'cgi') return { response: this.runCommand(inst, req), reusable: false }
+      return { response: this.runHttp(inst, req), reusable: this.config.reuse }
+    } catch (err) {
+      if (err instanceof ExitSignal) throw new TrapError(`component exited with status ${err.code} before answering`)
+      throw err
+    } finally {
+      inst.stdout.flush()
+      inst.stderr.flush()
+    }
+  }
+
+  private runHttp(inst: ComponentInstance, req: FunctionRequest): FunctionResponse {
+    const handler = inst.exports[this.meta.export!] as { handle(r: IncomingRequest, o: ResponseOutparam): void } | undefined
+    if (!handler || typeof handler.handle !== 'function') throw new JaegisError('INVALID_ARTIFACT', `invalid artifact: component does not export ${this.meta.export}`)
+    const pairs = headerPairs(req.headers)
+    const authority = pairs.find(([k]) => k === 'host')?.[1] ?? 'localhost'
+    const path = req.path ?? '/'
+    const request = new IncomingRequest(req.method ?? 'GET', req.query ? `${path}?${req.query}` : path, authority, Fields.fromPairs(pairs, true), bodyBytes(req.body))
+    const out = new ResponseOutparam()
+    handler.handle(request, out)
+    const result = out.result
+    if (!result) throw new JaegisError('BAD_RESPONSE', 'function returned a malformed response: the component returned without setting a response')
+    if (result.tag === 'err') throw new JaegisError('BAD_RESPONSE', `function returned a malformed response: the component answered with error ${JSON.stringify(result.val)}`)
+    const res = result.val
+    return { status: res.status, headers: res.fields.pairs(), body: res.outgoingBody?.sink.take() ?? new Uint8Array(0) }
+  }
+
+  private runCommand(inst: ComponentInstance, req: FunctionRequest): FunctionResponse {
+    const run = (inst.exports[this.meta.export ?? 'run'] ?? inst.exports.run) as { run(): void } | undefined
+    if (!run || typeof run.run !== 'function') throw new JaegisError('INVALID_ARTIFACT', 'invalid artifact: command component does not export wasi:cli/run')
+    const stdout = new BufferSink()
+    inst.ctx.env = cgiEnvironment(req, this.config.name, this.config.env)
+    inst.ctx.stdin = bodyBytes(req.body)
+    inst.ctx.stdout = stdout
+    let code = 0
+    try {
+      run.run()
+    } catch (err) {
+      if (!(err instanceof ExitSignal)) throw err
+      code = err.code
+    }
+    if (code !== 0) throw new TrapError(`command exited with status ${code}`)
+    return parseCgiOutput(stdout.take())
+  }
+}

@@ -1,0 +1,38 @@
+// Reads a request body up to a byte limit; past it, fails fast with BODY_TOO_LARGE and stops reading.
+import type { IncomingMessage } from 'node:http'
+import { JaegisError } from '../errors.js'
+
+const EMPTY = new Uint8Array(0)
+
+/** The whole body as bytes. Rejects early on a Content-Length over `limitBytes`. */
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<Uint8Array> {
+  const declared = req.headers['content-length']
+  if (declared !== undefined && Number(declared) > limitBytes) {
+    req.resume()
+    return Promise.reject(tooLarge(Number(declared), limitBytes))
+  }
+  if (declared === '0' || (declared === undefined && req.headers['transfer-encoding'] === undefined)) {
+    req.resume()
+    return Promise.resolve(EMPTY)
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limitBytes) {
+        req.removeAllListeners('data')
+        req.resume()
+        reject(tooLarge(size, limitBytes))
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+function tooLarge(size: number, limit: number): JaegisError {
+  return new JaegisError('BODY_TOO_LARGE', `request body of ${size} bytes or more is over the function's limit of ${limit} bytes`)
+}

@@ -1,0 +1,58 @@
+// Errors -> HTTP: the one place that decides status codes and what a caller may see.
+import { randomUUID } from 'node:crypto'
+import type { ServerResponse } from 'node:http'
+import { isJaegisError, type ErrorCode } from '../errors.js'
+
+/** HTTP status for each stable error code. */
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  INVALID_WASM: 400,
+  ABI_MISMATCH: 400,
+  INVALID_ARTIFACT: 400,
+  INVALID_MANIFEST: 400,
+  COMPILE_FAILED: 400,
+  PREINIT_FAILED: 400,
+  UNKNOWN_FUNCTION: 404,
+  CONFLICT: 409,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  BAD_REQUEST: 400,
+  BODY_TOO_LARGE: 413,
+  TIMEOUT: 504,
+  MEMORY_LIMIT: 500,
+  TRAP: 500,
+  BAD_RESPONSE: 500,
+  OVERLOADED: 503,
+  CLOSED: 503,
+  INTERNAL: 500,
+}
+
+/** Where errors that are not safe to show go, with their reference id. */
+export type ErrorLogger = (ref: string, err: unknown) => void
+
+export const defaultErrorLogger: ErrorLogger = (ref, err) => {
+  process.stderr.write(JSON.stringify({ level: 'error', ref, error: String((err as Error)?.stack ?? err) }) + '\n')
+}
+
+/** The JSON body and status for an error. Unsafe errors become INTERNAL with only a reference id. */
+export function errorBody(err: unknown, log: ErrorLogger): { status: number; body: string; code: string } {
+  if (isJaegisError(err) && err.expose) {
+    return { status: STATUS_BY_CODE[err.code] ?? 500, body: JSON.stringify({ error: { code: err.code, message: err.message } }), code: err.code }
+  }
+  const ref = randomUUID()
+  log(ref, err)
+  return { status: 500, body: JSON.stringify({ error: { code: 'INTERNAL', message: `internal error (reference ${ref})`, ref } }), code: 'INTERNAL' }
+}
+
+/** Writes an error response; 503s carry Retry-After. */
+export function sendError(res: ServerResponse, err: unknown, log: ErrorLogger = defaultErrorLogger, retryAfterS = 1): string {
+  const { status, body, code } = errorBody(err, log)
+  if (res.headersSent) {
+    res.destroy()
+    return code
+  }
+  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+  if (status === 503) headers['retry-after'] = retryAfterS
+  res.writeHead(status, headers)
+  res.end(body)
+  return code
+}

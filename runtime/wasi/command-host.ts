@@ -1,0 +1,99 @@
+// Runs a WASI preview-1 command module CGI-style: one fresh instance per request (a command's
+// _start runs once), pre-instantiated in the pool, metered for deadlines and capped in memory.
+import { performance } from 'node:perf_hooks'
+import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
+import type { Artifact } from '../artifact.js'
+import { JaegisError, MemoryLimitError, TimeoutError, TrapError } from '../errors.js'
+import { METER_IMPORT, SIGNAL_FUEL } from '../wasm/meter.js'
+import { bodyBytes, cgiEnvironment, parseCgiOutput } from '../component/cgi.js'
+import type { HostOptions } from '../component/component-host.js'
+import { PooledHost, type Deadline } from '../component/pool-host.js'
+import { LineSink } from '../component/wasi/io.js'
+import { ExitSignal } from '../component/wasi/preview2.js'
+import { PREVIEW1_MODULE, preview1Imports, type Preview1Context } from './preview1.js'
+
+interface CommandInstance {
+  deadline: Deadline
+  ctx: Preview1Context
+  out: { chunks: Uint8Array[]; size: number }
+  stderr: LineSink
+  start: () => void
+}
+
+/** Largest stdout a command may write (the response body); further writes fail with EIO. */
+export const STDOUT_LIMIT_BYTES = 64 * 1024 * 1024
+
+export class CommandHost extends PooledHost<CommandInstance> {
+  private readonly module: WebAssembly.Module
+  private readonly fuelPerCheck: number
+  private readonly onLog: HostOptions['onLog']
+  private readonly files: Array<{ guest: string; host: string }>
+  readonly cached: boolean
+
+  constructor(artifact: Artifact, options: HostOptions) {
+    super(artifact.meta.config, artifact.meta.digest)
+    const part = artifact.meta.component!.coreModules[0]!
+    const r = options.moduleCache.get(artifact.files![part.file]!, part.digest)
+    this.module = r.module
+    this.cached = r.cached
+    this.fuelPerCheck = options.fuelPerCheck
+    this.onLog = options.onLog
+    this.files = artifact.meta.component!.files
+    this.start()
+  }
+
+  protected create(): CommandInstance {
+    const deadline: Deadline = { deadline: performance.now() + this.config.limits.timeoutMs, timeoutMs: this.config.limits.timeoutMs }
+    const out = { chunks: [] as Uint8Array[], size: 0 }
+    const stderr = new LineSink((l) => this.onLog('error', l))
+    const ctx: Preview1Context = {
+      args: [this.config.name],
+      env: {},
+      stdin: new Uint8Array(0),
+      stdout: (bytes) => {
+        if (out.size + bytes.length > STDOUT_LIMIT_BYTES) return false
+        out.chunks.push(bytes)
+        out.size += bytes.length
+        return true
+      },
+      stderr: (bytes) => stderr.write(bytes),
+      files: this.files,
+      log: this.onLog,
+    }
+    const p1 = preview1Imports(ctx)
+    const memoryLimit = this.config.limits.memoryBytes
+    const fuel = this.fuelPerCheck
+    let memory: WebAssembly.Memory | undefined
+    const signal = (kind: number, arg: number): number => {
+      if (kind === SIGNAL_FUEL) {
+        if (performance.now() > deadline.deadline) throw new TimeoutError(deadline.timeoutMs)
+        return fuel
+      }
+      throw new MemoryLimitError(memoryLimit, (memory?.buffer.byteLength ?? 0) + arg * 65536)
+    }
+    const instance = new WebAssembly.Instance(this.module, { [PREVIEW1_MODULE]: p1.imports, [METER_IMPORT.module]: { [METER_IMPORT.name]: signal } } as WebAssembly.Imports)
+    memory = instance.exports.memory as WebAssembly.Memory
+    if (!(memory instanceof WebAssembly.Memory)) throw new JaegisError('INVALID_ARTIFACT', 'invalid artifact: the command module does not export its memory')
+    p1.bind(memory)
+    const start = instance.exports._start as (() => void) | undefined
+    if (typeof start !== 'function') throw new JaegisError('INVALID_ARTIFACT', 'invalid artifact: the command module does not export _start')
+    return { deadline, ctx, out, stderr, start }
+  }
+
+  protected run(inst: CommandInstance, req: FunctionRequest): { response: FunctionResponse; reusable: boolean } {
+    inst.ctx.env = cgiEnvironment(req, this.config.name, this.config.env)
+    inst.ctx.stdin = bodyBytes(req.body)
+    let code = 0
+    try {
+      inst.start()
+    } catch (err) {
+      if (!(err instanceof ExitSignal)) throw err
+      code = err.code
+    } finally {
+      inst.stderr.flush()
+    }
+    if (code !== 0) throw new TrapError(`command exited with status ${code}`)
+    const stdout = inst.out.chunks.length === 1 ? inst.out.chunks[0]! : Buffer.concat(inst.out.chunks)
+    return { response: parseCgiOutput(stdout), reusable: false }
+  }
+}

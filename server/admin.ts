@@ -1,0 +1,203 @@
+// The admin API under /_api/v1: deploy, list, show, delete, rollback, pool, logs (JSON or SSE).
+// Every route needs the bearer token; a wrong or missing one gets 401 and changes nothing.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { JaegisError, readBody, sendError, verifyArtifact, type ErrorLogger, type Runtime } from '../runtime/index.js'
+import { bearer, secretEquals } from './auth.js'
+import type { Deployer } from './deployer.js'
+import type { LogHub } from './logs.js'
+import type { Deployment, Store } from './store/store.js'
+
+export interface AdminOptions {
+  runtime: Runtime
+  store: Store
+  deployer: Deployer
+  logs: LogHub
+  token: string
+  /** Public base URL, for the URLs the API returns. */
+  baseUrl: () => string
+  /** Largest artifact upload. @default 256 MiB */
+  maxUploadBytes?: number
+  onError: ErrorLogger
+  /** Extra per-function facts (the scheduler's decision), merged into `show` and `list`. */
+  describe?: (name: string) => Record<string, unknown> | undefined
+}
+
+export const API_PREFIX = '/_api/v1/'
+
+type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => Promise<void>
+
+export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const maxUpload = o.maxUploadBytes ?? 256 * 1024 * 1024
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body, null, 2) + '\n'
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+    res.end(text)
+  }
+  const summary = (d: Deployment) => {
+    const config = o.runtime.config(d.name)
+    const current = d.versions.find((v) => v.version === d.current)
+    const stats = o.runtime.stats().functions[d.name]
+    return {
+      name: d.name,
+      status: o.deployer.status(d.name),
+      url: `${o.baseUrl()}/fn/${d.name}`,
+      ...(config?.route ? { route: config.route, routeUrl: `${o.baseUrl()}${config.route}` } : {}),
+      version: d.current,
+      digest: current?.digest,
+      deployedAt: current?.deployedAt,
+      ...(config
+        ? {
+            limits: { memory_mib: config.limits.memoryBytes / 1048576, timeout_ms: config.limits.timeoutMs, body_bytes: config.limits.bodyBytes },
+            requireKey: config.requireKey,
+            reuse: config.reuse,
+          }
+        : {}),
+      pool: stats ? { min_warm: stats.pool.minWarm, max_warm: stats.pool.maxWarm, ready: stats.pool.ready + stats.pool.dirty } : undefined,
+      ...(o.describe?.(d.name) ?? {}),
+    }
+  }
+  const need = async (name: string) => {
+    const d = await o.store.getDeployment(name)
+    if (!d) throw new JaegisError('UNKNOWN_FUNCTION', `no function named "${name}" is deployed`)
+    return d
+  }
+
+  const routes: Array<[string, RegExp, Handler]> = [
+    ['GET', /^functions$/, async (_req, res) => json(res, 200, { functions: (await o.store.listDeployments()).map(summary) })],
+    [
+      'POST',
+      /^functions$/,
+      async (req, res) => {
+        const artifact = await readUpload(req, maxUpload)
+        const r = await o.deployer.deploy(artifact)
+        json(res, r.changed ? 201 : 200, { ...r, url: `${o.baseUrl()}/fn/${r.name}` })
+      },
+    ],
+    [
+      'GET',
+      /^functions\/([^/]+)$/,
+      async (_req, res, [name]) => {
+        const d = await need(name!)
+        const stats = o.runtime.stats().functions[name!]
+        json(res, 200, { ...summary(d), versions: d.versions, ...(d.key ? { key: d.key } : {}), stats: stats ? { invocations: stats.invocations, errors: stats.errors, starts: stats.starts } : undefined })
+      },
+    ],
+    [
+      'DELETE',
+      /^functions\/([^/]+)$/,
+      async (_req, res, [name]) => {
+        if (!(await o.deployer.remove(name!))) throw new JaegisError('UNKNOWN_FUNCTION', `no function named "${name}" is deployed`)
+        o.logs.drop(name!)
+        json(res, 200, { name, deleted: true })
+      },
+    ],
+    [
+      'POST',
+      /^functions\/([^/]+)\/rollback$/,
+      async (req, res, [name]) => {
+        const body = await readJson(req)
+        const version = body.version
+        if (version !== undefined && (typeof version !== 'number' || !Number.isInteger(version))) throw new JaegisError('BAD_REQUEST', '"version" must be an integer')
+        json(res, 200, await o.deployer.rollback(name!, version as number | undefined))
+      },
+    ],
+    [
+      'PUT',
+      /^functions\/([^/]+)\/pool$/,
+      async (req, res, [name]) => {
+        await need(name!)
+        const body = await readJson(req)
+        const int = (k: string) => {
+          const v = body[k]
+          if (v === undefined) return undefined
+          if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 10_000) throw new JaegisError('BAD_REQUEST', `"${k}" must be an integer from 0 to 10000`)
+          return v
+        }
+        o.runtime.setPool(name!, { minWarm: int('min_warm'), maxWarm: int('max_warm') })
+        json(res, 200, summary(await need(name!)))
+      },
+    ],
+    [
+      'GET',
+      /^functions\/([^/]+)\/logs$/,
+      async (req, res, [name], url) => {
+        await need(name!)
+        const limit = Math.min(10_000, Math.max(1, Number(url.searchParams.get('limit') ?? 100) || 100))
+        const recent = await o.logs.recent(name!, limit)
+        const follow = url.searchParams.get('follow') === '1' || url.searchParams.get('follow') === 'true' || (req.headers.accept ?? '').includes('text/event-stream')
+        if (!follow) return json(res, 200, { name, logs: recent })
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
+        for (const r of recent) res.write(`data: ${JSON.stringify(r)}\n\n`)
+        const stop = o.logs.follow(name!, (r) => res.write(`data: ${JSON.stringify(r)}\n\n`))
+        const ping = setInterval(() => res.write(': keep-alive\n\n'), 15_000)
+        req.on('close', () => {
+          stop()
+          clearInterval(ping)
+        })
+      },
+    ],
+  ]
+
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://local')
+    const presented = bearer(req.headers.authorization)
+    if (!presented || !secretEquals(presented, o.token)) {
+      req.resume()
+      sendError(res, new JaegisError('UNAUTHORIZED', 'the admin API needs "Authorization: Bearer <token>" with the server\'s token (see <data dir>/token or JAEGIS_TOKEN)'), o.onError)
+      return
+    }
+    const path = url.pathname.slice(API_PREFIX.length)
+    for (const [method, re, handler] of routes) {
+      const m = re.exec(path)
+      if (!m) continue
+      if (req.method !== method) continue
+      handler(req, res, m.slice(1).map(decodeURIComponent), url).catch((err) => sendError(res, err, o.onError))
+      return
+    }
+    req.resume()
+    const known = routes.some(([, re]) => re.test(path))
+    sendError(res, new JaegisError('NOT_FOUND', known ? `method ${req.method} is not allowed on ${url.pathname}` : `no admin route ${req.method} ${url.pathname}`), o.onError)
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const body = await readBody(req, 1024 * 1024)
+  if (body.length === 0) return {}
+  try {
+    const v = JSON.parse(Buffer.from(body).toString('utf8'))
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object')
+    return v
+  } catch (err) {
+    throw new JaegisError('BAD_REQUEST', `request body must be a JSON object (${(err as Error).message})`)
+  }
+}
+
+/** A deploy upload: multipart/form-data with an "artifact" part (artifact.json) and a "wasm" part (module.wasm). */
+async function readUpload(req: IncomingMessage, maxBytes: number): Promise<import('../runtime/index.js').Artifact> {
+  const type = req.headers['content-type'] ?? ''
+  if (!type.startsWith('multipart/form-data')) {
+    req.resume()
+    throw new JaegisError('BAD_REQUEST', 'upload an artifact as multipart/form-data with parts "artifact" (artifact.json) and "wasm" (module.wasm), e.g. curl -F artifact=@build/artifact.json -F wasm=@build/module.wasm')
+  }
+  const body = await readBody(req, maxBytes).catch((err) => {
+    throw new JaegisError('BODY_TOO_LARGE', `artifact upload is over the limit of ${maxBytes} bytes`, { cause: err })
+  })
+  let form: FormData
+  try {
+    form = await new Request('http://local/', { method: 'POST', headers: { 'content-type': type }, body: body as Uint8Array<ArrayBuffer> }).formData()
+  } catch (err) {
+    throw new JaegisError('BAD_REQUEST', `malformed multipart upload: ${(err as Error).message}`)
+  }
+  const metaPart = form.get('artifact')
+  const wasmPart = form.get('wasm')
+  if (metaPart === null || wasmPart === null) throw new JaegisError('BAD_REQUEST', `upload is missing the ${metaPart === null ? '"artifact"' : '"wasm"'} part`)
+  const metaText = typeof metaPart === 'string' ? metaPart : await metaPart.text()
+  const wasm = typeof wasmPart === 'string' ? new TextEncoder().encode(wasmPart) : new Uint8Array(await wasmPart.arrayBuffer())
+  let meta: unknown
+  try {
+    meta = JSON.parse(metaText)
+  } catch (err) {
+    throw new JaegisError('INVALID_ARTIFACT', `invalid artifact: artifact.json is not JSON (${(err as Error).message})`)
+  }
+  return verifyArtifact(meta, wasm)
+}

@@ -1,0 +1,117 @@
+// Deployments: validate and warm a new version, persist it crash-safely, then move traffic to it.
+// Order matters: a crash before the deployment record is renamed leaves the previous version serving.
+import { randomBytes } from 'node:crypto'
+import { JaegisError, type Artifact, type Runtime } from '../runtime/index.js'
+import { crashPoint } from './store/atomic.js'
+import type { Deployment, DeploymentVersion, Store } from './store/store.js'
+
+export interface DeployResult {
+  name: string
+  version: number
+  digest: string
+  /** False when this digest was already the serving version. */
+  changed: boolean
+  key?: string
+}
+
+export type FunctionStatus = { state: 'serving' } | { state: 'failed'; error: string }
+
+export class Deployer {
+  /** Functions whose current version failed to load at start-up, with why. */
+  readonly failures = new Map<string, string>()
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor(private readonly runtime: Runtime, private readonly store: Store, private readonly log: (name: string, message: string, level?: string) => void) {}
+
+  /** Deploys serialize: two at once for one name would race on the version number. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn)
+    this.queue = next.catch(() => {})
+    return next
+  }
+
+  deploy(artifact: Artifact): Promise<DeployResult> {
+    return this.serial(async () => {
+      const { name } = artifact.meta.config
+      const existing = await this.store.getDeployment(name)
+      const current = existing?.versions.find((v) => v.version === existing.current)
+      if (current?.digest === artifact.meta.digest && this.runtime.has(name)) {
+        return { name, version: current.version, digest: current.digest, changed: false, ...(existing?.key ? { key: existing.key } : {}) }
+      }
+      const prepared = this.runtime.prepare(artifact) // validates and warms; throws with a reason
+      try {
+        await this.store.putArtifact(artifact)
+        crashPoint('after-artifact')
+        const version = (existing?.versions.at(-1)?.version ?? 0) + 1
+        const entry: DeploymentVersion = { version, digest: artifact.meta.digest, deployedAt: new Date().toISOString() }
+        const key = artifact.meta.config.requireKey ? (existing?.key ?? `jfk_${randomBytes(18).toString('base64url')}`) : existing?.key
+        const next: Deployment = { name, current: version, versions: [...(existing?.versions ?? []), entry], ...(key ? { key } : {}) }
+        await this.store.putDeployment(next)
+        crashPoint('after-deployment')
+        this.runtime.activate(prepared)
+        this.failures.delete(name)
+        this.log(name, `deployed version ${version} (${artifact.meta.digest.slice(0, 12)})`)
+        return { name, version, digest: artifact.meta.digest, changed: true, ...(artifact.meta.config.requireKey && key ? { key } : {}) }
+      } catch (err) {
+        this.runtime.discard(prepared)
+        throw err
+      }
+    })
+  }
+
+  /** Makes an earlier version serve again (default: the one before the current). */
+  rollback(name: string, version?: number): Promise<DeployResult> {
+    return this.serial(async () => {
+      const d = await this.store.getDeployment(name)
+      if (!d) throw new JaegisError('UNKNOWN_FUNCTION', `no function named "${name}" is deployed`)
+      const idx = d.versions.findIndex((v) => v.version === d.current)
+      const target = version === undefined ? d.versions[idx - 1] : d.versions.find((v) => v.version === version)
+      if (!target) {
+        throw new JaegisError('NOT_FOUND', version === undefined ? `function "${name}" has no version before ${d.current} to roll back to` : `function "${name}" has no version ${version} (versions: ${d.versions.map((v) => v.version).join(', ')})`)
+      }
+      const artifact = await this.store.getArtifact(target.digest)
+      if (!artifact) throw new JaegisError('INTERNAL', `artifact ${target.digest} of ${name} v${target.version} is missing from the store`, { expose: false })
+      const prepared = this.runtime.prepare(artifact)
+      try {
+        await this.store.putDeployment({ ...d, current: target.version })
+        this.runtime.activate(prepared)
+      } catch (err) {
+        this.runtime.discard(prepared)
+        throw err
+      }
+      this.failures.delete(name)
+      this.log(name, `rolled back to version ${target.version} (${target.digest.slice(0, 12)})`)
+      return { name, version: target.version, digest: target.digest, changed: true }
+    })
+  }
+
+  remove(name: string): Promise<boolean> {
+    return this.serial(async () => {
+      const existed = await this.store.deleteDeployment(name)
+      this.runtime.unload(name)
+      this.failures.delete(name)
+      return existed
+    })
+  }
+
+  /** Loads every deployment's serving version; a broken one is reported, never fatal. */
+  async restore(): Promise<void> {
+    for (const d of await this.store.listDeployments()) {
+      const v = d.versions.find((x) => x.version === d.current)
+      try {
+        const artifact = v && (await this.store.getArtifact(v.digest))
+        if (!artifact) throw new Error(`artifact of version ${d.current} is missing`)
+        this.runtime.load(artifact)
+      } catch (err) {
+        const msg = `version ${d.current} failed to load: ${(err as Error).message}`
+        this.failures.set(d.name, msg)
+        this.log(d.name, msg, 'error')
+      }
+    }
+  }
+
+  status(name: string): FunctionStatus {
+    const f = this.failures.get(name)
+    return f ? { state: 'failed', error: f } : { state: 'serving' }
+  }
+}
