@@ -35,7 +35,7 @@ export class Deployer {
       const { name } = artifact.meta.config
       const existing = await this.store.getDeployment(name)
       const current = existing?.versions.find((v) => v.version === existing.current)
-      if (current?.digest === artifact.meta.digest && this.runtime.has(name)) {
+      if (current?.digest === artifact.meta.digest && sameConfig(current.config, artifact.meta.config) && this.runtime.has(name)) {
         return { name, version: current.version, digest: current.digest, changed: false, ...(existing?.key ? { key: existing.key } : {}) }
       }
       const prepared = this.runtime.prepare(artifact) // validates and warms; throws with a reason
@@ -43,7 +43,7 @@ export class Deployer {
         await this.store.putArtifact(artifact)
         crashPoint('after-artifact')
         const version = (existing?.versions.at(-1)?.version ?? 0) + 1
-        const entry: DeploymentVersion = { version, digest: artifact.meta.digest, deployedAt: new Date().toISOString() }
+        const entry: DeploymentVersion = { version, digest: artifact.meta.digest, deployedAt: new Date().toISOString(), config: artifact.meta.config }
         const key = artifact.meta.config.requireKey ? (existing?.key ?? `jfk_${randomBytes(18).toString('base64url')}`) : existing?.key
         const next: Deployment = { name, current: version, versions: [...(existing?.versions ?? []), entry], ...(key ? { key } : {}) }
         await this.store.putDeployment(next)
@@ -69,7 +69,7 @@ export class Deployer {
       if (!target) {
         throw new JaegisError('NOT_FOUND', version === undefined ? `function "${name}" has no version before ${d.current} to roll back to` : `function "${name}" has no version ${version} (versions: ${d.versions.map((v) => v.version).join(', ')})`)
       }
-      const artifact = await this.store.getArtifact(target.digest)
+      const artifact = await this.versionArtifact(target)
       if (!artifact) throw new JaegisError('INTERNAL', `artifact ${target.digest} of ${name} v${target.version} is missing from the store`, { expose: false })
       const prepared = this.runtime.prepare(artifact)
       try {
@@ -99,7 +99,7 @@ export class Deployer {
     for (const d of await this.store.listDeployments()) {
       const v = d.versions.find((x) => x.version === d.current)
       try {
-        const artifact = v && (await this.store.getArtifact(v.digest))
+        const artifact = v && (await this.versionArtifact(v))
         if (!artifact) throw new Error(`artifact of version ${d.current} is missing`)
         this.runtime.load(artifact)
       } catch (err) {
@@ -110,8 +110,25 @@ export class Deployer {
     }
   }
 
+  /** The stored wasm of a version, with the configuration that version was deployed with. */
+  private async versionArtifact(v: DeploymentVersion): Promise<Artifact | undefined> {
+    const artifact = await this.store.getArtifact(v.digest)
+    return artifact && { meta: { ...artifact.meta, config: v.config ?? artifact.meta.config }, wasm: artifact.wasm }
+  }
+
   status(name: string): FunctionStatus {
     const f = this.failures.get(name)
     return f ? { state: 'failed', error: f } : { state: 'serving' }
   }
+}
+
+/** Configurations compared field by field (key order does not matter). */
+function sameConfig(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b)
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`
+  return JSON.stringify(v)
 }

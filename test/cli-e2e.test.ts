@@ -122,22 +122,36 @@ describe('jaegis CLI end to end', () => {
 })
 
 describe('crash safety', () => {
+  // Two built versions of one function, deployed as artifact folders (no compile in the loop).
+  let work: string
+  let v1: string
+  let v2: string
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'jaegis-crash-'))
+    await jaegis(['new', 'svc'], {}, work)
+    v1 = join(work, 'v1')
+    v2 = join(work, 'v2')
+    expect((await jaegis(['build', 'svc', '--out', v1], {}, work)).code).toBe(0)
+    const toml = join(work, 'svc', 'jaegis.toml')
+    writeFileSync(toml, readFileSync(toml, 'utf8').replace('GREETING = "Hello"', 'GREETING = "Version two"'))
+    const src = join(work, 'svc', 'assembly', 'index.ts') // new code too, so the wasm digest differs
+    writeFileSync(src, readFileSync(src, 'utf8').replace(': "Hello")', ': "Hullo")'))
+    expect((await jaegis(['build', 'svc', '--out', v2], {}, work)).code).toBe(0)
+    expect(readFileSync(join(v2, 'artifact.json'), 'utf8')).not.toBe(readFileSync(join(v1, 'artifact.json'), 'utf8'))
+  })
+
   for (const point of ['artifact-before-rename', 'after-artifact', 'before-rename', 'after-deployment']) {
     it(`a SIGKILL at "${point}" during a deploy leaves a consistent store`, async () => {
-      const work = mkdtempSync(join(tmpdir(), 'jaegis-crash-'))
-      const data = join(work, 'data')
+      const data = mkdtempSync(join(tmpdir(), `jaegis-crash-${point}-`))
       const env = { JAEGIS_DATA: data }
       const first = await serve(data)
-      await jaegis(['new', 'svc'], { ...env, JAEGIS_URL: first.url }, work)
-      expect((await jaegis(['deploy', 'svc'], { ...env, JAEGIS_URL: first.url }, work)).code).toBe(0)
+      expect((await jaegis(['deploy', v1], { ...env, JAEGIS_URL: first.url })).code).toBe(0)
       first.child.kill('SIGTERM')
       expect(await exited(first.child)).toBe(0)
 
-      // Same server, armed to die at `point` during the next deploy.
+      // Same data, a server armed to die at `point` during the next deploy.
       const armed = await serve(data, { JAEGIS_TEST_CRASH_AT: point })
-      const toml = join(work, 'svc', 'jaegis.toml')
-      writeFileSync(toml, readFileSync(toml, 'utf8').replace('GREETING = "Hello"', 'GREETING = "Version two"'))
-      const d = await jaegis(['deploy', 'svc'], { ...env, JAEGIS_URL: armed.url }, work)
+      const d = await jaegis(['deploy', v2], { ...env, JAEGIS_URL: armed.url })
       expect(d.code).toBe(1)
       await exited(armed.child)
       expect(armed.child.signalCode).toBe('SIGKILL')

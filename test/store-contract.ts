@@ -38,8 +38,9 @@ export function storeContract(label: string, makeStore: () => Promise<Store>): v
     it('replaces, lists and deletes deployments', async () => {
       const store = await makeStore()
       expect(await store.listDeployments()).toEqual([])
-      const v1 = { version: 1, digest: 'a'.repeat(64), deployedAt: '2026-01-01T00:00:00.000Z' }
-      const v2 = { version: 2, digest: 'b'.repeat(64), deployedAt: '2026-01-02T00:00:00.000Z' }
+      const config = fakeArtifact('beta', 0).meta.config
+      const v1 = { version: 1, digest: 'a'.repeat(64), deployedAt: '2026-01-01T00:00:00.000Z', config }
+      const v2 = { version: 2, digest: 'b'.repeat(64), deployedAt: '2026-01-02T00:00:00.000Z', config: { ...config, env: { A: 'b' } } }
       await store.putDeployment({ name: 'beta', current: 1, versions: [v1] })
       await store.putDeployment({ name: 'alpha', current: 1, versions: [v1] })
       await store.putDeployment({ name: 'beta', current: 2, versions: [v1, v2] })
@@ -54,7 +55,7 @@ export function storeContract(label: string, makeStore: () => Promise<Store>): v
 
     it('keeps logs in order, returns the newest, and drops them with the deployment', async () => {
       const store = await makeStore()
-      await store.putDeployment({ name: 'f', current: 1, versions: [{ version: 1, digest: 'a'.repeat(64), deployedAt: '2026-01-01T00:00:00.000Z' }] })
+      await store.putDeployment({ name: 'f', current: 1, versions: [{ version: 1, digest: 'a'.repeat(64), deployedAt: '2026-01-01T00:00:00.000Z', config: fakeArtifact('f', 0).meta.config }] })
       for (let i = 0; i < 5; i++) await store.appendLogs('f', [{ timeMs: i, level: 'info', message: `line ${i}`, version: 1 }])
       expect((await store.readLogs('f', 3)).map((r) => r.message)).toEqual(['line 2', 'line 3', 'line 4'])
       expect(await store.readLogs('nobody', 3)).toEqual([])

@@ -4,10 +4,8 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { UsageError, type Command, type CommandContext } from '../command.js'
-import { forecast, parseSeriesCsv, type ForecastModel, type ForecastOptions } from '../../kernels/forecast/index.js'
+import { forecast, MODELS, parseSeriesCsv, type ForecastModel, type ForecastOptions } from '../../kernels/forecast/index.js'
 import { continueTimestamps } from '../../kernels/forecast/timestamps.js'
-
-const MODELS: ForecastModel[] = ['auto', 'ets', 'ets-additive', 'ets-multiplicative', 'tsb', 'croston', 'snaive']
 
 const USAGE = `usage: jaegis forecast <file.csv> --horizon H [--season auto|N[,M]] [--model M] [--level L] [--json]
 

@@ -1,6 +1,6 @@
 // The store: deployment state, artifact blobs and logs. An interface, so that one process can use
 // the embedded file store and a cluster a NATS JetStream one; test/store-contract.ts checks both.
-import type { Artifact } from '../../runtime/index.js'
+import type { Artifact, FunctionConfig } from '../../runtime/index.js'
 
 /** One deployed version of a function. */
 export interface DeploymentVersion {
@@ -8,6 +8,8 @@ export interface DeploymentVersion {
   digest: string
   /** ISO 8601 time of the deploy. */
   deployedAt: string
+  /** The configuration this version runs with: a deployment is digest + version + config. */
+  config: FunctionConfig
 }
 
 /** A function's deployment: which version serves, and every version it had. */
