@@ -1,7 +1,7 @@
 // One loaded version of a function: its metered module, its snapshot (memory image and mutable
 // globals of a fresh instance), and a pool of ready instances. Runs invocations on the calling thread.
 import { performance } from 'node:perf_hooks'
-import { decodeResponse, encodeRequest, type FunctionRequest, type FunctionResponse } from './abi/index.js'
+import { decodeResponse, measureRequest, writeRequest, type FunctionRequest, type FunctionResponse } from './abi/index.js'
 import type { FunctionConfig } from './artifact.js'
 import { JaegisError, TrapError, isJaegisError } from './errors.js'
 import { instantiate, type InvocationContext, type LogLevel, type ModuleExports } from './instance.js'
@@ -173,14 +173,14 @@ export class FunctionHost {
     const { inst, kind } = this.acquire()
     const start = startKind ?? kind
     this.stats.starts[start]++
-    const bytes = encodeRequest(req)
+    const encoded = measureRequest(req)
     const { exports, ctx } = inst
     ctx.deadline = performance.now() + this.config.limits.timeoutMs
     let response: FunctionResponse
     try {
-      const ptr = exports.__jaegis_alloc(bytes.length)
-      new Uint8Array(exports.memory.buffer).set(bytes, ptr)
-      const out = exports.__jaegis_handle(ptr, bytes.length)
+      const ptr = exports.__jaegis_alloc(encoded.size)
+      writeRequest(new Uint8Array(exports.memory.buffer), ptr, encoded)
+      const out = exports.__jaegis_handle(ptr, encoded.size)
       response = decodeResponse(new Uint8Array(exports.memory.buffer), out)
       if (this.config.reuse) exports.__jaegis_free?.(out)
     } catch (err) {

@@ -54,36 +54,74 @@ export interface FunctionResponse {
   body: Uint8Array
 }
 
-const encoder = new TextEncoder()
 const decoder = new TextDecoder()
+
+/** UTF-8 byte length of `s`; ASCII (the common case for methods, paths and headers) needs no encoder call. */
+function utf8Length(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8')
+  return s.length
+}
+
+/** Writes `s` as UTF-8 at `at`, given its byte length; returns the position after it. */
+function writeUtf8(out: Uint8Array, at: number, s: string, len: number): number {
+  if (len === s.length) {
+    for (let i = 0; i < len; i++) out[at + i] = s.charCodeAt(i)
+  } else {
+    Buffer.from(out.buffer, out.byteOffset, out.byteLength).write(s, at, len, 'utf8')
+  }
+  return at + len
+}
+
+function writeU32(out: Uint8Array, at: number, v: number): number {
+  out[at] = v & 0xff
+  out[at + 1] = (v >>> 8) & 0xff
+  out[at + 2] = (v >>> 16) & 0xff
+  out[at + 3] = (v >>> 24) & 0xff
+  return at + 4
+}
+
+/** A request normalized for encoding: strings and their UTF-8 lengths, body as bytes. */
+export interface EncodableRequest {
+  strings: string[]
+  lengths: number[]
+  headerCount: number
+  body: Uint8Array
+  size: number
+}
+
+/** Measures a request for writeRequest (layout in README.md). */
+export function measureRequest(req: FunctionRequest): EncodableRequest {
+  const strings = [(req.method ?? 'GET').toUpperCase(), req.path ?? '/', req.query ?? '']
+  const headers = req.headers ?? []
+  const entries = Symbol.iterator in headers ? (headers as Iterable<readonly [string, string]>) : Object.entries(headers)
+  let headerCount = 0
+  for (const [k, v] of entries) {
+    strings.push(k.toLowerCase(), v)
+    headerCount++
+  }
+  const body = typeof req.body === 'string' ? Buffer.from(req.body, 'utf8') : (req.body ?? new Uint8Array(0))
+  const lengths = strings.map(utf8Length)
+  let size = 4 * 5 + body.length
+  for (const l of lengths) size += l
+  size += 4 * (strings.length - 3)
+  return { strings, lengths, headerCount, body, size }
+}
+
+/** Writes a measured request at `at` in `out` (e.g. straight into a module's memory). */
+export function writeRequest(out: Uint8Array, at: number, r: EncodableRequest): void {
+  const { strings, lengths } = r
+  for (let i = 0; i < 3; i++) at = writeUtf8(out, writeU32(out, at, lengths[i]!), strings[i]!, lengths[i]!)
+  at = writeU32(out, at, r.headerCount)
+  for (let i = 3; i < strings.length; i++) at = writeUtf8(out, writeU32(out, at, lengths[i]!), strings[i]!, lengths[i]!)
+  at = writeU32(out, at, r.body.length)
+  out.set(r.body, at)
+}
 
 /** Encodes a request into ABI v1 bytes (layout in README.md). */
 export function encodeRequest(req: FunctionRequest): Uint8Array {
-  const method = encoder.encode((req.method ?? 'GET').toUpperCase())
-  const path = encoder.encode(req.path ?? '/')
-  const query = encoder.encode(req.query ?? '')
-  const pairs: Uint8Array[] = []
-  const headers = req.headers ?? []
-  const entries = Symbol.iterator in headers ? (headers as Iterable<readonly [string, string]>) : Object.entries(headers)
-  for (const [k, v] of entries) pairs.push(encoder.encode(k.toLowerCase()), encoder.encode(v))
-  const body = typeof req.body === 'string' ? encoder.encode(req.body) : (req.body ?? new Uint8Array(0))
-  let size = 4 * 5 + method.length + path.length + query.length + body.length
-  for (const p of pairs) size += 4 + p.length
-  const out = new Uint8Array(size)
-  const view = new DataView(out.buffer)
-  let at = 0
-  const put = (b: Uint8Array) => {
-    view.setUint32(at, b.length, true)
-    out.set(b, at + 4)
-    at += 4 + b.length
-  }
-  put(method)
-  put(path)
-  put(query)
-  view.setUint32(at, pairs.length / 2, true)
-  at += 4
-  for (const p of pairs) put(p)
-  put(body)
+  const m = measureRequest(req)
+  const out = new Uint8Array(m.size)
+  writeRequest(out, 0, m)
   return out
 }
 
@@ -107,7 +145,7 @@ export function decodeResponse(memory: Uint8Array, ptr: number): FunctionRespons
   const str = () => {
     const len = u32(at)
     if (at + 4 + len > end) throw bad('string runs past the end of the response')
-    const s = decoder.decode(memory.subarray(at + 4, at + 4 + len))
+    const s = len < 64 ? asciiOrUtf8(memory, at + 4, len) : decoder.decode(memory.subarray(at + 4, at + 4 + len))
     at += 4 + len
     return s
   }
@@ -117,6 +155,17 @@ export function decodeResponse(memory: Uint8Array, ptr: number): FunctionRespons
   if (at + 4 + bodyLen > end) throw bad('body runs past the end of the response')
   const body = memory.slice(at + 4, at + 4 + bodyLen)
   return { status, headers, body }
+}
+
+/** Short strings are usually ASCII: build them without a decoder call. */
+function asciiOrUtf8(memory: Uint8Array, start: number, len: number): string {
+  let s = ''
+  for (let i = start; i < start + len; i++) {
+    const c = memory[i]!
+    if (c > 0x7f) return decoder.decode(memory.subarray(start, start + len))
+    s += String.fromCharCode(c)
+  }
+  return s
 }
 
 /** Reads an AssemblyScript string (UTF-16LE, byte length in the 4 bytes before it) for abort messages. */
