@@ -26,6 +26,8 @@ describe('jaegis quantum', () => {
     expect(a.lines[1]).toBe('top 3 of 1000 shots (seed 5):')
     expect(a.lines.slice(1)).toEqual(b.lines.slice(1))
     expect(a.lines).toHaveLength(5)
+    const shown = a.lines.slice(2).map((l) => Number(l.trim().split(/\s+/)[1]))
+    expect(shown).toEqual([...shown].sort((x, y) => y - x))
   })
 
   it('prints one JSON object with --json', async () => {

@@ -1,0 +1,77 @@
+// The OpenQASM 2.0 front end: what it accepts, how it flattens, and the line/column of what it rejects.
+import { describe, expect, it } from 'vitest'
+import { QasmError } from './errors.js'
+import { parseQasm } from './qasm.js'
+
+const HEAD = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
+
+function errorOf(src: string): QasmError {
+  try {
+    parseQasm(src)
+  } catch (err) {
+    expect(err).toBeInstanceOf(QasmError)
+    return err as QasmError
+  }
+  throw new Error('expected a QasmError')
+}
+
+describe('parseQasm', () => {
+  it('numbers registers in declaration order and broadcasts over whole registers', () => {
+    const c = parseQasm(HEAD + 'qreg a[2];\nqreg b[2];\ncreg m[2];\ncx a,b;\nh a[1];\nmeasure b -> m;\n')
+    expect(c.numQubits).toBe(4)
+    expect(c.qregs.map((r) => [r.name, r.offset])).toEqual([['a', 0], ['b', 2]])
+    expect(c.ops).toEqual([
+      { kind: 'gate', name: 'cx', qubits: [0, 2], params: [] },
+      { kind: 'gate', name: 'cx', qubits: [1, 3], params: [] },
+      { kind: 'gate', name: 'h', qubits: [1], params: [] },
+      { kind: 'measure', qubit: 2, clbit: 0 },
+      { kind: 'measure', qubit: 3, clbit: 1 },
+    ])
+  })
+
+  it('evaluates parameter expressions with pi, functions, precedence and right-associative ^', () => {
+    const c = parseQasm(HEAD + 'qreg q[1];\nrz(-pi/2 + 3*2^2^0.5e0) q[0];\nu3(sin(pi/2), cos(0)*-1, sqrt(4)/ln(exp(2))) q[0];\n')
+    const p = (c.ops[0] as { params: number[] }).params[0]
+    expect(p).toBeCloseTo(-Math.PI / 2 + 3 * 2 ** (2 ** 0.5), 12)
+    expect((c.ops[1] as { params: number[] }).params).toEqual([1, -1, 1])
+  })
+
+  it('expands user gates with parameters, nested calls and comments', () => {
+    const c = parseQasm(HEAD + '/* block\ncomment */ gate rot(t) a { rz(t/2) a; }\ngate two(t) a, b { rot(t*2) a; cx a, b; // x\n}\nqreg q[2];\ntwo(pi) q[1], q[0];\n')
+    expect(c.ops).toEqual([
+      { kind: 'gate', name: 'rz', qubits: [1], params: [Math.PI] },
+      { kind: 'gate', name: 'cx', qubits: [1, 0], params: [] },
+    ])
+  })
+
+  it('keeps barriers and resets, and accepts U and CX without qelib1', () => {
+    const c = parseQasm('OPENQASM 2.0;\nqreg q[2];\nU(0,0,0) q[0];\nCX q[0],q[1];\nbarrier q;\nreset q[1];\n')
+    expect(c.ops.map((o) => o.kind)).toEqual(['gate', 'gate', 'barrier', 'reset'])
+  })
+
+  const rejected: [string, string, number, number, RegExp][] = [
+    ['if', HEAD + 'qreg q[1];\ncreg c[1];\nif(c==1) x q[0];\n', 5, 1, /if\) are not supported/],
+    ['opaque', HEAD + 'opaque magic a;\n', 3, 1, /opaque gates are not supported/],
+    ['a missing semicolon', HEAD + 'qreg q[1]\nh q[0];\n', 4, 1, /expected ';' but found 'h'/],
+    ['an unknown gate', HEAD + 'qreg q[1];\nfoo q[0];\n', 4, 1, /unknown gate foo/],
+    ['qelib gates without the include', 'OPENQASM 2.0;\nqreg q[1];\n  h q[0];\n', 3, 3, /needs include "qelib1.inc"/],
+    ['another include', 'OPENQASM 2.0;\ninclude "other.inc";\n', 2, 9, /only "qelib1.inc"/],
+    ['an index out of range', HEAD + 'qreg q[2];\nh q[2];\n', 4, 5, /index 2 out of range/],
+    ['a wrong parameter count', HEAD + 'qreg q[1];\nrz q[0];\n', 4, 1, /takes 1 parameter/],
+    ['a repeated qubit', HEAD + 'qreg q[2];\ncx q[0],q[0];\n', 4, 1, /uses a qubit twice/],
+    ['an unknown register', HEAD + 'qreg q[1];\nh r[0];\n', 4, 3, /unknown quantum register r/],
+    ['an unknown parameter', HEAD + 'gate g(a) x { rz(b) x; }\n', 3, 18, /unknown parameter b/],
+    ['a stray character', HEAD + 'qreg q[1];\nh q[0]; @\n', 4, 9, /unexpected character '@'/],
+    ['OPENQASM 3', 'OPENQASM 3.0;\n', 1, 10, /only OPENQASM 2.0/],
+    ['mismatched measure sizes', HEAD + 'qreg q[2];\ncreg c[1];\nmeasure q -> c;\n', 5, 14, /equal size/],
+    ['a truncated program', HEAD + 'qreg q[1];\nrz(pi', 4, 6, /expected '\)' but found end of file/],
+  ]
+  for (const [what, src, line, column, msg] of rejected) {
+    it(`rejects ${what} with its line and column`, () => {
+      const err = errorOf(src)
+      expect([err.line, err.column]).toEqual([line, column])
+      expect(err.message).toMatch(msg)
+      expect(err.message.startsWith(`line ${line}, column ${column}: `)).toBe(true)
+    })
+  }
+})
