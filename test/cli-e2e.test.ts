@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ROOT } from './helpers.js'
 
 const BIN = join(ROOT, 'bin', 'jaegis.js')
@@ -60,7 +60,8 @@ describe('jaegis CLI end to end', () => {
     await exited(served.child)
   })
 
-  it('prints the admin token once, on first start', () => {
+  it('prints the admin token once, on first start', async () => {
+    await vi.waitFor(() => expect(served.output()).toContain('jgs_'), { timeout: 5000 })
     expect(served.output()).toMatch(/admin token \(shown once, saved to .*token with mode 0600\):\n {2}jgs_/)
   })
 

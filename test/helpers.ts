@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { build, type BuildResult } from '../compiler/index.js'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
-export const SHARED_DATA = join(ROOT, '..', 'shared', 'data')
+export { SHARED_DATA } from './shared-data.js'
 
 /** Copies functions/<name> or test/fixtures/<name> to a temp folder, optionally editing jaegis.toml, and builds it. */
 export async function buildFunction(name: string, edit?: (toml: string) => string): Promise<BuildResult & { dir: string }> {

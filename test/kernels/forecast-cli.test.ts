@@ -1,4 +1,5 @@
 // `jaegis forecast` end to end on the shared series, through command.run with a collecting context.
+import { SHARED_DATA } from '../shared-data.js'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +9,7 @@ import { UsageError, type CommandContext } from '../../cli/command.js'
 import { SeriesFormatError } from '../../kernels/forecast/index.js'
 import { projectRoot } from '../../kernels/wasm-path.js'
 
-const SERIES = join(projectRoot(), '..', 'shared', 'data', 'series')
+const SERIES = join(SHARED_DATA, 'series')
 
 function context(cwd = SERIES): CommandContext & { lines: string[] } {
   const lines: string[] = []

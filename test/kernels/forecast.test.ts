@@ -1,6 +1,7 @@
 // The forecast kernel on the shared real series: held-out accuracy against seasonal naive and
 // @bsull/augurs MSTL (no peeking: the last 48 points are never shown to a model), and sanity of
 // every forecast on the Azure Functions per-minute trace.
+import { SHARED_DATA } from '../shared-data.js'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
@@ -9,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { detectSeasons, fillMissing, forecast, parseSeriesCsv, smape } from '../../kernels/forecast/index.js'
 import { projectRoot } from '../../kernels/wasm-path.js'
 
-const DATA = join(projectRoot(), '..', 'shared', 'data')
+const DATA = SHARED_DATA
 const series = (file: string) => parseSeriesCsv(readFileSync(join(DATA, 'series', file), 'utf8'))
 const HOLD = 48
 

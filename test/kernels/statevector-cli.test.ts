@@ -1,4 +1,5 @@
 // `jaegis quantum` through its Command object with a fake context, on the shared circuits.
+import { SHARED_DATA } from '../shared-data.js'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { UsageError, type CommandContext } from '../../cli/command.js'
@@ -7,7 +8,7 @@ import { projectRoot } from '../../kernels/wasm-path.js'
 
 function fakeCtx(): CommandContext & { lines: string[] } {
   const lines: string[] = []
-  return { lines, out: (t) => lines.push(t), err: (t) => lines.push(`ERR ${t}`), isTTY: false, env: {}, cwd: join(projectRoot(), '..', 'shared', 'data', 'qasm') }
+  return { lines, out: (t) => lines.push(t), err: (t) => lines.push(`ERR ${t}`), isTTY: false, env: {}, cwd: join(SHARED_DATA, 'qasm') }
 }
 
 describe('jaegis quantum', () => {

@@ -1,12 +1,13 @@
 // The statevector kernel on the shared QASMBench circuits: every file parses unchanged, norms stay 1,
 // and probabilities match the quantum-circuit npm package on circuits small enough for it (<= 14 qubits).
+import { SHARED_DATA } from '../shared-data.js'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseQasm, simulateCircuit, simulateQasm } from '../../kernels/statevector/index.js'
 import { projectRoot } from '../../kernels/wasm-path.js'
 
-const DIR = join(projectRoot(), '..', 'shared', 'data', 'qasm')
+const DIR = join(SHARED_DATA, 'qasm')
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.qasm')).sort()
 const read = (f: string) => readFileSync(join(DIR, f), 'utf8')
 const qubitsOf = (f: string) => Number(/_n(\d+)\.qasm$/.exec(f)![1])

@@ -1,4 +1,5 @@
 // `jaegis topo` end to end on Topology Zoo files, through command.run with a collecting context.
+import { SHARED_DATA } from '../shared-data.js'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,7 +8,7 @@ import { command } from '../../cli/commands/topo.js'
 import { UsageError, type CommandContext } from '../../cli/command.js'
 import { projectRoot } from '../../kernels/wasm-path.js'
 
-const ZOO = join(projectRoot(), '..', 'shared', 'data', 'topologyzoo')
+const ZOO = join(SHARED_DATA, 'topologyzoo')
 
 function context(): CommandContext & { lines: string[]; errors: string[] } {
   const lines: string[] = []

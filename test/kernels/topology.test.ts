@@ -1,5 +1,6 @@
 // Topology Zoo files from ../shared/data/topologyzoo: reading, latencies, and shortest paths equal to
 // graphology-shortest-path's on every file.
+import { SHARED_DATA } from '../shared-data.js'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { UndirectedGraph } from 'graphology'
@@ -7,7 +8,7 @@ import { dijkstra } from 'graphology-shortest-path'
 import { projectRoot } from '../../kernels/wasm-path.js'
 import { ShortestPathEngine, Topology, loadTopology, fibreLatencyMs, placeFacilities } from '../../kernels/topology/index.js'
 
-const ZOO = join(projectRoot(), '..', 'shared', 'data', 'topologyzoo')
+const ZOO = join(SHARED_DATA, 'topologyzoo')
 
 // Node and distinct-link counts, self-counted with Python's xml.etree (independent of our parser).
 const FILES: Record<string, { nodes: number; links: number; withoutCoordinates: number }> = {
