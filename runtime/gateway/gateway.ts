@@ -21,6 +21,7 @@ export interface GatewayOptions {
 export type GatewayHandler = (req: IncomingMessage, res: ServerResponse) => boolean
 
 const FN_PREFIX = '/fn/'
+const EMPTY = new Uint8Array(0)
 
 /** Creates the gateway handler for `runtime`. */
 export function createGateway(runtime: Runtime, options: GatewayOptions = {}): GatewayHandler {
@@ -69,27 +70,32 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
       inflight--
     }
     const query = q < 0 ? '' : url.slice(q + 1)
-    readBody(req, config.limits.bodyBytes).then(
-      (body) => {
-        try {
-          const out = runtime.invokeSync(name, { method: req.method ?? 'GET', path: rest, query, headers: headerPairs(req.rawHeaders), body })
-          const headers: string[] = []
-          for (const [k, v] of out.headers) if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') headers.push(k, v)
-          headers.push('content-length', String(out.body.byteLength))
-          res.writeHead(out.status, headers)
-          res.end(out.body)
-        } catch (err) {
-          sendError(res, err, onError, retryAfterS)
-        } finally {
-          done()
-        }
-      },
-      (err) => {
-        done()
-        if (err instanceof JaegisError && err.code === 'BODY_TOO_LARGE') res.setHeader('connection', 'close')
+    const respond = (body: Uint8Array) => {
+      try {
+        const out = runtime.invokeSync(name, { method: req.method ?? 'GET', path: rest, query, headers: headerPairs(req.rawHeaders), body })
+        const headers: string[] = []
+        for (const [k, v] of out.headers) if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') headers.push(k, v)
+        headers.push('content-length', String(out.body.byteLength))
+        res.writeHead(out.status, headers)
+        res.end(out.body)
+      } catch (err) {
         sendError(res, err, onError, retryAfterS)
-      },
-    )
+      } finally {
+        done()
+      }
+    }
+    // A request without a body is served in this tick; one with a body once it has arrived.
+    const declared = req.headers['content-length']
+    if ((declared === undefined || declared === '0') && req.headers['transfer-encoding'] === undefined) {
+      req.resume()
+      respond(EMPTY)
+      return true
+    }
+    readBody(req, config.limits.bodyBytes).then(respond, (err) => {
+      done()
+      if (err instanceof JaegisError && err.code === 'BODY_TOO_LARGE') res.setHeader('connection', 'close')
+      sendError(res, err, onError, retryAfterS)
+    })
     return true
   }
 }
