@@ -2,6 +2,7 @@
 // Every route needs the bearer token; a wrong or missing one gets 401 and changes nothing.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { JaegisError, readBody, sendError, verifyArtifact, type ErrorLogger, type Runtime } from '../runtime/index.js'
+import { prepareUploadedArtifact } from '../compiler/index.js'
 import { bearer, secretEquals } from './auth.js'
 import type { Deployer } from './deployer.js'
 import type { LogHub } from './logs.js'
@@ -199,5 +200,9 @@ async function readUpload(req: IncomingMessage, maxBytes: number): Promise<impor
   } catch (err) {
     throw new JaegisError('INVALID_ARTIFACT', `invalid artifact: artifact.json is not JSON (${(err as Error).message})`)
   }
+  // Components and WASI modules: the server derives their parts (jco's JS glue runs in this process,
+  // so it must never come from a client); only the original binary and the configuration are taken.
+  const kind = (meta as { kind?: unknown } | null)?.kind
+  if (kind === 'component' || kind === 'wasi') return prepareUploadedArtifact(meta, wasm)
   return verifyArtifact(meta, wasm)
 }

@@ -113,7 +113,7 @@ export class Deployer {
   /** The stored wasm of a version, with the configuration that version was deployed with. */
   private async versionArtifact(v: DeploymentVersion): Promise<Artifact | undefined> {
     const artifact = await this.store.getArtifact(v.digest)
-    return artifact && { meta: { ...artifact.meta, config: v.config ?? artifact.meta.config }, wasm: artifact.wasm }
+    return artifact && { ...artifact, meta: { ...artifact.meta, config: v.config ?? artifact.meta.config } }
   }
 
   status(name: string): FunctionStatus {

@@ -1,6 +1,6 @@
 // jaegis build [dir]: source -> artifact folder (dir/build by default).
 import { resolve } from 'node:path'
-import { build } from '../../compiler/index.js'
+import { buildAnyFunction } from '../../compiler/index.js'
 import type { Command } from '../command.js'
 import { GLOBAL_USAGE, parse } from '../options.js'
 import { spinner } from '../spinner.js'
@@ -20,11 +20,11 @@ ${GLOBAL_USAGE}`,
     const dir = resolve(ctx.cwd, positionals[0] ?? '.')
     const spin = spinner(`building ${dir}`, ctx.isTTY && !values.json)
     try {
-      const r = await build(dir, { ...(values.out ? { outDir: resolve(ctx.cwd, values.out) } : {}), onLog: (level, message) => ctx.err(`init ${level}: ${message}\n`) })
+      const r = await buildAnyFunction(dir, { ...(values.out ? { outDir: resolve(ctx.cwd, values.out) } : {}), onLog: (level, message) => ctx.err(`init ${level}: ${message}\n`) })
       spin.stop()
       const m = r.artifact.meta
-      if (values.json) ctx.out(JSON.stringify({ name: m.config.name, digest: m.digest, sizeBytes: m.sizeBytes, outDir: r.outDir, initMs: r.initMs }) + '\n')
-      else ctx.out(`built ${m.config.name}: ${r.outDir} (${(m.sizeBytes / 1024).toFixed(1)} KiB, sha256 ${m.digest.slice(0, 16)}…, init ${r.initMs.toFixed(1)} ms)\n`)
+      if (values.json) ctx.out(JSON.stringify({ name: m.config.name, digest: m.digest, sizeBytes: m.sizeBytes, outDir: r.outDir, language: r.language }) + '\n')
+      else ctx.out(`built ${m.config.name}: ${r.outDir} (${(m.sizeBytes / 1024).toFixed(1)} KiB, sha256 ${m.digest.slice(0, 16)}…, ${r.language})\n`)
       return 0
     } catch (err) {
       spin.stop()

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { build } from '../../compiler/index.js'
+import { buildAnyFunction } from '../../compiler/index.js'
 import { ARTIFACT_META_FILE, ARTIFACT_WASM_FILE } from '../../runtime/index.js'
 import type { Command } from '../command.js'
 import { ApiClient } from '../client.js'
@@ -23,7 +23,7 @@ ${GLOBAL_USAGE}`,
     const spin = spinner(`deploying ${dir}`, ctx.isTTY && !values.json)
     try {
       let artifactDir = dir
-      if (!existsSync(join(dir, ARTIFACT_META_FILE))) artifactDir = (await build(dir)).outDir
+      if (!existsSync(join(dir, ARTIFACT_META_FILE))) artifactDir = (await buildAnyFunction(dir)).outDir
       const form = new FormData()
       form.set('artifact', new Blob([await readFile(join(artifactDir, ARTIFACT_META_FILE))], { type: 'application/json' }), ARTIFACT_META_FILE)
       form.set('wasm', new Blob([await readFile(join(artifactDir, ARTIFACT_WASM_FILE))], { type: 'application/wasm' }), ARTIFACT_WASM_FILE)

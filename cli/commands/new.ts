@@ -1,7 +1,8 @@
 // jaegis new <name>: scaffolds an AssemblyScript function with its manifest and a test.
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
-import { dirname, join, relative, resolve } from 'node:path'
+import { basename, dirname, join, relative, resolve } from 'node:path'
+import { scaffoldJsFunction, type JsStyle } from '../../compiler/index.js'
 import { fileURLToPath } from 'node:url'
 import { UsageError, type Command } from '../command.js'
 import { GLOBAL_USAGE, parse, serverUrl } from '../options.js'
@@ -16,17 +17,26 @@ export const command: Command = {
 Creates <name>/ with jaegis.toml, assembly/index.ts and a test, ready for \`jaegis deploy <name>\`.
 
 Options:
-  --dir <path>   where to create it (default: ./<name>)
-  --lang <lang>  assemblyscript (default)
+  --dir <path>     where to create it (default: ./<name>)
+  --lang <lang>    assemblyscript (default) or js (a wasi:http component built with componentize-js)
+  --style <style>  for js: incoming-handler (default, serves many requests per instance) or fetch-event
 ${GLOBAL_USAGE}`,
   async run(argv, ctx) {
-    const { values, positionals } = parse(argv, { dir: { type: 'string' }, lang: { type: 'string', default: 'assemblyscript' } })
+    const { values, positionals } = parse(argv, { dir: { type: 'string' }, lang: { type: 'string', default: 'assemblyscript' }, style: { type: 'string' } })
     const name = positionals[0]
     if (!name) throw new UsageError('missing the function name')
     if (!NAME_RE.test(name)) throw new UsageError(`"${name}" is not a valid function name: start with a lower-case letter, then a-z, 0-9 or "-"`)
-    if (values.lang !== 'assemblyscript' && values.lang !== 'as') throw new UsageError(`unknown --lang ${values.lang} (supported: assemblyscript)`)
+    if (!['assemblyscript', 'as', 'js', 'javascript'].includes(values.lang!)) throw new UsageError(`unknown --lang ${values.lang} (supported: assemblyscript, js)`)
     const dir = resolve(ctx.cwd, values.dir ?? name)
     if (existsSync(dir)) throw new UsageError(`${dir} already exists`)
+    if (values.lang === 'js' || values.lang === 'javascript') {
+      if (values.style !== undefined && values.style !== 'incoming-handler' && values.style !== 'fetch-event') throw new UsageError(`unknown --style ${values.style} (incoming-handler or fetch-event)`)
+      const made = await scaffoldJsFunction(dirname(dir), basename(dir), { ...(values.style ? { style: values.style as JsStyle } : {}) })
+      const rel = relative(ctx.cwd, made.dir) || '.'
+      if (values.json) ctx.out(JSON.stringify({ name, dir: made.dir, files: made.files }) + '\n')
+      else ctx.out(`Created ${rel}/ (${made.files.join(', ')})\n\nNext:\n  jaegis deploy ${rel}\n  curl ${serverUrl(values, ctx)}/fn/${name}\n`)
+      return 0
+    }
     const files = scaffold(name)
     for (const [file, text] of Object.entries(files)) {
       await mkdir(dirname(join(dir, file)), { recursive: true })

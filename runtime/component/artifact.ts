@@ -22,6 +22,11 @@ export interface CoreModulePart {
   file: string
   digest: string
   metered: boolean
+  /**
+   * When set, the module imports its memory (`jaegis:meter`.`memory`) and this file is the memory's
+   * initial contents: the host fills a recycled memory from it instead of V8 applying data segments.
+   */
+  memoryImage?: { file: string; digest: string; maximumPages: number }
 }
 
 /** artifact.json's `component` section. */
@@ -51,7 +56,7 @@ export function readComponentPartsSync(dir: string, meta: unknown): Record<strin
   const m = meta as { kind?: unknown; component?: ComponentMeta } | null
   if (!m || !isNonCoreKind(m.kind) || !m.component || !Array.isArray(m.component.coreModules)) return undefined
   const files: Record<string, Uint8Array> = {}
-  const names = [...m.component.coreModules.map((c) => c.file), ...(m.component.glue ? [m.component.glue.file] : [])]
+  const names = [...m.component.coreModules.flatMap((c) => (c.memoryImage ? [c.file, c.memoryImage.file] : [c.file])), ...(m.component.glue ? [m.component.glue.file] : [])]
   for (const name of names) {
     if (typeof name !== 'string' || !/^[\w.-]+$/.test(name)) throw new JaegisError('INVALID_ARTIFACT', `invalid artifact: part name ${JSON.stringify(name)} is not a plain file name`)
     try {
@@ -73,8 +78,9 @@ export function checkComponentParts(meta: Record<string, unknown>, files: Record
   if (!Array.isArray(c.coreModules) || c.coreModules.length === 0) return 'component.coreModules is empty'
   if (!Array.isArray(c.allowedOutboundHosts) || c.allowedOutboundHosts.some((h) => typeof h !== 'string')) return 'component.allowedOutboundHosts must be a list of strings'
   if (!Array.isArray(c.files) || c.files.some((f) => typeof f?.guest !== 'string' || typeof f?.host !== 'string')) return 'component.files must be a list of {guest, host}'
+  if (c.coreModules.some((m) => m.memoryImage && !(Number.isInteger(m.memoryImage.maximumPages) && m.memoryImage.maximumPages > 0))) return 'component.coreModules[].memoryImage.maximumPages must be a positive integer'
   if (!files) return 'the component parts were not supplied'
-  for (const part of [...c.coreModules, ...(c.glue ? [c.glue] : [])]) {
+  for (const part of [...c.coreModules, ...c.coreModules.flatMap((m) => (m.memoryImage ? [m.memoryImage] : [])), ...(c.glue ? [c.glue] : [])]) {
     const bytes = files[part.file]
     if (!bytes) return `part ${part.file} is missing`
     const digest = sha256Hex(bytes)

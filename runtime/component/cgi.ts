@@ -88,10 +88,10 @@ export function parseCgiOutput(stdout: Uint8Array): FunctionResponse {
         } else headers.push([name, value])
       }
       if (status === 200 && !parsed.some((m) => m![1]!.toLowerCase() === 'status') && headers.some(([k]) => k === 'location')) status = 302
-      return { status, headers, body: stdout.slice(end + sepLen) }
+      return { status, headers, body: new Uint8Array(stdout.subarray(end + sepLen)) }
     }
   }
-  return { status: 200, headers: [], body: stdout.slice() }
+  return { status: 200, headers: [], body: new Uint8Array(stdout) }
 }
 
 /** Request body as bytes. */

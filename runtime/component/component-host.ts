@@ -7,7 +7,7 @@ import type { Artifact } from '../artifact.js'
 import { JaegisError, MemoryLimitError, TimeoutError, TrapError } from '../errors.js'
 import type { LogLevel } from '../instance.js'
 import type { LruModuleCache } from '../module-cache.js'
-import { METER_IMPORT, SIGNAL_FUEL } from '../wasm/meter.js'
+import { MEMORY_IMPORT, METER_IMPORT, SIGNAL_FUEL } from '../wasm/meter.js'
 import type { ComponentMeta } from './artifact.js'
 import { bodyBytes, cgiEnvironment, headerPairs, parseCgiOutput } from './cgi.js'
 import { PooledHost, type Deadline } from './pool-host.js'
@@ -24,6 +24,8 @@ export interface HostOptions {
 }
 
 interface ComponentInstance {
+  /** Memories the host supplied (modules with a memory image), recycled when the instance goes. */
+  memories: Array<{ file: string; memory: WebAssembly.Memory }>
   deadline: Deadline
   ctx: WasiContext
   stdout: LineSink
@@ -33,13 +35,28 @@ interface ComponentInstance {
 
 const glueCache = new Map<string, InstantiateFn>()
 
+/** Forgets evaluated glue (benchmarks measure host-cold starts with it). */
+export function clearGlueCache(): void {
+  glueCache.clear()
+}
+
 /** Turns jco's ES module glue into its `instantiate` function (cached by digest; the text is trusted build output). */
 export function loadGlue(source: string, digest: string): InstantiateFn {
   const hit = glueCache.get(digest)
   if (hit) return hit
-  const body = source.replace(/^export function instantiate\(/m, 'function instantiate(').replace(/^export const _util\b/m, 'const _util')
+  const body = source
+    .replace(/^export function instantiate\(/m, 'function instantiate(')
+    .replace(/^export const _util\b/m, 'const _util')
+    // jco's debug hook reads process.env on every call across the boundary (a getenv each time, a third of
+    // a request's cost): decide once, at load.
+    .replaceAll('globalThis?.process?.env?.JCO_DEBUG', process.env.JCO_DEBUG ? 'true' : 'false')
+    // Without JSPI (Node 20) jco's `try { WebAssembly.promising(f) } catch { f }` throws three times per
+    // instantiation, and each Error makes V8 recompile the 1 MB generator for source positions
+    // (~15 ms apiece): answer the catch branch's value without throwing.
+    .replaceAll('WebAssembly.promising(', '__jaegisPromising(')
   if (/^\s*(export|import)\s/m.test(body)) throw new JaegisError('INVALID_ARTIFACT', 'invalid artifact: component glue is not jco instantiation-mode output')
-  const fn = new Function(`${body}\nreturn instantiate;`)() as InstantiateFn
+  const promising = typeof (WebAssembly as unknown as { promising?: unknown }).promising === 'function' ? (WebAssembly as unknown as { promising: (f: unknown) => unknown }).promising : (f: unknown) => f
+  const fn = new Function('__jaegisPromising', `${body}\nreturn instantiate;`)(promising) as InstantiateFn
   if (glueCache.size > 64) glueCache.delete(glueCache.keys().next().value!)
   glueCache.set(digest, fn)
   return fn
@@ -50,6 +67,9 @@ export class ComponentHost extends PooledHost<ComponentInstance> {
   private readonly instantiate: InstantiateFn
   private readonly modules = new Map<string, WebAssembly.Module>()
   private readonly metered = new Set<WebAssembly.Module>()
+  /** Memory images by core module, and memories of dropped instances ready for reuse (same size as the image). */
+  private readonly images = new Map<WebAssembly.Module, { file: string; image: Uint8Array; pages: number; maximumPages: number }>()
+  private readonly spare = new Map<string, WebAssembly.Memory[]>()
   private readonly fuelPerCheck: number
   private readonly onLog: HostOptions['onLog']
   /** True when every compiled part came from the cache. */
@@ -67,6 +87,11 @@ export class ComponentHost extends PooledHost<ComponentInstance> {
       cached &&= r.cached
       this.modules.set(part.file, r.module)
       if (part.metered) this.metered.add(r.module)
+      if (part.memoryImage) {
+        const image = files[part.memoryImage.file]!
+        // The maximum was fixed when the module was metered (build or deploy time), not by today's config.
+        this.images.set(r.module, { file: part.file, image, pages: image.byteLength / 65536, maximumPages: part.memoryImage.maximumPages })
+      }
     }
     this.cached = cached
     this.instantiate = loadGlue(new TextDecoder().decode(files[this.meta.glue!.file]!), this.meta.glue!.digest)
@@ -100,9 +125,18 @@ export class ComponentHost extends PooledHost<ComponentInstance> {
       }
       throw new MemoryLimitError(memoryLimit, (mainMemory?.buffer.byteLength ?? 0) + arg * 65536)
     }
+    const memories: ComponentInstance['memories'] = []
     const instantiateCore = (module: WebAssembly.Module, importObject: WebAssembly.Imports = {}) => {
       const metered = this.metered.has(module)
-      const instance = new WebAssembly.Instance(module, metered ? { ...importObject, [METER_IMPORT.module]: { [METER_IMPORT.name]: signal } } : importObject)
+      const meter: Record<string, WebAssembly.ImportValue> = { [METER_IMPORT.name]: signal }
+      const img = this.images.get(module)
+      if (img) {
+        const memory = this.spare.get(img.file)?.pop() ?? new WebAssembly.Memory({ initial: img.pages, maximum: img.maximumPages })
+        new Uint8Array(memory.buffer).set(img.image)
+        memories.push({ file: img.file, memory })
+        meter[MEMORY_IMPORT] = memory
+      }
+      const instance = new WebAssembly.Instance(module, metered ? { ...importObject, [METER_IMPORT.module]: meter } : importObject)
       if (metered && instance.exports.memory instanceof WebAssembly.Memory) mainMemory ??= instance.exports.memory
       return instance
     }
@@ -112,7 +146,19 @@ export class ComponentHost extends PooledHost<ComponentInstance> {
       return m
     }
     const exports = this.instantiate(getCoreModule, wasiImports(ctx), instantiateCore)
-    return { deadline, ctx, stdout, stderr, exports }
+    return { memories, deadline, ctx, stdout, stderr, exports }
+  }
+
+  /** Keeps the memories of a dropped instance (when they did not grow) for the next new instance. */
+  protected override discard(inst: ComponentInstance): void {
+    if (this.closed) return
+    for (const { file, memory } of inst.memories) {
+      const img = [...this.images.values()].find((i) => i.file === file)
+      if (!img || memory.buffer.byteLength !== img.image.byteLength) continue
+      const list = this.spare.get(file) ?? []
+      if (list.length < Math.max(2, this.maxWarm)) list.push(memory)
+      this.spare.set(file, list)
+    }
   }
 
   protected run(inst: ComponentInstance, req: FunctionRequest): { response: FunctionResponse; reusable: boolean } {
@@ -121,6 +167,8 @@ export class ComponentHost extends PooledHost<ComponentInstance> {
       return { response: this.runHttp(inst, req), reusable: this.config.reuse }
     } catch (err) {
       if (err instanceof ExitSignal) throw new TrapError(`component exited with status ${err.code} before answering`)
+      // jco rethrows traps with V8's text, which already says "wasm trap"; keep it as it is.
+      if (err instanceof WebAssembly.RuntimeError && /^wasm trap: /.test(err.message)) throw new TrapError(err.message, err)
       throw err
     } finally {
       inst.stdout.flush()

@@ -48,6 +48,9 @@ export abstract class PooledHost<I extends { deadline: Deadline }> implements No
   /** Runs one request on `inst`. Returns whether the instance may serve another request. */
   protected abstract run(inst: I, req: FunctionRequest): { response: FunctionResponse; reusable: boolean }
 
+  /** Called once for every instance the pool lets go (after an error, a non-reusable request, a smaller pool). */
+  protected discard(_inst: I): void {}
+
   /** Call at the end of a subclass constructor: the first instance proves the artifact runs. */
   protected start(): void {
     this.ready.push(this.createClassified())
@@ -64,7 +67,7 @@ export abstract class PooledHost<I extends { deadline: Deadline }> implements No
 
   private fill(): void {
     while (this.ready.length < this.minWarm) this.ready.push(this.createClassified())
-    while (this.ready.length > this.maxWarm) this.ready.pop()
+    while (this.ready.length > this.maxWarm) this.discard(this.ready.pop()!)
     this.updatePoolStats()
   }
 
@@ -92,7 +95,7 @@ export abstract class PooledHost<I extends { deadline: Deadline }> implements No
   setPool(minWarm: number, maxWarm: number): void {
     this.minWarm = minWarm
     this.maxWarm = Math.max(maxWarm, minWarm)
-    while (this.ready.length > this.maxWarm) this.ready.pop()
+    while (this.ready.length > this.maxWarm) this.discard(this.ready.pop()!)
     this.updatePoolStats()
     this.scheduleFill()
   }
@@ -101,7 +104,7 @@ export abstract class PooledHost<I extends { deadline: Deadline }> implements No
     if (this.closed) throw new JaegisError('CLOSED', `function ${this.config.name} was unloaded`)
     this.stats.invocations++
     const warm = this.ready.pop()
-    let start: StartKind = startKind ?? (warm ? 'warm' : 'hostwarm')
+    const start: StartKind = startKind ?? (warm ? 'warm' : 'hostwarm')
     this.stats.starts[start]++
     let inst: I
     try {
@@ -127,6 +130,7 @@ export abstract class PooledHost<I extends { deadline: Deadline }> implements No
       result = this.run(inst, req)
     } catch (err) {
       const e = classify(err, 'running the handler')
+      this.discard(inst)
       this.count(e)
       this.scheduleFill()
       this.updatePoolStats()
@@ -135,6 +139,7 @@ export abstract class PooledHost<I extends { deadline: Deadline }> implements No
       blockHook.current = sleepMs
     }
     if (result.reusable && !this.closed && this.ready.length < this.maxWarm) this.ready.push(inst)
+    else this.discard(inst)
     if (this.ready.length < this.minWarm) this.scheduleFill()
     this.updatePoolStats()
     return { response: result.response, start }

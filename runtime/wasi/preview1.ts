@@ -245,7 +245,6 @@ export function preview1Imports(ctx: Preview1Context): { imports: Record<string,
         return errnoOf(err)
       }
       const out = new Uint8Array(bufLen)
-      const dv = new DataView(out.buffer)
       let at = 0
       for (let i = Number(cookie); i < entries.length && at < bufLen; i++) {
         const name = enc.encode(entries[i]!.name)
@@ -260,7 +259,6 @@ export function preview1Imports(ctx: Preview1Context): { imports: Record<string,
         out.set(rec.subarray(0, take), at)
         at += take
       }
-      void dv
       bytes().set(out.subarray(0, at), buf)
       view().setUint32(bufused, at, true)
       return E.SUCCESS

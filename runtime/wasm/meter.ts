@@ -188,10 +188,13 @@ export function meterModule(input: Uint8Array, options: MeterOptions = {}): Mete
       r.pos = end
     }
   }
-  const growBody = new Writer().u32(1).u32(1).u8(0x7f)
-    .u8(0x20).u8(0).u8(0x40).u8(0).u8(0x22).u8(1).u8(0x41).s32(-1).u8(0x46).u8(0x04).u8(0x40)
-    .u8(0x41).s32(SIGNAL_GROW_FAILED).u8(0x20).u8(0).u8(0x10).u32(SIGNAL).u8(0x1a).u8(0x0b)
-    .u8(0x20).u8(1).u8(0x0b).finish()
+  // A module without a memory cannot contain memory.grow: its wrapper is never called, so it traps.
+  const growBody = !newMemory && !importsMemory
+    ? new Writer().u32(0).u8(0x00).u8(0x0b).finish()
+    : new Writer().u32(1).u32(1).u8(0x7f)
+        .u8(0x20).u8(0).u8(0x40).u8(0).u8(0x22).u8(1).u8(0x41).s32(-1).u8(0x46).u8(0x04).u8(0x40)
+        .u8(0x41).s32(SIGNAL_GROW_FAILED).u8(0x20).u8(0).u8(0x10).u32(SIGNAL).u8(0x1a).u8(0x0b)
+        .u8(0x20).u8(1).u8(0x0b).finish()
   codeW.u32(growBody.length).bytes(growBody)
 
   // Reassemble in canonical order; custom sections go last (the name section is dropped: its

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { appendFile, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, isAbsolute, join } from 'node:path'
 import { ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, readArtifact, type Artifact } from '../../runtime/index.js'
 import { crashPoint, fsyncDir, writeFileAtomic } from './atomic.js'
 import type { Deployment, LogRecord, Store } from './store.js'
@@ -39,7 +39,11 @@ export class FileStore implements Store {
     if (existsSync(join(final, ARTIFACT_META_FILE))) return
     const tmp = join(this.dir, 'artifacts', `.tmp-${randomBytes(6).toString('hex')}`)
     await mkdir(tmp)
-    for (const [file, data] of [[ARTIFACT_WASM_FILE, artifact.wasm], [ARTIFACT_META_FILE, JSON.stringify(artifact.meta, null, 2)]] as const) {
+    // module.wasm, artifact.json, and the derived parts of components (jco's JS glue, core modules, memory images).
+    const entries: Array<[string, Uint8Array | string]> = [[ARTIFACT_WASM_FILE, artifact.wasm], [ARTIFACT_META_FILE, JSON.stringify(artifact.meta, null, 2)], ...Object.entries(artifact.files ?? {})]
+    for (const [file, data] of entries) {
+      if (file.includes('..') || isAbsolute(file)) throw new JaegisError('INVALID_ARTIFACT', `invalid artifact: part name ${JSON.stringify(file)} leaves the artifact folder`)
+      await mkdir(dirname(join(tmp, file)), { recursive: true })
       const fh = await open(join(tmp, file), 'w')
       try {
         await fh.writeFile(data)

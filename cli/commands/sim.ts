@@ -1,0 +1,125 @@
+// `jaegis sim`: replays a function trace over a simulated fleet under the autoscaling policies and reports
+// cold starts, idle warm memory and added start latency (table or one JSON line), optionally a trade-off plot.
+import { writeFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { UsageError, type Command } from '../command.js'
+import { Topology } from '../../kernels/topology/index.js'
+import {
+  fleetFromGraphML, loadTrace, placeTrace, POLICY_NAMES, runPolicies, summarize, sweepPolicies, syntheticFleet,
+  syntheticNetworkGraphML, traceInvocations, tradeoffSvg, type Fleet, type PolicyName, type SimOptions,
+} from '../../scheduler/index.js'
+
+const USAGE = `jaegis sim --trace <file> [options]
+
+Replays an Azure Functions trace (2019 per-minute, its HashFunction-first variant, or 2021 per-invocation)
+under the autoscaling policies and reports cold-start rate, wasted memory and p99 added start latency.
+
+Options:
+  --trace <file>          trace CSV (required)
+  --policy <name>         fixed | histogram | predictive | all (default: all)
+  --fleet <file.graphml>  place the trace's functions on hosts spread over this network
+  --hosts <N>             hosts in the fleet (default 100 with --fleet; alone: a synthetic network)
+  --json                  print one JSON line: {"trace":..,"policies":{..},"placement":{..}}
+  --plot <out.svg>        sweep each policy's main knob and write cold starts vs wasted memory
+  --duration-ms <ms>      invocation duration for per-minute traces (default 1000)
+  --memory-mb <MiB>       memory of one instance (default 128)
+  --cold-start-ms <ms>    added latency of a cold start (default 40)
+  --seed <n>              seed for spreading per-minute counts (default 0)
+  --minutes <n>           replay only the first n minutes`
+
+function num(v: string | undefined, flag: string, min: number, integer = false): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new UsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${JSON.stringify(v)}`)
+  return n
+}
+
+export const command: Command = {
+  name: 'sim',
+  summary: 'replay a function trace under the autoscaling policies and compare them',
+  usage: USAGE,
+  async run(argv, ctx) {
+    let values
+    try {
+      ;({ values } = parseArgs({
+        args: argv,
+        options: {
+          trace: { type: 'string' }, policy: { type: 'string' }, fleet: { type: 'string' }, hosts: { type: 'string' },
+          json: { type: 'boolean' }, plot: { type: 'string' }, 'duration-ms': { type: 'string' }, 'memory-mb': { type: 'string' },
+          'cold-start-ms': { type: 'string' }, seed: { type: 'string' }, minutes: { type: 'string' }, help: { type: 'boolean' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }))
+    } catch (err) {
+      throw new UsageError((err as Error).message)
+    }
+    if (values.help) {
+      ctx.out(USAGE)
+      return 0
+    }
+    if (!values.trace) throw new UsageError('--trace <file> is required')
+    const policy = values.policy ?? 'all'
+    if (policy !== 'all' && !(POLICY_NAMES as readonly string[]).includes(policy)) throw new UsageError(`--policy must be one of ${POLICY_NAMES.join(', ')}, all; got ${JSON.stringify(policy)}`)
+    const names: PolicyName[] = policy === 'all' ? [...POLICY_NAMES] : [policy as PolicyName]
+    const hosts = num(values.hosts, '--hosts', 1, true)
+    const minutes = num(values.minutes, '--minutes', 1, true)
+    const o: SimOptions = {
+      defaultDurationMs: num(values['duration-ms'], '--duration-ms', 0),
+      memoryMb: num(values['memory-mb'], '--memory-mb', 1),
+      coldStartMs: num(values['cold-start-ms'], '--cold-start-ms', 0),
+      seed: num(values.seed, '--seed', 0, true),
+    }
+    const trace = await loadTrace(resolve(ctx.cwd, values.trace))
+    if (minutes !== undefined && minutes < trace.minutes) {
+      trace.minutes = minutes
+      for (const f of trace.functions) {
+        if (f.minuteCounts) f.minuteCounts = f.minuteCounts.slice(0, minutes)
+        if (f.startsMs) {
+          const n = f.startsMs.findIndex((s) => s >= minutes * 60_000)
+          if (n >= 0) {
+            f.startsMs = f.startsMs.slice(0, n)
+            f.durationsMs = f.durationsMs!.slice(0, n)
+          }
+        }
+      }
+    }
+    const reports = runPolicies(trace, names, o)
+    const policies: Record<string, ReturnType<typeof summarize>> = {}
+    for (const n of names) policies[n] = summarize(reports[n])
+
+    let fleet: Fleet | undefined
+    if (values.fleet) fleet = await fleetFromGraphML(resolve(ctx.cwd, values.fleet), { hosts: hosts ?? 100 })
+    else if (hosts !== undefined) fleet = syntheticFleet(Topology.fromGraphML(syntheticNetworkGraphML(Math.max(4, Math.ceil(hosts / 50))), { source: 'synthetic' }), { hosts })
+    const placement = fleet ? placeTrace(trace, fleet, o) : undefined
+
+    let plotNote: string | undefined
+    if (values.plot) {
+      const series = sweepPolicies(trace, names, o)
+      const out = resolve(ctx.cwd, values.plot)
+      await writeFile(out, tradeoffSvg(series, `Cold starts vs idle warm memory: ${trace.functions.length} functions, ${trace.minutes} min`))
+      plotNote = out
+    }
+
+    const traceInfo = { file: values.trace, format: trace.format, functions: trace.functions.length, minutes: trace.minutes, invocations: traceInvocations(trace) }
+    if (values.json) {
+      ctx.out(JSON.stringify({ trace: traceInfo, policies, ...(placement ? { placement } : {}), ...(plotNote ? { plot: plotNote } : {}) }))
+      return 0
+    }
+    ctx.out(`trace ${values.trace}: ${trace.format}, ${traceInfo.functions} functions, ${traceInfo.minutes} min, ${traceInfo.invocations} invocations`)
+    const rows = [['policy', 'knob', 'cold starts', 'cold %', 'wasted GB-s', 'p99 added ms']]
+    for (const n of names) {
+      const p = policies[n]
+      rows.push([n, p.knob, String(p.cold_starts), p.cold_start_pct.toFixed(2), p.wasted_gb_s.toFixed(0), String(p.p99_added_start_ms)])
+    }
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)))
+    for (const r of rows) ctx.out(r.map((cell, c) => (c === 0 || c === 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '))
+    if (placement) {
+      ctx.out(`placement on ${placement.hosts} hosts over ${placement.regions} regions (${placement.network}): ${placement.placed_instances} instances placed, ${placement.unplaced_instances} unplaced, ` +
+        `mean latency ${placement.mean_latency_ms} ms, plan ${placement.plan_ms} ms, re-plan after losing the busiest host ${placement.replan_ms_one_host_lost} ms (${placement.moved_on_replan} moved)`)
+    }
+    if (plotNote) ctx.out(`wrote ${plotNote}`)
+    return 0
+  },
+}

@@ -1,0 +1,124 @@
+// Unit tests of the component host's parts: the outbound allow-list, CGI parsing, the manifest,
+// denied sockets, and artifact checks.
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { cgiEnvironment, checkOutboundRule, outboundAllowed, parseCgiOutput } from '../runtime/component/index.js'
+import { wasiImports, type WasiContext } from '../runtime/component/wasi/preview2.js'
+import { BufferSink } from '../runtime/component/wasi/io.js'
+import { verifyArtifact, ABI_VERSION } from '../runtime/index.js'
+import { detectJsStyle, parseComponentManifest } from '../compiler/component/index.js'
+import { testConfig, text } from './components-helpers.js'
+
+const enc = new TextEncoder()
+
+describe('allowed_outbound_hosts', () => {
+  const allowed = (url: string, list: string[]) => outboundAllowed(new URL(url), list)
+  it('matches scheme, host and default port', () => {
+    expect(allowed('https://api.example.com/x', ['https://api.example.com'])).toBe(true)
+    expect(allowed('https://api.example.com:8443/x', ['https://api.example.com'])).toBe(false)
+    expect(allowed('http://api.example.com/x', ['https://api.example.com'])).toBe(false)
+    expect(allowed('https://evil.com/x', ['https://api.example.com'])).toBe(false)
+    expect(allowed('https://api.example.com/', [])).toBe(false)
+  })
+  it('supports wildcards for subdomains, ports, schemes and hosts, and port ranges', () => {
+    expect(allowed('https://a.example.com/', ['https://*.example.com'])).toBe(true)
+    expect(allowed('https://example.com/', ['https://*.example.com'])).toBe(false)
+    expect(allowed('http://127.0.0.1:5555/', ['http://127.0.0.1:*'])).toBe(true)
+    expect(allowed('http://localhost:3000/', ['*://localhost:3000'])).toBe(true)
+    expect(allowed('http://localhost:3005/', ['http://localhost:3000..3010'])).toBe(true)
+    expect(allowed('http://localhost:3011/', ['http://localhost:3000..3010'])).toBe(false)
+    expect(allowed('https://anything.net/', ['https://*:*'])).toBe(true)
+  })
+  it('rejects malformed entries with a message', () => {
+    expect(checkOutboundRule('api.example.com')).toMatch(/not an outbound host pattern/)
+    expect(checkOutboundRule('https://api.example.com/path')).toMatch(/not an outbound host pattern/)
+    expect(checkOutboundRule('https://api.example.com')).toBeUndefined()
+  })
+})
+
+describe('CGI', () => {
+  it('parses headers, Status and Location', () => {
+    const r = parseCgiOutput(enc.encode('Status: 201 Created\r\nContent-Type: text/plain\r\n\r\nbody'))
+    expect(r.status).toBe(201)
+    expect(r.headers).toEqual([['content-type', 'text/plain']])
+    expect(text(r.body)).toBe('body')
+    expect(parseCgiOutput(enc.encode('Location: /elsewhere\n\n')).status).toBe(302)
+  })
+  it('treats output without a header block as the body', () => {
+    expect(text(parseCgiOutput(enc.encode('hello\n\nworld')).body)).toBe('hello\n\nworld')
+    expect(parseCgiOutput(enc.encode('')).status).toBe(200)
+  })
+  it('rejects a Status that is not an HTTP status', () => {
+    expect(() => parseCgiOutput(enc.encode('Status: 99\n\n'))).toThrow(expect.objectContaining({ code: 'BAD_RESPONSE' }))
+  })
+  it('does not pass Authorization on, and lets the manifest environment win', () => {
+    const env = cgiEnvironment({ headers: { authorization: 'secret', 'x-a': '1' } }, 'f', { SERVER_SOFTWARE: 'mine' })
+    expect(env.HTTP_AUTHORIZATION).toBeUndefined()
+    expect(env.HTTP_X_A).toBe('1')
+    expect(env.SERVER_SOFTWARE).toBe('mine')
+  })
+})
+
+describe('WASI 0.2 capabilities', () => {
+  const ctx = (over: Partial<WasiContext> = {}): WasiContext & { lines: string[] } => {
+    const lines: string[] = []
+    return { env: {}, args: [], allowedOutboundHosts: [], files: [], deadline: performance.now() + 1000, log: (level, m) => lines.push(`${level} ${m}`), stdin: new Uint8Array(), stdout: new BufferSink(), stderr: new BufferSink(), lines, ...over }
+  }
+  it('denies sockets with access-denied and logs it', () => {
+    const c = ctx()
+    const imports = wasiImports(c)
+    let thrown: unknown
+    try {
+      ;(imports['wasi:sockets/tcp-create-socket']!.createTcpSocket as (af: string) => unknown)('ipv4')
+    } catch (e) {
+      thrown = e
+    }
+    expect(thrown).toBe('access-denied')
+    expect(c.lines).toEqual(['warn sockets: creating a TCP socket denied (functions have no socket access)'])
+  })
+  it('shows only the listed environment and no directories unless mapped', () => {
+    const imports = wasiImports(ctx({ env: { A: '1' } }))
+    expect((imports['wasi:cli/environment']!.getEnvironment as () => unknown)()).toEqual([['A', '1']])
+    expect((imports['wasi:filesystem/preopens']!.getDirectories as () => unknown[])()).toEqual([])
+  })
+})
+
+describe('component manifest', () => {
+  it('parses the component fields and defaults JavaScript memory to 128 MiB', () => {
+    const m = parseComponentManifest('name = "f"\nlanguage = "js"\nallowed_outbound_hosts = ["https://api.example.com"]\nfiles = [{ source = "static", destination = "/static" }]\n[env]\nA = "1"\n')
+    expect(m.language).toBe('js')
+    expect(m.entry).toBe('src/index.js')
+    expect(m.config.limits.memoryBytes).toBe(128 * 1024 * 1024)
+    expect(m.config.env).toEqual({ A: '1' })
+    expect(m.allowedOutboundHosts).toEqual(['https://api.example.com'])
+    expect(m.files).toEqual([{ source: 'static', destination: '/static' }])
+  })
+  it('names the field for bad input', () => {
+    expect(() => parseComponentManifest('name = "f"\nlanguage = "js"\nallowed_outbound_hosts = ["example.com"]\n')).toThrow(/allowed_outbound_hosts: "example.com" is not an outbound host pattern/)
+    expect(() => parseComponentManifest('name = "f"\nlanguage = "js"\nfiles = [{ source = "../etc", destination = "/etc" }]\n')).toThrow(/files\[0\]\.source must be a folder inside the function folder/)
+    expect(() => parseComponentManifest('name = "f"\nlanguage = "cobol"\n')).toThrow(/"language" must be "assemblyscript", "js" or "wasm"/)
+    expect(() => parseComponentManifest('name = "f"\nlanguage = "js"\n[limits]\nmemory_mib = "lots"\n')).toThrow(/"limits.memory_mib" must be an integer/)
+  })
+  it('detects the JavaScript handler style', () => {
+    expect(detectJsStyle('export const incomingHandler = { handle() {} }')).toBe('incoming-handler')
+    expect(detectJsStyle("addEventListener('fetch', (e) => e.respondWith(new Response('x')))")).toBe('fetch-event')
+  })
+})
+
+describe('component artifacts', () => {
+  it('rejects a part whose digest does not match', () => {
+    const part = enc.encode('glue')
+    const meta = {
+      abi: ABI_VERSION,
+      kind: 'component',
+      digest: 'x',
+      sizeBytes: 1,
+      config: testConfig('f'),
+      component: { world: 'http', export: 'wasi:http/incoming-handler@0.2.0', glue: { file: 'component.js', digest: '0'.repeat(64) }, coreModules: [{ file: 'component.js', digest: '0'.repeat(64), metered: false }], allowedOutboundHosts: [], files: [] },
+    }
+    const wasm = enc.encode('wasm')
+    meta.digest = createHash('sha256').update(wasm).digest('hex')
+    expect(() => verifyArtifact(meta, wasm, { 'component.js': part })).toThrow(/digest mismatch for component.js/)
+    expect(() => verifyArtifact({ ...meta, kind: 'plugin' }, wasm)).toThrow(/unsupported kind "plugin"/)
+  })
+})
