@@ -19,8 +19,8 @@ export interface AdminOptions {
   /** Largest artifact upload. @default 256 MiB */
   maxUploadBytes?: number
   onError: ErrorLogger
-  /** Extra per-function facts (the scheduler's decision), merged into `show` and `list`. */
-  describe?: (name: string) => Record<string, unknown> | undefined
+  /** The autoscaler's driver: its decision is merged into `show` and `list`, and served by `explain`. */
+  scheduler?: { describe(name: string): Record<string, unknown> | undefined; explain(name: string): unknown }
 }
 
 export const API_PREFIX = '/_api/v1/'
@@ -54,7 +54,7 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
           }
         : {}),
       pool: stats ? { min_warm: stats.pool.minWarm, max_warm: stats.pool.maxWarm, ready: stats.pool.ready + stats.pool.dirty } : undefined,
-      ...(o.describe?.(d.name) ?? {}),
+      ...(o.scheduler?.describe(d.name) ?? {}),
     }
   }
   const need = async (name: string) => {
@@ -116,6 +116,22 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
         }
         o.runtime.setPool(name!, { minWarm: int('min_warm'), maxWarm: int('max_warm') })
         json(res, 200, summary(await need(name!)))
+      },
+    ],
+    [
+      'GET',
+      /^functions\/([^/]+)\/explain$/,
+      async (_req, res, [name]) => {
+        await need(name!)
+        const config = o.runtime.config(name!)
+        const decision = o.scheduler?.explain(name!)
+        json(res, 200, {
+          name,
+          autoscaler: o.scheduler ? 'predictive' : 'off',
+          bounds: config ? { min_warm: config.pool.minWarm, max_warm: config.pool.maxWarm } : undefined,
+          decision: decision ?? null,
+          ...(decision ? {} : { note: o.scheduler ? 'no decision yet: the autoscaler decides every few seconds once the function has been deployed' : 'the autoscaler is off; pools follow the manifest' }),
+        })
       },
     ],
     [

@@ -10,6 +10,7 @@ import { loadOrCreateToken } from './auth.js'
 import { Deployer } from './deployer.js'
 import { LogHub } from './logs.js'
 import { Metrics } from './metrics.js'
+import { PoolDriver } from './scheduling.js'
 import { FileStore } from './store/file-store.js'
 import type { Store } from './store/store.js'
 
@@ -30,6 +31,8 @@ export interface ServerOptions {
   maxInflight?: number
   /** Where internal errors and the server's own notices go. @default JSON lines on stderr */
   onError?: ErrorLogger
+  /** Let the predictive autoscaler size pools from live traffic. @default true */
+  autoscale?: boolean
 }
 
 export interface JaegisServer {
@@ -41,6 +44,8 @@ export interface JaegisServer {
   tokenPath?: string
   runtime: Runtime
   store: Store
+  /** The autoscaler driving pool sizes (undefined with autoscale: false). */
+  scheduler?: PoolDriver
   deployed: Array<{ name: string; url: string }>
   /** Stops accepting, waits for in-flight requests (up to `graceMs`), flushes logs, closes the store. */
   close(graceMs?: number): Promise<void>
@@ -55,16 +60,19 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
 
   let logs: LogHub | undefined
   let metrics: Metrics | undefined
+  let driver: PoolDriver | undefined
   const versionOf = new Map<string, number>()
   const runtime = createRuntime({
     onLog: (e) => logs?.add(e.function, { timeMs: e.timeMs, level: e.level, message: e.message, version: versionOf.get(e.function) ?? 0 }),
     onInvoke: (e) => {
       metrics?.observe(e)
+      driver?.observe(e)
       if (e.errorCode) logs?.add(e.function, { timeMs: Date.now(), level: 'error', message: `invocation failed: ${e.errorCode}`, version: versionOf.get(e.function) ?? 0 })
     },
   })
   logs = new LogHub(store)
-  metrics = new Metrics(runtime)
+  driver = options.autoscale === false ? undefined : new PoolDriver(runtime)
+  metrics = new Metrics(runtime, (registry) => driver?.register(registry))
   const platformLog = (name: string, message: string, level = 'info') => logs!.add(name, { timeMs: Date.now(), level, message, version: 0 })
   const deployer = new Deployer(runtime, store, platformLog)
   await deployer.restore()
@@ -73,14 +81,18 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
   let baseUrl = ''
   const keys = new Map<string, string>()
   const refreshKeys = async () => {
+    const names = new Set<string>()
     for (const d of await store.listDeployments()) {
+      names.add(d.name)
+      driver?.track(d.name)
       versionOf.set(d.name, d.current)
       if (d.key) keys.set(d.name, d.key)
       else keys.delete(d.name)
     }
+    for (const name of driver?.autoscaler.functions() ?? []) if (!names.has(name)) driver!.forget(name)
   }
   const gateway = createGateway(runtime, { maxInflight: options.maxInflight, onError, checkKey: (name, key) => keys.get(name) === key })
-  const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError })
+  const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError, ...(driver ? { scheduler: driver } : {}) })
   let shuttingDown = false
 
   const server: Server = createServer({ keepAlive: true }, (req, res) => {
@@ -122,6 +134,7 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
     }
   }
   await refreshKeys()
+  driver?.start()
 
   return {
     url: baseUrl,
@@ -131,9 +144,11 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
     ...(tokenPath ? { tokenPath } : {}),
     runtime,
     store,
+    ...(driver ? { scheduler: driver } : {}),
     deployed: deployedOnStart,
     async close(graceMs = 10_000) {
       shuttingDown = true
+      driver?.stop()
       const closed = new Promise<void>((ok) => server.close(() => ok()))
       server.closeIdleConnections()
       const timer = setTimeout(() => server.closeAllConnections(), graceMs)

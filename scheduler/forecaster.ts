@@ -1,0 +1,66 @@
+// Forecasters the predictive policy can use: the forecast kernel's ETS/TSB (EtsForecaster) and a plain
+// exponentially weighted mean (EwmaForecaster) that needs no wasm. Both answer mean and interval bounds.
+import { forecast as kernelForecast } from '../kernels/forecast/index.js'
+import { normalQuantile } from '../kernels/forecast/index.js'
+
+/** A forecast of `horizon` steps with a central interval. */
+export interface ForecastOutput {
+  mean: Float64Array
+  lower: Float64Array
+  upper: Float64Array
+  /** What produced it, e.g. `ets(A,N,A)[60]`, `tsb`, `ewma`. */
+  model: string
+}
+
+/** Forecasts an equally spaced series (oldest first). Implementations must not keep state between calls. */
+export interface Forecaster {
+  readonly name: string
+  /** @param level central coverage of [lower, upper], in (0, 1). */
+  forecast(values: Float64Array, horizon: number, level?: number): ForecastOutput
+}
+
+export interface EtsForecasterOptions {
+  /** Seasonal period(s) in steps, or 'auto' (ACF detection in the kernel). @default 'auto' */
+  season?: 'auto' | number | number[]
+  /** Cap on Nelder-Mead evaluations per fit. @default 60 */
+  maxEvaluations?: number
+}
+
+/** ETS / Holt-Winters, TSB for intermittent series, chosen by the forecast kernel (kernels/forecast). */
+export class EtsForecaster implements Forecaster {
+  readonly name = 'ets'
+  constructor(private readonly options: EtsForecasterOptions = {}) {}
+
+  forecast(values: Float64Array, horizon: number, level = 0.9): ForecastOutput {
+    const r = kernelForecast(values, { horizon, level, season: this.options.season ?? 'auto', maxEvaluations: this.options.maxEvaluations ?? 60, nonNegative: true })
+    return { mean: r.mean, lower: r.lower, upper: r.upper, model: r.model }
+  }
+}
+
+/** Exponentially weighted mean and variance; a flat forecast. For tests and as a kernel-free fallback. */
+export class EwmaForecaster implements Forecaster {
+  readonly name = 'ewma'
+  /** @param alpha smoothing weight of the newest value, in (0, 1]. @default 0.3 */
+  constructor(private readonly alpha = 0.3) {
+    if (!(alpha > 0 && alpha <= 1)) throw new RangeError(`alpha must be in (0, 1], got ${alpha}`)
+  }
+
+  forecast(values: Float64Array, horizon: number, level = 0.9): ForecastOutput {
+    if (!Number.isInteger(horizon) || horizon < 1) throw new RangeError(`horizon must be an integer >= 1, got ${horizon}`)
+    let mean = values.length ? values[0] : 0
+    let variance = 0
+    for (let i = 1; i < values.length; i++) {
+      const d = values[i] - mean
+      mean += this.alpha * d
+      variance = (1 - this.alpha) * (variance + this.alpha * d * d)
+    }
+    const z = normalQuantile(0.5 + level / 2)
+    const sd = Math.sqrt(variance)
+    return {
+      mean: new Float64Array(horizon).fill(mean),
+      lower: new Float64Array(horizon).fill(Math.max(0, mean - z * sd)),
+      upper: new Float64Array(horizon).fill(mean + z * sd),
+      model: 'ewma',
+    }
+  }
+}

@@ -1,0 +1,227 @@
+// The predictive policy (ours): a forecast of each function's per-minute invocation rate and peak concurrency
+// sets a warm floor ahead of load; the idle-time histogram pre-warms and keeps alive sparse functions; a
+// reactive burst mode (Knative's 60 s stable and 6 s panic windows) holds capacity when load outruns both.
+import { FunctionActivity } from '../activity.js'
+import { EtsForecaster, type Forecaster } from '../forecaster.js'
+import { MINUTE_MS, type DecidedBy, type FunctionPolicy, type PoolTarget, type ScalingPolicy } from '../types.js'
+
+export interface PredictiveOptions {
+  /** Forecaster of per-minute series. @default new EtsForecaster() (the forecast kernel) */
+  forecaster?: Forecaster
+  /** Coverage of the interval whose upper bound sets the warm count. @default 0.99 */
+  level?: number
+  /** Keep-alive (minutes) while the function has too few idle times for the histogram. @default 60 */
+  fallbackKeepAliveMinutes?: number
+  /** Keep-alive (ms) of instances above the forecast floor for functions the forecast covers. @default 60000 */
+  forecastKeepAliveMs?: number
+  /**
+   * Probability of an invocation in a minute (rate forecast: 1 - exp(-rate); histogram: hazard of the idle
+   * time) at which instances are held for that minute. The main knob: lower keeps more warm. @default 0.03
+   */
+  arrivalProbability?: number
+  /** Refit the forecast every this many minutes. @default 5 */
+  refitMinutes?: number
+  /** Minutes of history a fit uses. @default 360 */
+  windowMinutes?: number
+  /** Active minutes in the window before the forecast is trusted. @default 5 */
+  minActiveMinutes?: number
+  /** Idle times before the histogram is used. @default 5 */
+  minSamples?: number
+  /** The warm count is ceil(upper bound of the peak-concurrency forecast - roundingSlack). @default 0.5 */
+  roundingSlack?: number
+  /** Knative windows (ms) and panic threshold (desired / current, e.g. 2 = 200%). @default 60000, 6000, 2 */
+  stableWindowMs?: number
+  panicWindowMs?: number
+  panicThreshold?: number
+  /** Decision interval (ms). @default 6000 (the panic window) */
+  decisionIntervalMs?: number
+}
+
+type Resolved = Required<Omit<PredictiveOptions, 'forecaster'>>
+
+interface ForecastPlan {
+  fromMinute: number
+  warm: number[]
+  ratePerMin: number[]
+  model: string
+  covered: boolean
+}
+
+/** Forecast-driven warm pools with histogram pre-warming and a burst mode. */
+export class PredictivePolicy implements ScalingPolicy {
+  readonly name = 'predictive'
+  readonly knob
+  readonly decisionIntervalMs: number
+  private readonly o: Resolved
+  private readonly forecaster: Forecaster
+
+  constructor(options: PredictiveOptions = {}) {
+    this.forecaster = options.forecaster ?? new EtsForecaster()
+    this.o = {
+      level: options.level ?? 0.99,
+      fallbackKeepAliveMinutes: options.fallbackKeepAliveMinutes ?? 60,
+      forecastKeepAliveMs: options.forecastKeepAliveMs ?? 60_000,
+      arrivalProbability: options.arrivalProbability ?? 0.03,
+      refitMinutes: options.refitMinutes ?? 5,
+      windowMinutes: options.windowMinutes ?? 360,
+      minActiveMinutes: options.minActiveMinutes ?? 5,
+      minSamples: options.minSamples ?? 5,
+      roundingSlack: options.roundingSlack ?? 0.5,
+      stableWindowMs: options.stableWindowMs ?? 60_000,
+      panicWindowMs: options.panicWindowMs ?? 6_000,
+      panicThreshold: options.panicThreshold ?? 2,
+      decisionIntervalMs: options.decisionIntervalMs ?? 6_000,
+    }
+    const o = this.o
+    if (!(o.level > 0 && o.level < 1)) throw new RangeError(`level must be in (0, 1), got ${o.level}`)
+    if (!(o.fallbackKeepAliveMinutes >= 0)) throw new RangeError(`fallbackKeepAliveMinutes must be >= 0, got ${o.fallbackKeepAliveMinutes}`)
+    if (!(o.refitMinutes >= 1) || !Number.isInteger(o.refitMinutes)) throw new RangeError(`refitMinutes must be an integer >= 1, got ${o.refitMinutes}`)
+    if (!(o.panicWindowMs > 0 && o.panicWindowMs <= o.stableWindowMs)) throw new RangeError('need 0 < panicWindowMs <= stableWindowMs')
+    this.decisionIntervalMs = o.decisionIntervalMs
+    this.knob = { name: 'arrivalProbability', value: o.arrivalProbability, unit: '' }
+  }
+
+  forFunction(): FunctionPolicy {
+    return new PredictiveFunction(this.o, this.forecaster)
+  }
+}
+
+class PredictiveFunction implements FunctionPolicy {
+  private readonly activity: FunctionActivity
+  private plan: ForecastPlan | undefined
+  private panicUntilMs = -Infinity
+  private burstWarm = 0
+  private lastWarm = 0
+
+  constructor(private readonly o: Resolved, private readonly forecaster: Forecaster) {
+    this.activity = new FunctionActivity({ histogramRangeMinutes: 240, windowMs: o.stableWindowMs })
+  }
+
+  recordInvocation(startMs: number, durationMs: number): void {
+    this.activity.record(startMs, durationMs)
+  }
+
+  private refit(minute: number): ForecastPlan {
+    const o = this.o
+    const nowMs = minute * MINUTE_MS
+    const { counts, peaks } = this.activity.closedMinutes(nowMs, o.windowMinutes)
+    let active = 0
+    for (const c of counts) if (c > 0) active++
+    const horizon = o.refitMinutes + 1
+    if (active < o.minActiveMinutes) return { fromMinute: minute, warm: [], ratePerMin: [], model: `not enough activity (${active} active minutes)`, covered: false }
+    const rate = this.forecaster.forecast(Float64Array.from(counts), horizon, o.level)
+    const peak = this.forecaster.forecast(Float64Array.from(peaks), horizon, o.level)
+    // Never hold more than the window's 99th-percentile peak: interval bounds of a 0/1 series overshoot.
+    const sortedPeaks = peaks.slice().sort((x, y) => x - y)
+    const peakCap = Math.max(1, sortedPeaks[Math.min(sortedPeaks.length - 1, Math.floor(0.99 * sortedPeaks.length))] ?? 1)
+    const warm: number[] = []
+    const ratePerMin: number[] = []
+    for (let h = 0; h < horizon; h++) {
+      const lambda = Math.max(0, rate.mean[h])
+      ratePerMin.push(lambda)
+      const pArrival = 1 - Math.exp(-lambda)
+      warm.push(pArrival >= o.arrivalProbability ? Math.min(peakCap, Math.max(1, Math.ceil(peak.upper[h] - o.roundingSlack))) : 0)
+    }
+    return { fromMinute: minute, warm, ratePerMin, model: `${rate.model} / ${peak.model}`, covered: true }
+  }
+
+  decide(nowMs: number): PoolTarget {
+    const o = this.o
+    const a = this.activity
+    const minute = Math.floor(nowMs / MINUTE_MS)
+    if (a.invocations > 0 && (!this.plan || minute - this.plan.fromMinute >= o.refitMinutes)) this.plan = this.refit(minute)
+    const plan = this.plan
+    const h = plan ? minute - plan.fromMinute : -1
+    const forecastWarm = plan && h >= 0 && h < plan.warm.length ? plan.warm[h] : 0
+    const ratePerMin = plan && h >= 0 && h < plan.ratePerMin.length ? plan.ratePerMin[h] : 0
+    // Next minute's need, pre-warmed so that it is ready at the minute boundary.
+    const nextWarm = plan && h + 1 >= 0 && h + 1 < plan.warm.length ? plan.warm[h + 1] : 0
+    const msToNextMinute = (minute + 1) * MINUTE_MS - nowMs
+
+    // Idle-time histogram as a hazard: of past idle periods that lasted as long as the current one, the
+    // share that ended in this minute. Hold one instance for minutes whose hazard reaches the threshold.
+    const hg = a.histogram
+    const useHistogram = hg.total >= o.minSamples
+    const elapsed = Math.floor(nowMs / MINUTE_MS) - a.lastActiveMinute - 1 // -1: an invocation started this minute
+    const busy = a.lastEndMs > nowMs
+    const hazardNow = elapsed < 0 ? 1 : hg.hazard(elapsed)
+    const hazardNext = hg.hazard(elapsed + 1)
+    let histWarm = 0
+    let histPrewarm: number | undefined
+    if (a.invocations > 0 && useHistogram) {
+      if (busy || hazardNow >= o.arrivalProbability) histWarm = 1
+      else if (hazardNext >= o.arrivalProbability && msToNextMinute <= o.decisionIntervalMs) {
+        histWarm = 1
+        histPrewarm = Math.max(nowMs, (minute + 1) * MINUTE_MS - 1000)
+        if (histPrewarm === nowMs) histPrewarm = undefined
+      }
+    }
+    // Burst mode (Knative): desired = time-averaged concurrency over each window; panic when the short
+    // window wants panicThreshold x what we hold; while panicking never scale down for a stable window.
+    const quiet = a.lastStartMs < nowMs - o.stableWindowMs && a.lastEndMs <= nowMs - o.stableWindowMs
+    const stable = quiet ? 0 : Math.ceil(a.averageConcurrency(nowMs, o.stableWindowMs) - 1e-9)
+    const panic = quiet ? 0 : Math.ceil(a.averageConcurrency(nowMs, o.panicWindowMs) - 1e-9)
+    const held = Math.max(this.lastWarm, 1)
+    if (panic >= o.panicThreshold * held && panic > forecastWarm) {
+      this.panicUntilMs = nowMs + o.stableWindowMs
+      this.burstWarm = Math.max(this.burstWarm, panic)
+    }
+    const panicking = nowMs < this.panicUntilMs
+    if (!panicking) this.burstWarm = 0
+    const burstWarm = panicking ? Math.max(this.burstWarm, stable) : 0
+
+    const covered = plan?.covered ?? false
+    // The histogram (or, without enough idle times, a fixed keep-alive) holds the first instance; the
+    // forecast sets a floor for the minutes it covers and lets instances above it go after forecastKeepAliveMs.
+    let warm = histWarm
+    let prewarmAtMs = histPrewarm
+    const keepAliveMs = useHistogram ? o.forecastKeepAliveMs : o.fallbackKeepAliveMinutes * MINUTE_MS
+    const extraKeepAliveMs = Math.min(o.forecastKeepAliveMs, keepAliveMs)
+    let decidedBy: DecidedBy = useHistogram ? 'histogram' : 'fallback'
+    let fcWarm = forecastWarm
+    let fcPrewarm: number | undefined
+    if (nextWarm > fcWarm && msToNextMinute <= o.decisionIntervalMs) {
+      fcWarm = nextWarm
+      fcPrewarm = Math.max(nowMs, (minute + 1) * MINUTE_MS - 1000)
+      if (fcPrewarm === nowMs) fcPrewarm = undefined
+    }
+    if (covered && fcWarm > warm) {
+      warm = fcWarm
+      prewarmAtMs = fcPrewarm
+      decidedBy = 'forecast'
+    }
+    if (burstWarm > warm) {
+      warm = burstWarm
+      prewarmAtMs = undefined
+      decidedBy = 'burst'
+    }
+    this.lastWarm = warm
+    const numbers: Record<string, number | string | boolean> = {
+      forecastWarm, nextMinuteWarm: nextWarm, forecastPerMin: Math.round(ratePerMin * 1000) / 1000, forecastModel: plan?.model ?? 'none',
+      idleSamples: hg.total, idleMinutes: Math.max(0, elapsed), hazardNow: round3(hazardNow), hazardNextMinute: round3(hazardNext),
+      stableConcurrency: stable, panicConcurrency: panic, panicking, burstWarm,
+    }
+    // The sentence is built only when someone reads it (the simulator decides millions of times).
+    const explanation = { decidedBy, numbers } as PoolTarget['explanation']
+    Object.defineProperty(explanation, 'summary', { enumerable: true, get: () => summarize(decidedBy, warm, keepAliveMs, numbers) })
+    return { warm, prewarmAtMs, keepAliveMs, extraKeepAliveMs, explanation }
+  }
+}
+
+function round3(x: number): number {
+  return Number.isFinite(x) ? Math.round(x * 1000) / 1000 : 0
+}
+
+function summarize(by: DecidedBy, warm: number, keepAliveMs: number, n: Record<string, number | string | boolean>): string {
+  const ka = `${(keepAliveMs / MINUTE_MS).toFixed(1)} min keep-alive`
+  switch (by) {
+    case 'forecast':
+      return `forecast of ${n.forecastPerMin} invocations/min (${n.forecastModel}) needs ${warm} warm; ${ka} above that`
+    case 'burst':
+      return `burst: concurrency ${n.panicConcurrency} over the panic window outran the forecast (${n.forecastWarm}); holding ${warm} for the stable window`
+    case 'histogram':
+      return `idle-time histogram (${n.idleSamples} idle times): after ${n.idleMinutes} idle min the chance of an invocation this minute is ${n.hazardNow}, next minute ${n.hazardNextMinute}; ${warm} warm`
+    default:
+      return `too little history for a forecast or histogram (${n.idleSamples} idle times): ${ka}`
+  }
+}
