@@ -1,19 +1,8 @@
 // Helpers shared by the benchmarks: project paths, percentiles, the one-JSON-line result.
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The project root (nearest folder upwards whose package.json is named jaegis). */
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    const pkg = join(dir, 'package.json')
-    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'jaegis') return dir
-    const up = dirname(dir)
-    if (up === dir) throw new Error('cannot find the jaegis project root')
-    dir = up
-  }
-}
+export { projectRoot } from '../kernels/wasm-path.js'
 
 /** The p-th percentile (0..100) of `values`, nearest-rank. */
 export function percentile(values: number[], p: number): number {

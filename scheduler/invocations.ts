@@ -1,6 +1,7 @@
 // Turns a trace function into invocation events (start, duration). Per-minute counts carry no timestamps:
 // each minute's c invocations get c uniform random instants in that minute (a Poisson process conditioned on
 // its count), from a generator seeded by function id and minute, so minute m's events never depend on the rest.
+import { mulberry32 } from '../kernels/topology/random-graph.js'
 import type { TraceFunction } from './trace.js'
 import { MINUTE_MS } from './types.js'
 
@@ -31,16 +32,7 @@ export function hashString(s: string): number {
 }
 
 /** A small seeded generator (mulberry32), returning floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export const seededRandom = mulberry32
 
 /** Expands a trace function into events. Per-invocation functions are returned as they are. */
 export function expandInvocations(fn: TraceFunction, options: ExpandOptions = {}): Invocations {
