@@ -37,6 +37,11 @@ export class FunctionActivity {
   private recentStart: number[] = []
   private recentEnd: number[] = []
   private head = 0
+  // Ends of recorded invocations still running at the latest start (a binary min-heap), and how many
+  // of them started exactly at that start: record() needs in-flight counts in O(log n), not a scan of
+  // the window (at 10k invocations/s a scan made recording quadratic).
+  private readonly runningEnds: number[] = []
+  private runningAtLastStart = 0
 
   constructor(options: ActivityOptions = {}) {
     this.histogram = new IdleTimeHistogram(options.histogramRangeMinutes ?? 240)
@@ -64,7 +69,14 @@ export class FunctionActivity {
       idx -= drop
     }
     this.counts[idx]++
-    const inFlight = this.inFlightAt(startMs) + 1
+    // In flight at startMs: started strictly before it and not yet ended (what inFlightAt computes).
+    while (this.runningEnds.length > 0 && this.runningEnds[0]! <= startMs) heapPop(this.runningEnds)
+    if (startMs !== this.lastStartMs) this.runningAtLastStart = 0
+    const inFlight = this.runningEnds.length - this.runningAtLastStart + 1
+    if (endMs > startMs) {
+      heapPush(this.runningEnds, endMs)
+      this.runningAtLastStart++
+    }
     if (inFlight > this.peaks[idx]) this.peaks[idx] = inFlight
     this.recentStart.push(startMs)
     this.recentEnd.push(endMs)
@@ -124,4 +136,31 @@ export class FunctionActivity {
   idleSinceMs(nowMs: number): number {
     return this.lastEndMs > nowMs ? nowMs : this.lastEndMs
   }
+}
+
+function heapPush(h: number[], v: number): void {
+  let i = h.length
+  h.push(v)
+  while (i > 0) {
+    const p = (i - 1) >> 1
+    if (h[p]! <= v) break
+    h[i] = h[p]!
+    i = p
+  }
+  h[i] = v
+}
+
+function heapPop(h: number[]): void {
+  const last = h.pop()!
+  if (h.length === 0) return
+  let i = 0
+  for (;;) {
+    const l = 2 * i + 1
+    if (l >= h.length) break
+    const c = l + 1 < h.length && h[l + 1]! < h[l]! ? l + 1 : l
+    if (h[c]! >= last) break
+    h[i] = h[c]!
+    i = c
+  }
+  h[i] = last
 }
