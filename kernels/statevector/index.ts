@@ -121,7 +121,8 @@ export function simulateCircuit(circuit: Circuit, options: SimulateOptions = {})
       let r = run
       for (let s = 0; s < shots; s++) {
         if (s > 0) { r = runCircuit(circuit, engine, rng); psi = engine.state() }
-        add(key(r.clbits, sampleIndices(psi, 1, rng)[0], r.terminal), 1)
+        const index = sampleIndices(psi, 1, rng)[0]!
+        add(measures ? key(r.clbits, index, r.terminal) : fmt(index), 1)
       }
     }
     result.counts = Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)))

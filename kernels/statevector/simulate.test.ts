@@ -149,3 +149,10 @@ describe('examples', () => {
     expect(Math.abs(r.energy - exact)).toBeLessThan(1e-6)
   })
 })
+
+describe('counts of a circuit that resets but never measures', () => {
+  it('are keyed by qubits, like any circuit without measurements', () => {
+    const r = simulateQasm('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nx q[0];\nreset q[0];\nx q[1];\n', { shots: 50, seed: 3 })
+    expect(r.counts).toEqual({ '10': 50 })
+  })
+})
