@@ -2,8 +2,8 @@
 // with prediction intervals. Thin: parsing and forecasting live in kernels/forecast.
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { UsageError, type Command, type CommandContext } from '../command.js'
+import { parse } from '../options.js'
 import { forecast, MODELS, parseSeriesCsv, type ForecastModel, type ForecastOptions } from '../../kernels/forecast/index.js'
 import { continueTimestamps } from '../../kernels/forecast/timestamps.js'
 
@@ -32,17 +32,7 @@ export const command: Command = {
   summary: 'forecast a time series CSV with prediction intervals',
   usage: USAGE,
   async run(argv: string[], ctx: CommandContext): Promise<number> {
-    let parsed
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { horizon: { type: 'string' }, season: { type: 'string' }, model: { type: 'string' }, level: { type: 'string' }, json: { type: 'boolean' } },
-      })
-    } catch (err) {
-      throw new UsageError((err as Error).message)
-    }
-    const { values: flags, positionals } = parsed
+    const { values: flags, positionals } = parse(argv, { horizon: { type: 'string' }, season: { type: 'string' }, model: { type: 'string' }, level: { type: 'string' } })
     if (positionals.length !== 1) throw new UsageError('expected exactly one CSV file')
     if (flags.horizon === undefined) throw new UsageError('--horizon is required')
     const horizon = Number(flags.horizon)

@@ -2,8 +2,8 @@
 // the most likely outcomes (or seeded shot counts) and the time taken. The kernel does the work.
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import type { Command, CommandContext } from '../command.js'
+import { parse } from '../options.js'
 import { UsageError } from '../command.js'
 import { QasmError, simulateQasm, type SimulationResult } from '../../kernels/statevector/index.js'
 
@@ -45,17 +45,7 @@ export const command: Command = {
   summary: 'simulate an OpenQASM 2.0 circuit (statevector, up to 26 qubits)',
   usage: USAGE,
   async run(argv: string[], ctx: CommandContext): Promise<number> {
-    let parsed
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { shots: { type: 'string' }, seed: { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' } },
-      })
-    } catch (err) {
-      throw new UsageError((err as Error).message)
-    }
-    const { values, positionals } = parsed
+    const { values, positionals } = parse(argv, { shots: { type: 'string' }, seed: { type: 'string' }, top: { type: 'string' } })
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing <file.qasm>' : `expected one file, got ${positionals.length}`)
     const shots = intFlag('shots', values.shots, 0)
     const seed = intFlag('seed', values.seed, 1)

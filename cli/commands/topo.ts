@@ -1,8 +1,8 @@
 // `jaegis topo`: latency from one node of a GraphML network to every node, or a K-site placement.
 // Thin: reading, searching and placing live in kernels/topology.
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { UsageError, type Command, type CommandContext } from '../command.js'
+import { parse } from '../options.js'
 import { ShortestPathEngine, loadTopology, placeFacilities, type Topology } from '../../kernels/topology/index.js'
 
 const USAGE = `usage: jaegis topo <file.graphml> --from <node id or label> [--json]
@@ -67,17 +67,7 @@ export const command: Command = {
   summary: 'latencies and site placement on a network topology (GraphML)',
   usage: USAGE,
   async run(argv, ctx) {
-    let parsed
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { from: { type: 'string' }, place: { type: 'string' }, 'fallback-ms': { type: 'string' }, json: { type: 'boolean', default: false } },
-      })
-    } catch (err) {
-      throw new UsageError((err as Error).message)
-    }
-    const { values, positionals } = parsed
+    const { values, positionals } = parse(argv, { from: { type: 'string' }, place: { type: 'string' }, 'fallback-ms': { type: 'string' } })
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing <file.graphml>' : `expected one file, got ${positionals.length}`)
     if ((values.from === undefined) === (values.place === undefined)) throw new UsageError('give exactly one of --from <node> or --place K')
     let fallbackLinkLatencyMs: number | undefined
@@ -88,12 +78,12 @@ export const command: Command = {
     const t = await loadTopology(resolve(ctx.cwd, positionals[0]), { fallbackLinkLatencyMs })
     if (!values.json) for (const w of t.warnings) ctx.err(`note: ${w}`)
     if (values.from !== undefined) {
-      printFrom(t, values.from, values.json, ctx)
+      printFrom(t, values.from, values.json === true, ctx)
     } else {
       const k = Number(values.place)
       if (!Number.isInteger(k) || k < 1) throw new UsageError(`--place needs a positive integer, got ${JSON.stringify(values.place)}`)
       if (k > t.nodes.length) throw new UsageError(`--place ${k} but ${t.name} has only ${t.nodes.length} nodes`)
-      printPlacement(t, k, values.json, ctx)
+      printPlacement(t, k, values.json === true, ctx)
     }
     return 0
   },
