@@ -5,7 +5,7 @@ import { decodeResponse, measureRequest, writeRequest, type FunctionRequest, typ
 import type { FunctionConfig } from './artifact.js'
 import { JaegisError, TrapError, isJaegisError } from './errors.js'
 import { instantiate, type InvocationContext, type LogLevel, type ModuleExports } from './instance.js'
-import { GLOBAL_EXPORT_PREFIX } from './wasm/meter.js'
+import { GLOBAL_EXPORT_PREFIX, RESET_GLOBALS_EXPORT } from './wasm/meter.js'
 
 /** How an invocation found its instance. */
 export type StartKind = 'warm' | 'hostwarm' | 'hostcold'
@@ -21,6 +21,8 @@ export interface FunctionHostOptions {
   digest: string
   module: WebAssembly.Module
   mutableGlobals: number[]
+  /** The module exports RESET_GLOBALS_EXPORT (meterModule's resetFunction): globals reset with one call. */
+  resetFunction: boolean
   /** Initial memory contents; the module imports its memory (meterModule's importMemory). */
   memoryImage: Uint8Array
   /** Memory ceiling in pages (the manifest's limit). */
@@ -42,6 +44,7 @@ export class FunctionHost {
   readonly digest: string
   private readonly module: WebAssembly.Module
   private readonly globalNames: string[]
+  private readonly resetFunction: boolean
   private readonly fuelPerCheck: number
   private readonly onLog: FunctionHostOptions['onLog']
   private readonly snapshotMemory: Uint8Array
@@ -63,6 +66,7 @@ export class FunctionHost {
     this.digest = options.digest
     this.module = options.module
     this.globalNames = options.mutableGlobals.map((g) => GLOBAL_EXPORT_PREFIX + g)
+    this.resetFunction = options.resetFunction
     this.fuelPerCheck = options.fuelPerCheck
     this.onLog = options.onLog
     this.snapshotMemory = options.memoryImage
@@ -108,7 +112,8 @@ export class FunctionHost {
     const buf = inst.exports.memory.buffer
     if (buf.byteLength !== this.snapshotMemory.byteLength) return false
     new Uint8Array(buf).set(this.snapshotMemory)
-    for (let i = 0; i < inst.globals.length; i++) inst.globals[i]!.value = this.snapshotGlobals[i]
+    if (this.resetFunction) (inst.exports[RESET_GLOBALS_EXPORT] as () => void)()
+    else for (let i = 0; i < inst.globals.length; i++) inst.globals[i]!.value = this.snapshotGlobals[i]
     return true
   }
 

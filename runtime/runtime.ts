@@ -100,10 +100,10 @@ export class Runtime {
     }
     const fuel = this.options.fuelPerCheck ?? 10_000
     const maxPages = Math.floor(config.limits.memoryBytes / 65536)
-    const key = `${digest}:m${maxPages}:f${fuel}:imported-memory`
+    const key = `${digest}:m${maxPages}:f${fuel}:imported-memory:reset-fn`
     let module = this.cache.peek(key)
     const cached = module !== undefined
-    const metered = meterModule(artifact.wasm, { maxMemoryPages: maxPages, fuelPerCheck: fuel, importMemory: true })
+    const metered = meterModule(artifact.wasm, { maxMemoryPages: maxPages, fuelPerCheck: fuel, importMemory: true, resetFunction: true })
     if (!metered.memoryImage) throw new JaegisError('INVALID_WASM', 'module has passive data segments or non-constant data offsets, which Jaegis does not support')
     if (!module) module = this.cache.get(metered.bytes, key).module
     checkAbi(module)
@@ -113,6 +113,7 @@ export class Runtime {
       digest,
       module,
       mutableGlobals: metered.mutableGlobals,
+      resetFunction: metered.resetFunction,
       memoryImage: metered.memoryImage,
       maxMemoryPages: maxPages,
       fuelPerCheck: fuel,

@@ -19,6 +19,8 @@ export interface AdminOptions {
   /** Largest artifact upload. @default 256 MiB */
   maxUploadBytes?: number
   onError: ErrorLogger
+  /** Runs after a deploy, rollback or delete, before the response: the server refreshes what it derives from deployments (keys, autoscaler). */
+  afterChange?: () => Promise<void>
   /** The autoscaler's driver: its decision is merged into `show` and `list`, and served by `explain`. */
   scheduler?: { describe(name: string): Record<string, unknown> | undefined; explain(name: string): unknown }
 }
@@ -71,6 +73,7 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
       async (req, res) => {
         const artifact = await readUpload(req, maxUpload)
         const r = await o.deployer.deploy(artifact)
+        await o.afterChange?.()
         json(res, r.changed ? 201 : 200, { ...r, url: `${o.baseUrl()}/fn/${r.name}` })
       },
     ],
@@ -89,6 +92,7 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
       async (_req, res, [name]) => {
         if (!(await o.deployer.remove(name!))) throw new JaegisError('UNKNOWN_FUNCTION', `no function named "${name}" is deployed`)
         o.logs.drop(name!)
+        await o.afterChange?.()
         json(res, 200, { name, deleted: true })
       },
     ],
@@ -99,7 +103,9 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
         const body = await readJson(req)
         const version = body.version
         if (version !== undefined && (typeof version !== 'number' || !Number.isInteger(version))) throw new JaegisError('BAD_REQUEST', '"version" must be an integer')
-        json(res, 200, await o.deployer.rollback(name!, version as number | undefined))
+        const r = await o.deployer.rollback(name!, version as number | undefined)
+        await o.afterChange?.()
+        json(res, 200, r)
       },
     ],
     [

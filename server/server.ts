@@ -92,7 +92,7 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
     for (const name of driver?.autoscaler.functions() ?? []) if (!names.has(name)) driver!.forget(name)
   }
   const gateway = createGateway(runtime, { maxInflight: options.maxInflight, onError, checkKey: (name, key) => keys.get(name) === key })
-  const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError, ...(driver ? { scheduler: driver } : {}) })
+  const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError, afterChange: refreshKeys, ...(driver ? { scheduler: driver } : {}) })
   let shuttingDown = false
 
   const server: Server = createServer({ keepAlive: true }, (req, res) => {
@@ -100,7 +100,6 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
     const url = req.url ?? '/'
     if (url.startsWith(API_PREFIX)) {
       admin(req, res)
-      res.on('finish', () => void refreshKeys())
       return
     }
     req.resume()

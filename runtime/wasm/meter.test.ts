@@ -2,7 +2,7 @@
 // refused grows are reported, function indices shift correctly everywhere they appear.
 import { describe, expect, it } from 'vitest'
 import { SECTION, Writer, assembleModule, vectorPayload } from './binary.js'
-import { GLOBAL_EXPORT_PREFIX, METER_IMPORT, SIGNAL_FUEL, SIGNAL_GROW_FAILED, meterModule } from './meter.js'
+import { GLOBAL_EXPORT_PREFIX, METER_IMPORT, RESET_GLOBALS_EXPORT, SIGNAL_FUEL, SIGNAL_GROW_FAILED, meterModule } from './meter.js'
 
 const vec = (items: Uint8Array[]) => vectorPayload(items.length, concat(items))
 const concat = (parts: Uint8Array[]) => {
@@ -97,6 +97,18 @@ describe('meterModule', () => {
     expect(e[GLOBAL_EXPORT_PREFIX + '0'].value).toBe(7)
     e[GLOBAL_EXPORT_PREFIX + '0'].value = 9
     expect(e.g.value).toBe(9)
+  })
+
+  it('can reset mutable globals with one exported function instead of exporting them', () => {
+    const { bytes, mutableGlobals, resetFunction } = meterModule(original, { resetFunction: true })
+    expect(resetFunction).toBe(true)
+    expect(mutableGlobals).toEqual([])
+    const e = instantiate(bytes, () => 10_000)
+    expect(e[GLOBAL_EXPORT_PREFIX + '0']).toBeUndefined()
+    expect(e.g.value).toBe(7) // set by the start function
+    e[RESET_GLOBALS_EXPORT]()
+    expect(e.g.value).toBe(0) // back to its initial constant
+    expect(e.run(10)).toBe(20) // and the module still works
   })
 
   it('calls the host every fuelPerCheck iterations, so a host can stop an endless loop', () => {

@@ -24,7 +24,17 @@ export interface MeterOptions {
    * memory filled from the image (Wasmtime's pooling allocator, in spirit). @default false
    */
   importMemory?: boolean
+  /**
+   * Add an exported function RESET_GLOBALS_EXPORT that sets every mutable global back to its
+   * constant initial value (the snapshot's), instead of exporting the globals one by one. One call
+   * per reset, and no WebAssembly.Global objects per instance. Falls back to exports when an initial
+   * value is not a constant. @default false
+   */
+  resetFunction?: boolean
 }
+
+/** Name of the exported function added by `resetFunction`. */
+export const RESET_GLOBALS_EXPORT = '__jaegis_reset_globals'
 
 /** Name of the memory import added by `importMemory`. */
 export const MEMORY_IMPORT = 'memory'
@@ -35,8 +45,10 @@ export interface MeteredModule {
   memoryImage?: Uint8Array
   /** Initial memory pages. */
   initialMemoryPages: number
-  /** Indices of defined mutable globals, each exported as GLOBAL_EXPORT_PREFIX + index. */
+  /** Indices of defined mutable globals exported as GLOBAL_EXPORT_PREFIX + index (none when a reset function was added). */
   mutableGlobals: number[]
+  /** True when the module exports RESET_GLOBALS_EXPORT. */
+  resetFunction: boolean
   /** Maximum memory pages after capping (undefined when unbounded). */
   maxMemoryPages: number | undefined
 }
@@ -55,7 +67,8 @@ export function meterModule(input: Uint8Array, options: MeterOptions = {}): Mete
   const typeRest = typeR ? input.subarray(typeR.pos, typeSec!.end) : new Uint8Array()
   const T_SIGNAL = typeCount
   const T_GROW = typeCount + 1
-  const newTypes = new Writer().bytes(typeRest).u8(0x60).u32(2).u8(0x7f).u8(0x7f).u32(1).u8(0x7f).u8(0x60).u32(1).u8(0x7f).u32(1).u8(0x7f).finish()
+  const T_VOID = typeCount + 2
+  const newTypes = new Writer().bytes(typeRest).u8(0x60).u32(2).u8(0x7f).u8(0x7f).u32(1).u8(0x7f).u8(0x60).u32(1).u8(0x7f).u32(1).u8(0x7f).u8(0x60).u32(0).u32(0).finish()
 
   // Memory: cap the maximum.
   let maxMemoryPages: number | undefined
@@ -130,11 +143,14 @@ export function meterModule(input: Uint8Array, options: MeterOptions = {}): Mete
   const funcR = funcSec ? new Reader(input, funcSec.start, funcSec.end) : undefined
   const definedFuncs = funcR ? funcR.u32() : 0
   const GROW = importedFuncs + 1 + definedFuncs
-  const newFuncs = new Writer().bytes(funcR ? input.subarray(funcR.pos, funcSec!.end) : new Uint8Array()).u32(T_GROW).finish()
+  const RESET = GROW + 1
+  const funcW = new Writer().bytes(funcR ? input.subarray(funcR.pos, funcSec!.end) : new Uint8Array()).u32(T_GROW)
 
   // Globals: find mutable ones, shift ref.func in init expressions, append the fuel counter.
   const globSec = find(SECTION.global)
   const mutableGlobals: number[] = []
+  /** Body of the reset function: `<const>; global.set g` per mutable global; undefined once one is not a constant. */
+  let resetBody: Writer | undefined = options.resetFunction ? new Writer() : undefined
   const globW = new Writer()
   let definedGlobals = 0
   if (globSec) {
@@ -146,7 +162,15 @@ export function meterModule(input: Uint8Array, options: MeterOptions = {}): Mete
       const mut = r.u8()
       if (mut === 1) mutableGlobals.push(importedGlobals + i)
       globW.bytes(input.subarray(start, r.pos))
+      const exprStart = r.pos
       copyConstExpr(r, globW, shift)
+      if (mut === 1 && resetBody) {
+        const expr = input.subarray(exprStart, r.pos)
+        const op = expr[0]
+        if ((op === 0x41 || op === 0x42 || op === 0x43 || op === 0x44) && expr.indexOf(0x0b, 1) === expr.length - 1) {
+          resetBody.bytes(expr.subarray(0, expr.length - 1)).u8(0x24).u32(importedGlobals + i)
+        } else resetBody = undefined
+      }
     }
   }
   const FUEL = importedGlobals + definedGlobals
@@ -168,7 +192,14 @@ export function meterModule(input: Uint8Array, options: MeterOptions = {}): Mete
       expW.u32(kind === 0 ? shift(idx) : idx)
     }
   }
-  for (const g of mutableGlobals) expW.name(GLOBAL_EXPORT_PREFIX + g).u8(3).u32(g)
+  const exportedGlobals = resetBody ? [] : mutableGlobals
+  for (const g of exportedGlobals) expW.name(GLOBAL_EXPORT_PREFIX + g).u8(3).u32(g)
+  if (resetBody) {
+    funcW.u32(T_VOID)
+    expW.name(RESET_GLOBALS_EXPORT).u8(0).u32(RESET)
+  }
+  const newFuncs = funcW.finish()
+  const addedFuncs = resetBody ? 2 : 1
 
   // Code: rewrite every body, then append grow's.
   const codeSec = find(SECTION.code)
@@ -196,6 +227,10 @@ export function meterModule(input: Uint8Array, options: MeterOptions = {}): Mete
         .u8(0x41).s32(SIGNAL_GROW_FAILED).u8(0x20).u8(0).u8(0x10).u32(SIGNAL).u8(0x1a).u8(0x0b)
         .u8(0x20).u8(1).u8(0x0b).finish()
   codeW.u32(growBody.length).bytes(growBody)
+  if (resetBody) {
+    const body = new Writer().u32(0).bytes(resetBody.finish()).u8(0x0b).finish()
+    codeW.u32(body.length).bytes(body)
+  }
 
   // Reassemble in canonical order; custom sections go last (the name section is dropped: its
   // function indices would need shifting, and V8 runs fine without it).
@@ -206,24 +241,24 @@ export function meterModule(input: Uint8Array, options: MeterOptions = {}): Mete
       if (new Reader(input, s.start, s.end).name() !== 'name') custom.push(payload(s))
     } else byId.set(s.id, payload(s))
   }
-  byId.set(SECTION.type, vectorPayload(typeCount + 2, newTypes))
+  byId.set(SECTION.type, vectorPayload(typeCount + 3, newTypes))
   byId.set(SECTION.import, vectorPayload(importCount + 1, impW.finish()))
-  byId.set(SECTION.function, vectorPayload(definedFuncs + 1, newFuncs))
+  byId.set(SECTION.function, vectorPayload(definedFuncs + addedFuncs, newFuncs))
   if (image) {
     byId.delete(SECTION.memory)
     byId.delete(SECTION.data)
     byId.delete(SECTION.dataCount)
   } else if (newMemory) byId.set(SECTION.memory, newMemory)
   byId.set(SECTION.global, vectorPayload(definedGlobals + 1, globW.finish()))
-  byId.set(SECTION.export, vectorPayload(exportCount + mutableGlobals.length, expW.finish()))
-  byId.set(SECTION.code, vectorPayload(definedFuncs + 1, codeW.finish()))
+  byId.set(SECTION.export, vectorPayload(exportCount + exportedGlobals.length + (resetBody ? 1 : 0), expW.finish()))
+  byId.set(SECTION.code, vectorPayload(definedFuncs + addedFuncs, codeW.finish()))
   const start = find(SECTION.start)
   if (start) byId.set(SECTION.start, new Writer().u32(shift(new Reader(input, start.start, start.end).u32())).finish())
   const elem = find(SECTION.element)
   if (elem) byId.set(SECTION.element, rewriteElements(input, elem, shift))
   const out: Array<[number, Uint8Array]> = SECTION_ORDER.filter((id) => byId.has(id)).map((id) => [id, byId.get(id)!])
   for (const c of custom) out.push([SECTION.custom, c])
-  return { bytes: assembleModule(out), mutableGlobals, maxMemoryPages, initialMemoryPages, ...(image ? { memoryImage: image } : {}) }
+  return { bytes: assembleModule(out), mutableGlobals: exportedGlobals, resetFunction: resetBody !== undefined, maxMemoryPages, initialMemoryPages, ...(image ? { memoryImage: image } : {}) }
 }
 
 /**
