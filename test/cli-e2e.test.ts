@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ROOT } from './helpers.js'
 
 const BIN = join(ROOT, 'bin', 'jaegis.js')
@@ -17,8 +17,16 @@ interface Served {
   output: () => string
 }
 
-async function serve(dataDir: string, env: Record<string, string> = {}): Promise<Served> {
+/** Every server a test started; whatever a failing test left running is stopped after it. */
+const children = new Set<ChildProcess>()
+afterEach(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+  children.clear()
+})
+
+async function serve(dataDir: string, env: Record<string, string> = {}, stopAfterTest = true): Promise<Served> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', dataDir], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  if (stopAfterTest) children.add(child)
   let out = ''
   child.stderr!.on('data', (d) => (out += d))
   // Listen with 'data' (not for-await, which would destroy the pipe when the loop ends).
@@ -52,7 +60,7 @@ describe('jaegis CLI end to end', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'jaegis-e2e-'))
-    served = await serve(join(work, 'data'))
+    served = await serve(join(work, 'data'), {}, false)
     env = { JAEGIS_URL: served.url, JAEGIS_DATA: join(work, 'data') }
   })
   afterAll(async () => {
