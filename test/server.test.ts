@@ -80,6 +80,15 @@ describe('invocation over HTTP', () => {
     await expectError(await fetch(`${server.url}/nothing-here`), 404, 'NOT_FOUND')
   })
 
+  it('serves requests that queued behind a stopped invocation', async () => {
+    const spin = fetch(`${server.url}/fn/misbehave/spin`)
+    const queued = Array.from({ length: 5 }, (_, i) => fetch(`${server.url}/fn/hello?name=q${i}`))
+    expect((await spin).status).toBe(504)
+    const answers = await Promise.all(queued)
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
+    expect(await answers[4]!.text()).toBe('Hello, q4!\n')
+  })
+
   it('accepts bodies up to the limit', async () => {
     const body = JSON.stringify({ blob: 'x'.repeat(900_000) })
     const echo = await buildFunction('echo').then((r) => r.artifact)
