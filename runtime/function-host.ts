@@ -48,6 +48,8 @@ export class FunctionHost {
   private readonly fuelPerCheck: number
   private readonly onLog: FunctionHostOptions['onLog']
   private readonly snapshotMemory: Uint8Array
+  /** The image up to its last non-zero byte (what a reset copies; the rest it zeroes). */
+  private readonly imageHead: Uint8Array
   private readonly maxMemoryPages: number
   private snapshotGlobals!: Array<number | bigint>
   /** Memories of dropped instances, same size as the snapshot, already faulted in: reused by new instances. */
@@ -70,6 +72,9 @@ export class FunctionHost {
     this.fuelPerCheck = options.fuelPerCheck
     this.onLog = options.onLog
     this.snapshotMemory = options.memoryImage
+    let end = options.memoryImage.length
+    while (end > 0 && options.memoryImage[end - 1] === 0) end--
+    this.imageHead = options.memoryImage.subarray(0, end)
     this.maxMemoryPages = options.maxMemoryPages
     this.minWarm = options.config.pool.minWarm
     this.maxWarm = options.config.pool.maxWarm
@@ -90,8 +95,11 @@ export class FunctionHost {
       env: this.config.env,
       log: this.onLog,
     }
-    const memory = this.spareMemories.pop() ?? new WebAssembly.Memory({ initial: this.snapshotMemory.byteLength / 65536, maximum: this.maxMemoryPages })
-    new Uint8Array(memory.buffer).set(this.snapshotMemory)
+    const recycled = this.spareMemories.pop()
+    const memory = recycled ?? new WebAssembly.Memory({ initial: this.snapshotMemory.byteLength / 65536, maximum: this.maxMemoryPages })
+    const view = new Uint8Array(memory.buffer)
+    view.set(this.imageHead)
+    if (recycled) view.fill(0, this.imageHead.length) // a new memory is zero already: touching it would only fault pages in
     let exports: ModuleExports
     try {
       exports = instantiate(this.module, ctx, memory)
@@ -111,7 +119,10 @@ export class FunctionHost {
   private reset(inst: PooledInstance): boolean {
     const buf = inst.exports.memory.buffer
     if (buf.byteLength !== this.snapshotMemory.byteLength) return false
-    new Uint8Array(buf).set(this.snapshotMemory)
+    // Copy the image's non-zero head and zero the rest: the tail costs no reads of the image.
+    const mem = new Uint8Array(buf)
+    mem.set(this.imageHead)
+    mem.fill(0, this.imageHead.length)
     if (this.resetFunction) (inst.exports[RESET_GLOBALS_EXPORT] as () => void)()
     else for (let i = 0; i < inst.globals.length; i++) inst.globals[i]!.value = this.snapshotGlobals[i]
     return true

@@ -233,7 +233,7 @@ describe('admin API', () => {
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200)
     const metrics = await (await fetch(`${server.url}/metrics`)).text()
     expect(metrics).toMatch(/jaegis_invocations_total\{function="hello",status="200"\} \d+/)
-    expect(metrics).toMatch(/jaegis_errors_total\{function="misbehave",code="TIMEOUT"\} 1/)
+    expect(metrics).toMatch(/jaegis_errors_total\{function="misbehave",code="TIMEOUT"\} 2/)
     expect(metrics).toMatch(/jaegis_invocation_duration_seconds_bucket\{le="0.001",function="hello"\} \d+/)
     expect(metrics).toMatch(/jaegis_starts_total\{function="hello",kind="warm"\} \d+/)
     expect(metrics).toMatch(/jaegis_pool_ready_instances\{function="hello"\} \d+/)
