@@ -1,4 +1,5 @@
 // `jaegis sim` end to end on the shared Azure samples, through command.run with a collecting context.
+import { SHARED_DATA } from './shared-data.js'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,8 +9,8 @@ import { UsageError, type CommandContext } from '../cli/command.js'
 import { projectRoot } from '../kernels/wasm-path.js'
 import { SchedulerError } from '../scheduler/index.js'
 
-const AZ = join(projectRoot(), '..', 'shared', 'data', 'azure-functions')
-const ZOO = join(projectRoot(), '..', 'shared', 'data', 'topologyzoo')
+const AZ = join(SHARED_DATA, 'azure-functions')
+const ZOO = join(SHARED_DATA, 'topologyzoo')
 
 function context(): CommandContext & { lines: string[] } {
   const lines: string[] = []

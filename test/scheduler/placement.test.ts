@@ -1,5 +1,6 @@
 // Placement: nearest feasible host within capacity and constraints, hysteresis (same input, same plan; small
 // change, small move), re-planning when a host is lost or joins, and a larger fleet on a real network.
+import { SHARED_DATA } from '../shared-data.js'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../kernels/wasm-path.js'
@@ -118,7 +119,7 @@ describe('GreedyLatencyPlacer', () => {
   })
 
   it('places 20,000 functions on 2,000 hosts over Cogentco within every host\'s memory and CPU', async () => {
-    const topo = await loadTopology(join(projectRoot(), '..', 'shared', 'data', 'topologyzoo', 'Cogentco.graphml'))
+    const topo = await loadTopology(join(SHARED_DATA, 'topologyzoo', 'Cogentco.graphml'))
     const fleet = syntheticFleet(topo, { hosts: 2000 })
     expect(fleet.regions.length).toBe(topo.nodes.length)
     // Region latencies come from the topology kernel's shortest paths: symmetric, zero on the diagonal.

@@ -1,6 +1,7 @@
 // The contract every scaling policy keeps (hono-style shared case): valid targets with explanations,
 // determinism, scale to zero, and no peeking: a decision at time t is the same whether or not the trace
 // after t exists. Runs fixed, histogram and predictive (with the forecast kernel and with the EWMA forecaster).
+import { SHARED_DATA } from '../shared-data.js'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../kernels/wasm-path.js'
@@ -9,7 +10,7 @@ import {
   type PoolTarget, type ScalingPolicy, type Trace, type TraceFunction,
 } from '../../scheduler/index.js'
 
-const TRACE = join(projectRoot(), '..', 'shared', 'data', 'azure-functions', 'azure2019_100fn_per_minute.csv')
+const TRACE = join(SHARED_DATA, 'azure-functions', 'azure2019_100fn_per_minute.csv')
 
 const policies: [string, () => ScalingPolicy][] = [
   ['fixed', () => new FixedKeepAlivePolicy()],

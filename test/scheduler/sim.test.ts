@@ -1,11 +1,12 @@
 // The simulator's accounting on hand-made traces (cold starts, idle GB-s, p99), and the policies on the
 // shared Azure trace: the predictive policy must beat both baselines as docs/scheduler.md reports.
+import { SHARED_DATA } from '../shared-data.js'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../kernels/wasm-path.js'
 import { FixedKeepAlivePolicy, HybridHistogramPolicy, loadTrace, parseTrace, simulate, simulateFunction, type TraceFunction } from '../../scheduler/index.js'
 
-const AZ = join(projectRoot(), '..', 'shared', 'data', 'azure-functions')
+const AZ = join(SHARED_DATA, 'azure-functions')
 
 function perInvocation(startsS: number[], durationS = 1): TraceFunction {
   return { id: 'f', app: 'a', startsMs: Float64Array.from(startsS, (s) => s * 1000), durationsMs: new Float64Array(startsS.length).fill(durationS * 1000) }

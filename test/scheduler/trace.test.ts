@@ -1,10 +1,11 @@
 // Trace parsing on the shared Azure Functions samples (all three layouts) and the errors for bad files.
+import { SHARED_DATA } from '../shared-data.js'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../kernels/wasm-path.js'
 import { detectTraceFormat, expandInvocations, loadTrace, parseTrace, SchedulerError, traceInvocations } from '../../scheduler/index.js'
 
-const AZ = join(projectRoot(), '..', 'shared', 'data', 'azure-functions')
+const AZ = join(SHARED_DATA, 'azure-functions')
 
 describe('trace formats', () => {
   it('reads the 2019 variant (HashFunction first): 100 functions x 1440 minutes', async () => {
