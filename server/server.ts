@@ -91,7 +91,7 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
     }
     for (const name of driver?.autoscaler.functions() ?? []) if (!names.has(name)) driver!.forget(name)
   }
-  const gateway = createGateway(runtime, { maxInflight: options.maxInflight, onError, checkKey: (name, key) => keys.get(name) === key })
+  const gateway = createGateway(runtime, { maxInflight: options.maxInflight, onError, checkKey: (name, key) => keys.get(name) === key, onReject: (name, code) => metrics!.gatewayError(name, code) })
   const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError, afterChange: refreshKeys, ...(driver ? { scheduler: driver } : {}) })
   let shuttingDown = false
 

@@ -15,6 +15,12 @@ export interface GatewayOptions {
   onError?: ErrorLogger
   /** Seconds a 503 tells the client to wait. @default 1 */
   retryAfterS?: number
+  /**
+   * Told about every request the gateway refuses before the runtime sees it (unknown function,
+   * missing key, overload, body too large), for metrics. `name` is "" for unknown functions so that
+   * arbitrary names from the network never become metric labels.
+   */
+  onReject?: (name: string, code: string) => void
 }
 
 /** A request handler: returns false when the request is not for a function (so the caller can route it). */
@@ -47,7 +53,9 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
       rest = route.rest
     }
     const config = runtime.config(name)
+    const reject = options.onReject
     if (!config) {
+      reject?.('', 'UNKNOWN_FUNCTION')
       sendError(res, new JaegisError('UNKNOWN_FUNCTION', `no function named "${name}" is deployed`), onError)
       req.resume()
       return true
@@ -55,12 +63,14 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
     if (config.requireKey) {
       const key = req.headers['x-jaegis-key']
       if (typeof key !== 'string' || !(options.checkKey?.(name, key) ?? false)) {
+        reject?.(name, 'UNAUTHORIZED')
         sendError(res, new JaegisError('UNAUTHORIZED', `function "${name}" needs its key in the x-jaegis-key header`), onError)
         req.resume()
         return true
       }
     }
     if (inflight >= maxInflight) {
+      reject?.(name, 'OVERLOADED')
       sendError(res, new JaegisError('OVERLOADED', `server is at its limit of ${maxInflight} requests in flight; retry after ${retryAfterS} s`), onError, retryAfterS)
       req.resume()
       return true
@@ -93,6 +103,7 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
     }
     readBody(req, config.limits.bodyBytes).then(respond, (err) => {
       done()
+      reject?.(name, (err as { code?: string }).code ?? 'INTERNAL')
       if (err instanceof JaegisError && err.code === 'BODY_TOO_LARGE') res.setHeader('connection', 'close')
       sendError(res, err, onError, retryAfterS)
     })
