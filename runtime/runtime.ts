@@ -94,8 +94,7 @@ export class Runtime {
     this.checkRoute(config)
     if (artifact.meta.kind !== 'core') {
       // Components and WASI command modules (runtime/component): same pools, limits, logs and errors.
-      const log = this.options.onLog
-      const { host, cached } = createNonCoreHost(artifact, { moduleCache: this.cache, fuelPerCheck: this.options.fuelPerCheck ?? 10_000, onLog: log ? (level, message) => log({ function: config.name, digest, level, message, timeMs: Date.now() }) : () => {} })
+      const { host, cached } = createNonCoreHost(artifact, { moduleCache: this.cache, fuelPerCheck: this.options.fuelPerCheck ?? 10_000, onLog: this.logFor(config.name, digest) })
       return { host, result: { name: config.name, digest, loadMs: performance.now() - t0, cached } }
     }
     const fuel = this.options.fuelPerCheck ?? 10_000
@@ -107,7 +106,6 @@ export class Runtime {
     if (!metered.memoryImage) throw new JaegisError('INVALID_WASM', 'module has passive data segments or non-constant data offsets, which Jaegis does not support')
     if (!module) module = this.cache.get(metered.bytes, key).module
     checkAbi(module)
-    const onLog = this.options.onLog
     const host = new FunctionHost({
       config,
       digest,
@@ -117,7 +115,7 @@ export class Runtime {
       memoryImage: metered.memoryImage,
       maxMemoryPages: maxPages,
       fuelPerCheck: fuel,
-      onLog: onLog ? (level, message) => onLog({ function: config.name, digest, level, message, timeMs: Date.now() }) : () => {},
+      onLog: this.logFor(config.name, digest),
     })
     return { host, result: { name: config.name, digest, loadMs: performance.now() - t0, cached } }
   }
@@ -138,6 +136,12 @@ export class Runtime {
   /** Drops a prepared function that will not be activated. */
   discard(prepared: PreparedFunction): void {
     prepared.host.close()
+  }
+
+  /** A function's log sink: tags each line and hands it to options.onLog (or drops it). */
+  private logFor(name: string, digest: string): (level: LogLevel, message: string) => void {
+    const onLog = this.options.onLog
+    return onLog ? (level, message) => onLog({ function: name, digest, level, message, timeMs: Date.now() }) : () => {}
   }
 
   private checkRoute(config: FunctionConfig): void {
