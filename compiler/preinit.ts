@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks'
 import { GLOBAL_EXPORT_PREFIX, JaegisError, compileModule, instantiate, meterModule, wasmBinary, type InvocationContext } from '../runtime/index.js'
 
-const { Reader, Writer, SECTION, SECTION_ORDER, assembleModule, readSections, vectorPayload, readLimits, skipConstExpr } = wasmBinary
+const { Reader, Writer, SECTION, SECTION_ORDER, assembleModule, readSections, vectorPayload, readLimits, skipConstExpr, countImports } = wasmBinary
 
 export interface PreinitOptions {
   /** Call the module's __jaegis_init export (the user's init()). */
@@ -63,7 +63,7 @@ export function snapshotModule(wasm: Uint8Array, memory: Uint8Array, globals: Ma
     const payload = wasm.subarray(s.start, s.end)
     if (s.id === SECTION.custom) custom.push(payload)
     else byId.set(s.id, payload)
-    if (s.id === SECTION.import) importedGlobals = countImportedGlobals(new Reader(wasm, s.start, s.end))
+    if (s.id === SECTION.import) importedGlobals = countImports(new Reader(wasm, s.start, s.end)).globals
   }
   const pages = memory.byteLength / 65536
 
@@ -103,30 +103,6 @@ export function snapshotModule(wasm: Uint8Array, memory: Uint8Array, globals: Ma
   const out: Array<[number, Uint8Array]> = SECTION_ORDER.filter((id) => byId.has(id)).map((id) => [id, byId.get(id)!])
   for (const c of custom) out.push([SECTION.custom, c])
   return assembleModule(out)
-}
-
-function countImportedGlobals(r: InstanceType<typeof Reader>): number {
-  let globals = 0
-  const n = r.u32()
-  for (let i = 0; i < n; i++) {
-    r.name()
-    r.name()
-    const kind = r.u8()
-    if (kind === 0) r.u32()
-    else if (kind === 1) {
-      r.u8()
-      readLimits(r)
-    } else if (kind === 2) readLimits(r)
-    else if (kind === 3) {
-      r.u8()
-      r.u8()
-      globals++
-    } else if (kind === 4) {
-      r.u8()
-      r.u32()
-    }
-  }
-  return globals
 }
 
 function writeConst(w: InstanceType<typeof Writer>, type: number, value: number | bigint): void {

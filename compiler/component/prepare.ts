@@ -7,7 +7,7 @@ import { ABI_VERSION, ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, meter
 import { PREVIEW1_MODULE, PROVIDED_INTERFACES, type ComponentMeta, type CoreModulePart } from '../../runtime/component/index.js'
 import { preview1Imports } from '../../runtime/wasi/preview1.js'
 
-const { readSections, SECTION, Reader, readLimits } = wasmBinary
+const { readSections, SECTION, Reader, readLimits, countImports } = wasmBinary
 
 /** What a .wasm file is, from its 8-byte header. */
 export function wasmKind(bytes: Uint8Array): 'component' | 'module' {
@@ -54,20 +54,7 @@ function memoryOf(bytes: Uint8Array): { kind: 'defined'; initialPages: number } 
     if (r.u32() > 0) return { kind: 'defined', initialPages: readLimits(r).min }
   }
   const imp = sections.find((s) => s.id === SECTION.import)
-  if (imp) {
-    const r = new Reader(bytes, imp.start, imp.end)
-    const n = r.u32()
-    for (let i = 0; i < n; i++) {
-      r.name()
-      r.name()
-      const kind = r.u8()
-      if (kind === 2) return { kind: 'imported' }
-      if (kind === 0) r.u32()
-      else if (kind === 1) (r.u8(), readLimits(r))
-      else if (kind === 3) (r.u8(), r.u8())
-      else if (kind === 4) (r.u8(), r.u32())
-    }
-  }
+  if (imp && countImports(new Reader(bytes, imp.start, imp.end)).memories > 0) return { kind: 'imported' }
   return { kind: 'none' }
 }
 

@@ -177,6 +177,43 @@ export function readLimits(r: Reader): { flags: number; min: number; max?: numbe
   return { flags, min, max }
 }
 
+/** What an import section declares, by kind. */
+export interface ImportCounts {
+  /** Entries in the section. */
+  count: number
+  funcs: number
+  globals: number
+  memories: number
+}
+
+/** Walks an import section (reader at its start), counting entries by kind. */
+export function countImports(r: Reader): ImportCounts {
+  const counts = { count: r.u32(), funcs: 0, globals: 0, memories: 0 }
+  for (let i = 0; i < counts.count; i++) {
+    r.name()
+    r.name()
+    const kind = r.u8()
+    if (kind === 0) {
+      r.u32()
+      counts.funcs++
+    } else if (kind === 1) {
+      r.u8()
+      readLimits(r)
+    } else if (kind === 2) {
+      readLimits(r)
+      counts.memories++
+    } else if (kind === 3) {
+      r.u8()
+      r.u8()
+      counts.globals++
+    } else if (kind === 4) {
+      r.u8()
+      r.u32()
+    } else throw invalid(`unknown import kind ${kind}`)
+  }
+  return counts
+}
+
 export function invalid(message: string): JaegisError {
   return new JaegisError('INVALID_WASM', `not a valid WebAssembly module: ${message}`)
 }

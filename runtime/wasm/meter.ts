@@ -2,7 +2,7 @@
 // decremented at every function entry and loop header; when it runs out the module calls the host,
 // which checks the invocation's deadline and either refuels or throws. memory.grow is wrapped so a
 // refused grow reports a memory-limit error. Mutable globals are exported so the host can reset them.
-import { Reader, SECTION, SECTION_ORDER, Writer, assembleModule, invalid, readLimits, readSections, skipConstExpr, vectorPayload } from './binary.js'
+import { Reader, SECTION, SECTION_ORDER, Writer, countImports, assembleModule, invalid, readLimits, readSections, skipConstExpr, vectorPayload } from './binary.js'
 import { OP, readInstruction } from './instructions.js'
 
 /** Import the metered module needs: `(func (param kind i32) (param arg i32) (result i32))`. */
@@ -92,39 +92,14 @@ export function meterModule(input: Uint8Array, options: MeterOptions = {}): Mete
   }
 
   // Imports: count functions and globals, append ours after the existing ones.
-  let importedFuncs = 0
-  let importedGlobals = 0
-  let importsMemory = false
   const impSec = find(SECTION.import)
+  const imports = impSec ? countImports(new Reader(input, impSec.start, impSec.end)) : { count: 0, funcs: 0, globals: 0, memories: 0 }
+  const importedFuncs = imports.funcs
+  const importedGlobals = imports.globals
+  const importsMemory = imports.memories > 0
+  let importCount = imports.count
   const impW = new Writer()
-  let importCount = 0
-  if (impSec) {
-    const r = new Reader(input, impSec.start, impSec.end)
-    importCount = r.u32()
-    for (let i = 0; i < importCount; i++) {
-      r.name()
-      r.name()
-      const kind = r.u8()
-      if (kind === 0) {
-        r.u32()
-        importedFuncs++
-      } else if (kind === 1) {
-        r.u8()
-        readLimits(r)
-      } else if (kind === 2) {
-        readLimits(r)
-        importsMemory = true
-      } else if (kind === 3) {
-        r.u8()
-        r.u8()
-        importedGlobals++
-      } else if (kind === 4) {
-        r.u8()
-        r.u32()
-      } else throw invalid(`unknown import kind ${kind}`)
-    }
-    impW.bytes(input.subarray(impSec.start + lebSize(input, impSec.start), impSec.end))
-  }
+  if (impSec) impW.bytes(input.subarray(impSec.start + lebSize(input, impSec.start), impSec.end))
   if (importsMemory) throw invalid('the module imports its memory; Jaegis modules must define and export it')
   impW.name(METER_IMPORT.module).name(METER_IMPORT.name).u8(0).u32(T_SIGNAL)
   // Memory as an import, data segments as an image the host copies in.
