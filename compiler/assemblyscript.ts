@@ -49,10 +49,11 @@ export async function compileAssemblyScript(options: AscOptions): Promise<AscRes
   const wrapper = [
     `import { handle } from "${userModule}";`,
     hasInit ? `import { init } from "${userModule}";` : '',
-    `import { dispatch } from "jaegis/sdk/abi";`,
+    `import { dispatch, prepareHeap } from "jaegis/sdk/abi";`,
     `export { __jaegis_abi_v1, __jaegis_alloc, __jaegis_free } from "jaegis/sdk/abi";`,
     `export function __jaegis_handle(ptr: usize, len: usize): usize { return dispatch(ptr, len, handle); }`,
-    hasInit ? `export function __jaegis_init(): void { init(); }` : '',
+    // Always present: the snapshot then holds an initialized allocator, so no request pays for it.
+    `export function __jaegis_init(): void { prepareHeap();${hasInit ? ' init();' : ''} }`,
   ].join('\n')
   const wrapperRel = join(entryDir, ENTRY_NAME)
 

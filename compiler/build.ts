@@ -41,7 +41,7 @@ export async function build(dir: string, options: BuildOptions = {}): Promise<Bu
   let wasm = compiled.wasm
   let initMs = 0
   if (!options.noSnapshot) {
-    const pre = preinitialize(wasm, { runInit: compiled.hasInit, memoryLimitBytes: config.limits.memoryBytes, env: config.env, onLog: options.onLog })
+    const pre = preinitialize(wasm, { runInit: true, memoryLimitBytes: config.limits.memoryBytes, env: config.env, onLog: options.onLog })
     wasm = pre.wasm
     initMs = pre.initMs
   }

@@ -7,7 +7,7 @@ import { GLOBAL_EXPORT_PREFIX, JaegisError, compileModule, instantiate, meterMod
 const { Reader, Writer, SECTION, SECTION_ORDER, assembleModule, readSections, vectorPayload, readLimits, skipConstExpr, countImports } = wasmBinary
 
 export interface PreinitOptions {
-  /** Call the module's __jaegis_init export (the user's init()). */
+  /** Call the module's __jaegis_init export (heap set-up, then the user's init() if any). */
   runInit: boolean
   memoryLimitBytes: number
   env: Record<string, string>

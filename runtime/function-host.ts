@@ -1,7 +1,7 @@
 // One loaded version of a function: its metered module, its snapshot (memory image and mutable
 // globals of a fresh instance), and a pool of ready instances. Runs invocations on the calling thread.
 import { performance } from 'node:perf_hooks'
-import { decodeResponse, measureRequest, writeRequest, type FunctionRequest, type FunctionResponse } from './abi/index.js'
+import { decodeResponse, measureRequest, writeRequest, type FunctionRequest, type FunctionResponse, type HeaderCache } from './abi/index.js'
 import type { FunctionConfig } from './artifact.js'
 import { JaegisError, TrapError, isJaegisError } from './errors.js'
 import { instantiate, type InvocationContext, type LogLevel, type ModuleExports } from './instance.js'
@@ -14,6 +14,10 @@ interface PooledInstance {
   exports: ModuleExports
   ctx: InvocationContext
   globals: WebAssembly.Global[]
+  /** A view of the memory, replaced when the memory grows (which detaches it). */
+  view: Uint8Array
+  /** Chunks the host itself wrote (request buffer, env values) since the last reset. */
+  hostDirty: number
 }
 
 export interface FunctionHostOptions {
@@ -25,6 +29,8 @@ export interface FunctionHostOptions {
   resetFunction: boolean
   /** Initial memory contents; the module imports its memory (meterModule's importMemory). */
   memoryImage: Uint8Array
+  /** meterModule's dirtyChunkShift: the reset function returns the chunks written; only those are restored. */
+  dirtyChunkShift?: number
   /** Memory ceiling in pages (the manifest's limit). */
   maxMemoryPages: number
   fuelPerCheck: number
@@ -48,14 +54,17 @@ export class FunctionHost {
   private readonly fuelPerCheck: number
   private readonly onLog: FunctionHostOptions['onLog']
   private readonly snapshotMemory: Uint8Array
-  /** The image up to its last non-zero byte (what a reset copies; the rest it zeroes). */
-  private readonly imageHead: Uint8Array
+  /** Non-zero stretches of the image as [start, end) pairs: a restore copies these and zeroes the gaps. */
+  private readonly imageRuns: number[]
+  private readonly dirtyShift: number | undefined
   private readonly maxMemoryPages: number
   private snapshotGlobals!: Array<number | bigint>
   /** Memories of dropped instances, same size as the snapshot, already faulted in: reused by new instances. */
   private spareMemories: WebAssembly.Memory[] = []
   private ready: PooledInstance[] = []
   private dirty: PooledInstance[] = []
+  /** The last response's header block, decoded: most functions answer with the same headers every time. */
+  private readonly headerCache: HeaderCache = { bytes: new Uint8Array(0), headers: [] }
   private resetScheduled = false
   private refillScheduled = false
   private closed = false
@@ -72,9 +81,8 @@ export class FunctionHost {
     this.fuelPerCheck = options.fuelPerCheck
     this.onLog = options.onLog
     this.snapshotMemory = options.memoryImage
-    let end = options.memoryImage.length
-    while (end > 0 && options.memoryImage[end - 1] === 0) end--
-    this.imageHead = options.memoryImage.subarray(0, end)
+    this.imageRuns = nonZeroRuns(options.memoryImage, 256)
+    this.dirtyShift = options.resetFunction ? options.dirtyChunkShift : undefined
     this.maxMemoryPages = options.maxMemoryPages
     this.minWarm = options.config.pool.minWarm
     this.maxWarm = options.config.pool.maxWarm
@@ -98,16 +106,44 @@ export class FunctionHost {
     const recycled = this.spareMemories.pop()
     const memory = recycled ?? new WebAssembly.Memory({ initial: this.snapshotMemory.byteLength / 65536, maximum: this.maxMemoryPages })
     const view = new Uint8Array(memory.buffer)
-    view.set(this.imageHead)
-    if (recycled) view.fill(0, this.imageHead.length) // a new memory is zero already: touching it would only fault pages in
-    let exports: ModuleExports
+    // A new memory is zero already: copy only the image's non-zero runs (touching zeros would only fault pages in).
+    this.restore(view, 0, view.length, recycled !== undefined)
+    const inst = { ctx, view, hostDirty: 0 } as PooledInstance
+    if (this.dirtyShift !== undefined) {
+      const shift = this.dirtyShift
+      ctx.onHostWrite = (ptr, len) => {
+        inst.hostDirty |= chunkMask(ptr, len, shift)
+      }
+    }
     try {
-      exports = instantiate(this.module, ctx, memory)
+      inst.exports = instantiate(this.module, ctx, memory)
     } catch (err) {
       this.recycle(memory)
       throw classify(err, 'instantiating the module')
     }
-    return { exports, ctx, globals: this.globalNames.map((n) => exports[n] as WebAssembly.Global) }
+    inst.globals = this.globalNames.map((n) => inst.exports[n] as WebAssembly.Global)
+    return inst
+  }
+
+  /** Restores bytes [from, to) of `mem` from the image; `zeroGaps` false skips zeroing (memory known zero). */
+  private restore(mem: Uint8Array, from: number, to: number, zeroGaps = true): void {
+    const runs = this.imageRuns
+    const image = this.snapshotMemory
+    let at = from
+    for (let i = 0; i < runs.length && at < to; i += 2) {
+      const start = runs[i]!
+      const end = runs[i + 1]!
+      if (end <= at) continue
+      if (start >= to) break
+      if (start > at) {
+        if (zeroGaps) mem.fill(0, at, start)
+        at = start
+      }
+      const stop = Math.min(end, to)
+      mem.set(image.subarray(at, stop), at)
+      at = stop
+    }
+    if (zeroGaps && at < to) mem.fill(0, at, to)
   }
 
   /** Keeps a dropped instance's memory for the next new instance, when it has the snapshot's size. */
@@ -117,12 +153,25 @@ export class FunctionHost {
 
   /** Resets an instance to the snapshot. False when it cannot be (its memory grew): drop it. */
   private reset(inst: PooledInstance): boolean {
-    const buf = inst.exports.memory.buffer
-    if (buf.byteLength !== this.snapshotMemory.byteLength) return false
-    // Copy the image's non-zero head and zero the rest: the tail costs no reads of the image.
-    const mem = new Uint8Array(buf)
-    mem.set(this.imageHead)
-    mem.fill(0, this.imageHead.length)
+    const mem = inst.view
+    const size = this.snapshotMemory.byteLength
+    if (mem.byteLength !== size) return false // the memory grew (the view was detached): drop the instance
+    if (this.dirtyShift !== undefined) {
+      // The reset function resets the globals and hands over the chunks the module wrote.
+      const mask = (inst.exports[RESET_GLOBALS_EXPORT] as () => number)() | inst.hostDirty
+      inst.hostDirty = 0
+      const shift = this.dirtyShift
+      for (let bit = 0; bit < 32; bit++) {
+        if ((mask & (1 << bit)) === 0) continue
+        let last = bit
+        while (last < 31 && mask & (1 << (last + 1))) last++
+        // A store of up to 16 bytes is marked by its first byte: restore 15 more past the chunk.
+        this.restore(mem, bit << shift, Math.min(size, ((last + 1) << shift) + 15))
+        bit = last
+      }
+      return true
+    }
+    this.restore(mem, 0, size)
     if (this.resetFunction) (inst.exports[RESET_GLOBALS_EXPORT] as () => void)()
     else for (let i = 0; i < inst.globals.length; i++) inst.globals[i]!.value = this.snapshotGlobals[i]
     return true
@@ -195,9 +244,12 @@ export class FunctionHost {
     let response: FunctionResponse
     try {
       const ptr = exports.__jaegis_alloc(encoded.size)
-      writeRequest(new Uint8Array(exports.memory.buffer), ptr, encoded)
+      let view = inst.view.byteLength === 0 ? (inst.view = new Uint8Array(exports.memory.buffer)) : inst.view
+      writeRequest(view, ptr, encoded)
+      if (this.dirtyShift !== undefined) inst.hostDirty |= chunkMask(ptr, encoded.size, this.dirtyShift)
       const out = exports.__jaegis_handle(ptr, encoded.size)
-      response = decodeResponse(new Uint8Array(exports.memory.buffer), out)
+      if (view.byteLength === 0) view = inst.view = new Uint8Array(exports.memory.buffer)
+      response = decodeResponse(view, out, this.headerCache)
       if (this.config.reuse) exports.__jaegis_free?.(out)
     } catch (err) {
       // The instance's state is unknown after a trap or a stop: never reuse it.
@@ -235,6 +287,39 @@ export class FunctionHost {
     this.spareMemories = []
     this.updatePoolStats()
   }
+}
+
+/** Bits of the chunks (of 1 << shift bytes) that bytes [ptr, ptr + len) fall in. */
+function chunkMask(ptr: number, len: number, shift: number): number {
+  if (len <= 0) return 0
+  const first = ptr >>> shift
+  const last = (ptr + len - 1) >>> shift
+  if (first > 31) return 0
+  return (-1 << first) & (-1 >>> (31 - Math.min(last, 31)))
+}
+
+/** [start, end) pairs of the non-zero stretches of `image`, joining stretches less than `gap` bytes apart. */
+function nonZeroRuns(image: Uint8Array, gap: number): number[] {
+  const runs: number[] = []
+  let i = 0
+  while (i < image.length) {
+    while (i < image.length && image[i] === 0) i++
+    if (i === image.length) break
+    let end = i
+    let zeros = 0
+    for (let j = i; j < image.length && zeros < gap; j++) {
+      if (image[j] === 0) zeros++
+      else {
+        zeros = 0
+        end = j + 1
+      }
+    }
+    const last = runs.length
+    if (last > 0 && i - runs[last - 1]! < gap) runs[last - 1] = end
+    else runs.push(i, end)
+    i = end
+  }
+  return runs
 }
 
 /** Maps anything thrown while running wasm to a JaegisError. */

@@ -21,6 +21,8 @@ export interface InvocationContext {
   log(level: LogLevel, message: string): void
   /** Seed for the module's Math.random. @default a fresh random number per call */
   seed?: () => number
+  /** Told about every write the host makes into the module's memory (so a reset can restore it). */
+  onHostWrite?: (ptr: number, len: number) => void
 }
 
 export interface ModuleExports {
@@ -53,7 +55,10 @@ export function instantiate(module: WebAssembly.Module, ctx: InvocationContext, 
         const value = ctx.env[utf8.decode(m.subarray(namePtr, namePtr + nameLen))]
         if (value === undefined) return -1
         const bytes = utf8Encoder.encode(value)
-        if (bytes.length <= outCap) m.set(bytes, outPtr)
+        if (bytes.length <= outCap) {
+          m.set(bytes, outPtr)
+          ctx.onHostWrite?.(outPtr, bytes.length)
+        }
         return bytes.length
       },
     },

@@ -99,10 +99,10 @@ export class Runtime {
     }
     const fuel = this.options.fuelPerCheck ?? 10_000
     const maxPages = Math.floor(config.limits.memoryBytes / 65536)
-    const key = `${digest}:m${maxPages}:f${fuel}:imported-memory:reset-fn`
+    const key = `${digest}:m${maxPages}:f${fuel}:imported-memory:reset-fn:dirty-chunks`
     let module = this.cache.peek(key)
     const cached = module !== undefined
-    const metered = meterModule(artifact.wasm, { maxMemoryPages: maxPages, fuelPerCheck: fuel, importMemory: true, resetFunction: true })
+    const metered = meterModule(artifact.wasm, { maxMemoryPages: maxPages, fuelPerCheck: fuel, importMemory: true, resetFunction: true, dirtyChunks: true })
     if (!metered.memoryImage) throw new JaegisError('INVALID_WASM', 'module has passive data segments or non-constant data offsets, which Jaegis does not support')
     if (!module) module = this.cache.get(metered.bytes, key).module
     checkAbi(module)
@@ -113,6 +113,7 @@ export class Runtime {
       mutableGlobals: metered.mutableGlobals,
       resetFunction: metered.resetFunction,
       memoryImage: metered.memoryImage,
+      ...(metered.dirtyChunkShift !== undefined ? { dirtyChunkShift: metered.dirtyChunkShift } : {}),
       maxMemoryPages: maxPages,
       fuelPerCheck: fuel,
       onLog: this.logFor(config.name, digest),
@@ -207,7 +208,9 @@ export class Runtime {
     const t0 = performance.now()
     const onInvoke = this.options.onInvoke
     try {
-      const { response, start } = host.invoke(req, cold ? 'hostcold' : undefined)
+      // Core hosts encode rawHeaders directly; the others read `headers`.
+      const request = req.rawHeaders && !(host instanceof FunctionHost) ? { ...req, headers: rawHeaderPairs(req.rawHeaders), rawHeaders: undefined } : req
+      const { response, start } = host.invoke(request, cold ? 'hostcold' : undefined)
       onInvoke?.({ function: name, digest: host.digest, start, durationMs: performance.now() - t0, status: response.status })
       return response
     } catch (err) {
@@ -250,4 +253,11 @@ export class Runtime {
 /** Creates an embeddable runtime. */
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
   return new Runtime(options)
+}
+
+/** A flat [name, value, ...] header list as lower-case [name, value] pairs. */
+function rawHeaderPairs(raw: readonly string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = []
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!.toLowerCase(), raw[i + 1]!])
+  return out
 }

@@ -44,6 +44,8 @@ export interface FunctionRequest {
   query?: string
   /** Header pairs; names are lower-cased on the way in. */
   headers?: Iterable<readonly [string, string]> | Record<string, string>
+  /** Headers as a flat [name, value, name, value, ...] list (node:http's rawHeaders), used instead of `headers`. */
+  rawHeaders?: readonly string[]
   body?: Uint8Array | string
 }
 
@@ -91,13 +93,20 @@ export interface EncodableRequest {
 
 /** Measures a request for writeRequest (layout in README.md). */
 export function measureRequest(req: FunctionRequest): EncodableRequest {
-  const strings = [(req.method ?? 'GET').toUpperCase(), req.path ?? '/', req.query ?? '']
-  const headers = req.headers ?? []
-  const entries = Symbol.iterator in headers ? (headers as Iterable<readonly [string, string]>) : Object.entries(headers)
+  const method = req.method ?? 'GET'
+  const strings = [isUpperAscii(method) ? method : method.toUpperCase(), req.path ?? '/', req.query ?? '']
   let headerCount = 0
-  for (const [k, v] of entries) {
-    strings.push(k.toLowerCase(), v)
-    headerCount++
+  const raw = req.rawHeaders
+  if (raw) {
+    for (let i = 0; i + 1 < raw.length; i += 2) strings.push(raw[i]!.toLowerCase(), raw[i + 1]!)
+    headerCount = (strings.length - 3) / 2
+  } else {
+    const headers = req.headers ?? []
+    const entries = Symbol.iterator in headers ? (headers as Iterable<readonly [string, string]>) : Object.entries(headers)
+    for (const [k, v] of entries) {
+      strings.push(k.toLowerCase(), v)
+      headerCount++
+    }
   }
   const body = typeof req.body === 'string' ? Buffer.from(req.body, 'utf8') : (req.body ?? new Uint8Array(0))
   const lengths = strings.map(utf8Length)
@@ -125,16 +134,28 @@ export function encodeRequest(req: FunctionRequest): Uint8Array {
   return out
 }
 
-/** Decodes the response a module returned at `ptr`, bounds-checking every length against memory. */
-export function decodeResponse(memory: Uint8Array, ptr: number): FunctionResponse {
+/** The last header block a function answered with, and its decoded pairs (shared, never mutated). */
+export interface HeaderCache {
+  bytes: Uint8Array
+  headers: Array<[string, string]>
+}
+
+function readU32(m: Uint8Array, at: number): number {
+  return (m[at]! | (m[at + 1]! << 8) | (m[at + 2]! << 16) | (m[at + 3]! << 24)) >>> 0
+}
+
+/**
+ * Decodes the response a module returned at `ptr`, bounds-checking every length against memory.
+ * With a cache, a header block byte-identical to the previous one reuses its decoded pairs.
+ */
+export function decodeResponse(memory: Uint8Array, ptr: number, cache?: HeaderCache): FunctionResponse {
   const bad = (what: string) => new JaegisError('BAD_RESPONSE', `function returned a malformed response: ${what}`)
-  const view = new DataView(memory.buffer, memory.byteOffset, memory.byteLength)
   const u32 = (at: number) => {
     if (at + 4 > end) throw bad(`truncated at byte ${at - ptr}`)
-    return view.getUint32(at, true)
+    return readU32(memory, at)
   }
   if (ptr + 4 > memory.length) throw bad('pointer outside memory')
-  const end = ptr + 4 + view.getUint32(ptr, true)
+  const end = ptr + 4 + readU32(memory, ptr)
   if (end > memory.length) throw bad('length runs past the end of memory')
   let at = ptr + 4
   const status = u32(at)
@@ -142,19 +163,61 @@ export function decodeResponse(memory: Uint8Array, ptr: number): FunctionRespons
   if (status < 100 || status > 599) throw bad(`status ${status} is not an HTTP status`)
   const count = u32(at)
   at += 4
-  const str = () => {
+  // Find the header block's extent first (lengths only), then decode it unless the cache has it.
+  const headerStart = at
+  for (let i = 0; i < count * 2; i++) {
     const len = u32(at)
     if (at + 4 + len > end) throw bad('string runs past the end of the response')
-    const s = len < 64 ? asciiOrUtf8(memory, at + 4, len) : decoder.decode(memory.subarray(at + 4, at + 4 + len))
     at += 4 + len
-    return s
   }
-  const headers: Array<[string, string]> = []
-  for (let i = 0; i < count; i++) headers.push([str(), str()])
+  let headers: Array<[string, string]>
+  if (cache && sameBytes(cache.bytes, memory, headerStart, at)) {
+    headers = cache.headers.slice()
+  } else {
+    headers = []
+    let p = headerStart
+    const str = () => {
+      const len = readU32(memory, p)
+      const s = len < 64 ? asciiOrUtf8(memory, p + 4, len) : decoder.decode(memory.subarray(p + 4, p + 4 + len))
+      p += 4 + len
+      return s
+    }
+    for (let i = 0; i < count; i++) headers.push([str(), str()])
+    if (cache) {
+      cache.bytes = memory.slice(headerStart, at)
+      cache.headers = headers.slice()
+    }
+  }
   const bodyLen = u32(at)
   if (at + 4 + bodyLen > end) throw bad('body runs past the end of the response')
-  const body = memory.slice(at + 4, at + 4 + bodyLen)
-  return { status, headers, body }
+  return { status, headers, body: copyOut(memory, at + 4, bodyLen) }
+}
+
+function sameBytes(a: Uint8Array, m: Uint8Array, start: number, end: number): boolean {
+  if (a.length !== end - start) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== m[start + i]) return false
+  return true
+}
+
+/**
+ * A copy of `len` bytes of memory at `start` (the memory is reset after the call, so no views).
+ * Small bodies come from Node's Buffer pool instead of a new ArrayBuffer each.
+ */
+function copyOut(memory: Uint8Array, start: number, len: number): Uint8Array {
+  if (len === 0) return new Uint8Array(0)
+  const out = Buffer.allocUnsafe(len)
+  if (len <= 64) for (let i = 0; i < len; i++) out[i] = memory[start + i]!
+  else out.set(memory.subarray(start, start + len))
+  return out
+}
+
+function isUpperAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0x61 && c <= 0x7a) return false
+    if (c > 0x7f) return false
+  }
+  return true
 }
 
 /** Short strings are usually ASCII: build them without a decoder call. */

@@ -82,7 +82,7 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
     const query = q < 0 ? '' : url.slice(q + 1)
     const respond = (body: Uint8Array) => {
       try {
-        const out = runtime.invokeSync(name, { method: req.method ?? 'GET', path: rest, query, headers: headerPairs(req.rawHeaders), body })
+        const out = runtime.invokeSync(name, { method: req.method ?? 'GET', path: rest, query, rawHeaders: req.rawHeaders, body })
         const headers: string[] = []
         for (const [k, v] of out.headers) if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') headers.push(k, v)
         headers.push('content-length', String(out.body.byteLength))
@@ -109,11 +109,4 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
     })
     return true
   }
-}
-
-/** Node's raw header list as lower-case [name, value] pairs. */
-function headerPairs(raw: string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = []
-  for (let i = 0; i < raw.length; i += 2) out.push([raw[i]!.toLowerCase(), raw[i + 1]!])
-  return out
 }

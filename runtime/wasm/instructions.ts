@@ -5,8 +5,11 @@ import { Reader, invalid } from './binary.js'
 /** Opcodes a rewriting pass cares about; everything else is copied through unchanged. */
 export const OP = { loop: 0x03, call: 0x10, returnCall: 0x12, memoryGrow: 0x40, refFunc: 0xd2 } as const
 
+/** Prefixed opcodes are returned as PREFIX.x | sub-opcode (sub-opcodes go up to 0x113, so 16 bits apart). */
+export const PREFIX = { misc: 0xfc0000, simd: 0xfd0000, atomic: 0xfe0000 } as const
+
 /**
- * Reads one instruction at r.pos. Returns its opcode (prefixed opcodes as 0xFC00|sub etc.).
+ * Reads one instruction at r.pos. Returns its opcode (prefixed opcodes as PREFIX.x | sub).
  * For OP.call/returnCall/refFunc the caller reads the index itself: this returns before it.
  */
 export function readInstruction(r: Reader): number {
@@ -57,9 +60,9 @@ export function readInstruction(r: Reader): number {
     case 0x43: r.skip(4); return op
     case 0x44: r.skip(8); return op
     case 0xd0: readHeapType(r); return op
-    case 0xfc: return 0xfc00 | readPrefixFC(r)
-    case 0xfd: return 0xfd00 | readPrefixFD(r)
-    case 0xfe: return 0xfe00 | readPrefixFE(r)
+    case 0xfc: return PREFIX.misc | readPrefixFC(r)
+    case 0xfd: return PREFIX.simd | readPrefixFD(r)
+    case 0xfe: return PREFIX.atomic | readPrefixFE(r)
     default:
       if (op >= 0x28 && op <= 0x3e) { // loads and stores
         readMemArg(r)
