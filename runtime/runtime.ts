@@ -25,6 +25,8 @@ export interface InvokeEvent {
   function: string
   digest: string
   start: StartKind
+  /** When the invocation started, in ms since the epoch (sub-millisecond, monotonic within a process). */
+  startMs: number
   durationMs: number
   status?: number
   errorCode?: string
@@ -204,17 +206,17 @@ export class Runtime {
     if (bodyBytes > host.config.limits.bodyBytes) {
       throw new JaegisError('BODY_TOO_LARGE', `request body of ${bodyBytes} bytes is over the function's limit of ${host.config.limits.bodyBytes} bytes`)
     }
-    const cold = this.coldPending.delete(name)
+    const cold = this.coldPending.size > 0 && this.coldPending.delete(name)
     const t0 = performance.now()
     const onInvoke = this.options.onInvoke
     try {
       // Core hosts encode rawHeaders directly; the others read `headers`.
       const request = req.rawHeaders && !(host instanceof FunctionHost) ? { ...req, headers: rawHeaderPairs(req.rawHeaders), rawHeaders: undefined } : req
       const { response, start } = host.invoke(request, cold ? 'hostcold' : undefined)
-      onInvoke?.({ function: name, digest: host.digest, start, durationMs: performance.now() - t0, status: response.status })
+      onInvoke?.({ function: name, digest: host.digest, start, startMs: performance.timeOrigin + t0, durationMs: performance.now() - t0, status: response.status })
       return response
     } catch (err) {
-      onInvoke?.({ function: name, digest: host.digest, start: cold ? 'hostcold' : 'warm', durationMs: performance.now() - t0, errorCode: (err as JaegisError).code })
+      onInvoke?.({ function: name, digest: host.digest, start: cold ? 'hostcold' : 'warm', startMs: performance.timeOrigin + t0, durationMs: performance.now() - t0, errorCode: (err as JaegisError).code })
       throw err
     }
   }

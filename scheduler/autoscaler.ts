@@ -70,14 +70,23 @@ export class Autoscaler {
   }
 
   private feed(e: Entry, nowMs: number): void {
-    if (e.pending.length === 0) return
-    const idx: number[] = []
-    for (let i = 0; i < e.pending.length; i += 2) idx.push(i)
-    idx.sort((a, b) => e.pending[a] - e.pending[b])
+    const pending = e.pending
+    if (pending.length === 0) return
+    // Invocations are recorded as they finish, so starts are almost always in order already: sort
+    // (by start, through an index) only when they are not.
+    let sorted = true
+    for (let i = 2; i < pending.length && sorted; i += 2) sorted = pending[i - 2]! <= pending[i]!
+    let idx: number[] | undefined
+    if (!sorted) {
+      idx = []
+      for (let i = 0; i < pending.length; i += 2) idx.push(i)
+      idx.sort((a, b) => pending[a]! - pending[b]!)
+    }
     const keep: number[] = []
-    for (const i of idx) {
-      const start = e.pending[i]
-      const dur = e.pending[i + 1]
+    for (let k = 0; k < pending.length; k += 2) {
+      const i = idx ? idx[k >> 1]! : k
+      const start = pending[i]!
+      const dur = pending[i + 1]!
       if (start >= nowMs) {
         keep.push(start, dur)
         continue

@@ -1,24 +1,53 @@
 // Prometheus metrics (prom-client): invocations, errors by code, durations, starts by kind, pools.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, Gauge, Registry } from 'prom-client'
 import type { InvokeEvent, Runtime } from '../runtime/index.js'
 
-/** Per-function metric children are cached so the hot path does no label hashing. */
+const DURATION_BUCKETS_S = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+/** What one function's invocations added up to: plain numbers, turned into samples when scraped. */
+interface FunctionTally {
+  byStatus: Map<string, number>
+  byStart: Map<string, number>
+  /** Observations per duration bucket (not cumulative); the last slot is +Inf. */
+  buckets: Float64Array
+  sumS: number
+  count: number
+}
+
+/**
+ * The hot path only adds to per-function tallies (prom-client hashes and validates labels on every
+ * inc/observe, which cost more than a whole invocation of a small function); the Prometheus
+ * metrics read the tallies when /metrics is scraped.
+ */
 export class Metrics {
   readonly registry = new Registry()
-  private readonly invocations = new Counter({ name: 'jaegis_invocations_total', help: 'Invocations by function and HTTP status', labelNames: ['function', 'status'], registers: [this.registry] })
+  private readonly tallies = new Map<string, FunctionTally>()
   private readonly errors = new Counter({ name: 'jaegis_errors_total', help: 'Failed invocations by function and error code', labelNames: ['function', 'code'], registers: [this.registry] })
-  private readonly duration = new Histogram({
-    name: 'jaegis_invocation_duration_seconds',
-    help: 'Time inside the runtime per invocation',
-    labelNames: ['function'],
-    buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  })
-  private readonly starts = new Counter({ name: 'jaegis_starts_total', help: 'Invocation starts by kind: warm, hostwarm (instantiated on the request path), hostcold (loaded on the request path)', labelNames: ['function', 'kind'], registers: [this.registry] })
-  private readonly children = new Map<string, { ok: Counter.Internal; duration: Histogram.Internal<string>; warm: Counter.Internal }>()
 
   constructor(runtime: Runtime, extra?: (registry: Registry) => void) {
     const stats = () => runtime.stats().functions
+    const tallies = this.tallies
+    new Counter({
+      name: 'jaegis_invocations_total',
+      help: 'Invocations by function and HTTP status',
+      labelNames: ['function', 'status'],
+      registers: [this.registry],
+      collect() {
+        this.reset()
+        for (const [name, t] of tallies) for (const [status, n] of t.byStatus) this.inc({ function: name, status }, n)
+      },
+    })
+    new Counter({
+      name: 'jaegis_starts_total',
+      help: 'Invocation starts by kind: warm, hostwarm (instantiated on the request path), hostcold (loaded on the request path)',
+      labelNames: ['function', 'kind'],
+      registers: [this.registry],
+      collect() {
+        this.reset()
+        for (const [name, t] of tallies) for (const [kind, n] of t.byStart) this.inc({ function: name, kind }, n)
+      },
+    })
+    this.registry.registerMetric(durationHistogram(tallies) as never)
     new Gauge({
       name: 'jaegis_pool_ready_instances',
       help: 'Instances ready to serve, per function',
@@ -44,17 +73,21 @@ export class Metrics {
 
   /** Records one invocation (wired to the runtime's onInvoke). */
   observe(e: InvokeEvent): void {
-    let c = this.children.get(e.function)
-    if (!c) {
-      c = { ok: this.invocations.labels(e.function, '200'), duration: this.duration.labels(e.function), warm: this.starts.labels(e.function, 'warm') }
-      this.children.set(e.function, c)
+    let t = this.tallies.get(e.function)
+    if (!t) {
+      t = { byStatus: new Map(), byStart: new Map(), buckets: new Float64Array(DURATION_BUCKETS_S.length + 1), sumS: 0, count: 0 }
+      this.tallies.set(e.function, t)
     }
-    if (e.status === 200) c.ok.inc()
-    else this.invocations.labels(e.function, e.status !== undefined ? String(e.status) : 'error').inc()
-    if (e.start === 'warm') c.warm.inc()
-    else this.starts.labels(e.function, e.start).inc()
+    const status = e.status === 200 ? '200' : e.status !== undefined ? String(e.status) : 'error'
+    t.byStatus.set(status, (t.byStatus.get(status) ?? 0) + 1)
+    t.byStart.set(e.start, (t.byStart.get(e.start) ?? 0) + 1)
     if (e.errorCode) this.errors.labels(e.function, e.errorCode).inc()
-    c.duration.observe(e.durationMs / 1000)
+    const s = e.durationMs / 1000
+    let b = 0
+    while (b < DURATION_BUCKETS_S.length && s > DURATION_BUCKETS_S[b]!) b++
+    t.buckets[b]!++
+    t.sumS += s
+    t.count++
   }
 
   /** Counts an error that never reached the runtime (unknown function, body too large, overload). */
@@ -69,4 +102,27 @@ export class Metrics {
   get contentType(): string {
     return this.registry.contentType
   }
+}
+
+/**
+ * jaegis_invocation_duration_seconds as a metric object the registry can serialize (prom-client has
+ * no way to add many observations at once), read from the tallies at scrape time.
+ */
+function durationHistogram(tallies: Map<string, FunctionTally>) {
+  const name = 'jaegis_invocation_duration_seconds'
+  const get = () => {
+    const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> = []
+    for (const [fn, t] of tallies) {
+      let cumulative = 0
+      for (let i = 0; i < DURATION_BUCKETS_S.length; i++) {
+        cumulative += t.buckets[i]!
+        values.push({ labels: { le: DURATION_BUCKETS_S[i]!, function: fn }, value: cumulative, metricName: `${name}_bucket` })
+      }
+      values.push({ labels: { le: '+Inf', function: fn }, value: t.count, metricName: `${name}_bucket` })
+      values.push({ labels: { function: fn }, value: t.sumS, metricName: `${name}_sum` })
+      values.push({ labels: { function: fn }, value: t.count, metricName: `${name}_count` })
+    }
+    return { name, help: 'Time inside the runtime per invocation', type: 'histogram', values, aggregator: 'sum' }
+  }
+  return { name, help: 'Time inside the runtime per invocation', type: 'histogram', aggregator: 'sum', get: async () => get(), reset: () => {} }
 }

@@ -14,8 +14,7 @@ export class PoolDriver {
 
   /** Feeds one finished invocation (wired to the runtime's onInvoke). */
   observe(e: InvokeEvent): void {
-    const now = Date.now()
-    this.autoscaler.recordInvocation(e.function, now - e.durationMs, e.durationMs)
+    this.autoscaler.recordInvocation(e.function, e.startMs, e.durationMs)
   }
 
   track(name: string): void {

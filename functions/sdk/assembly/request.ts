@@ -2,16 +2,96 @@
 import { Headers } from "./headers";
 import { JSONValue, parseJSON } from "./json";
 
-/** An HTTP request as the function sees it. */
+/**
+ * An HTTP request as the function sees it. A request from the host keeps its encoded bytes and
+ * decodes each part the first time the handler reads it, so unread headers cost nothing.
+ */
 export class Request {
+  /** The host's request buffer (a managed copy), or null for a request built in code. */
+  private raw: ArrayBuffer | null = null;
+  private pathAt: i32 = 0;
+  private queryAt: i32 = 0;
+  private headersAt: i32 = 0;
+  private bodyAt: i32 = 0;
+  private _method: string | null = null;
+  private _path: string | null = null;
+  private _query: string | null = null;
+  private _headers: Headers | null = null;
+  private _body: Uint8Array | null = null;
+
   /** Upper-case method, e.g. "GET". */
-  method: string = "GET";
+  get method(): string {
+    const cached = this._method;
+    if (cached != null) return cached;
+    const v = this.raw != null ? this.stringAt(0) : "GET";
+    this._method = v;
+    return v;
+  }
+  set method(v: string) { this._method = v; }
+
   /** Path below the function's route, starting with "/" (e.g. "/items/7" for /fn/name/items/7). */
-  path: string = "/";
+  get path(): string {
+    const cached = this._path;
+    if (cached != null) return cached;
+    const v = this.raw != null ? this.stringAt(this.pathAt) : "/";
+    this._path = v;
+    return v;
+  }
+  set path(v: string) { this._path = v; }
+
   /** Raw query string without "?", e.g. "a=1&b=two". */
-  query: string = "";
-  headers: Headers = new Headers();
-  body: Uint8Array = new Uint8Array(0);
+  get query(): string {
+    const cached = this._query;
+    if (cached != null) return cached;
+    const v = this.raw != null ? this.stringAt(this.queryAt) : "";
+    this._query = v;
+    return v;
+  }
+  set query(v: string) { this._query = v; }
+
+  get headers(): Headers {
+    const cached = this._headers;
+    if (cached != null) return cached;
+    const h = new Headers();
+    const raw = this.raw;
+    if (raw != null) {
+      const base = changetype<usize>(raw);
+      let at = this.headersAt;
+      const count = load<u32>(base + <usize>at); at += 4;
+      for (let i: u32 = 0; i < count; i++) {
+        h.names.push(this.stringAt(at)); at += 4 + <i32>load<u32>(base + <usize>at);
+        h.values.push(this.stringAt(at)); at += 4 + <i32>load<u32>(base + <usize>at);
+      }
+    }
+    this._headers = h;
+    return h;
+  }
+  set headers(v: Headers) { this._headers = v; }
+
+  /** The body bytes (a view into the request's own copy of the buffer, so no second copy is made). */
+  get body(): Uint8Array {
+    const cached = this._body;
+    if (cached != null) return cached;
+    const raw = this.raw;
+    const b = raw != null ? Uint8Array.wrap(raw, this.bodyAt + 4, <i32>load<u32>(changetype<usize>(raw) + <usize>this.bodyAt)) : new Uint8Array(0);
+    this._body = b;
+    return b;
+  }
+  set body(v: Uint8Array) { this._body = v; }
+
+  private stringAt(at: i32): string {
+    const base = changetype<usize>(this.raw);
+    return String.UTF8.decodeUnsafe(base + <usize>at + 4, <usize>load<u32>(base + <usize>at));
+  }
+
+  /** Binds a request to its encoded bytes (decodeRequest's job). @internal */
+  attach(raw: ArrayBuffer, pathAt: i32, queryAt: i32, headersAt: i32, bodyAt: i32): void {
+    this.raw = raw;
+    this.pathAt = pathAt;
+    this.queryAt = queryAt;
+    this.headersAt = headersAt;
+    this.bodyAt = bodyAt;
+  }
 
   /** The body decoded as UTF-8. */
   text(): string {
@@ -46,31 +126,33 @@ function decodeComponent(s: string): string {
   return decodeURIComponent(s.replaceAll("+", " "));
 }
 
-@inline function readU32(ptr: usize): u32 { return load<u32>(ptr); }
-
-function readString(ptr: usize, cursor: usize): string {
-  const len = readU32(ptr + cursor);
-  return String.UTF8.decodeUnsafe(ptr + cursor + 4, <usize>len);
+/** The offset after the length-prefixed field at `at`. */
+function skipField(base: usize, at: usize, len: usize): usize {
+  assert(at + 4 <= len, "request buffer overrun");
+  const next = at + 4 + <usize>load<u32>(base + at);
+  assert(next <= len, "request buffer overrun");
+  return next;
 }
 
-/** Decodes an ABI v1 request buffer (layout in runtime/abi/README.md). */
+/**
+ * Wraps an ABI v1 request buffer (layout in runtime/abi/README.md): copies it into a managed buffer
+ * the request owns and finds where each part starts; parts are decoded when first read.
+ */
 export function decodeRequest(ptr: usize, len: usize): Request {
+  const raw = new ArrayBuffer(<i32>len);
+  const base = changetype<usize>(raw);
+  memory.copy(base, ptr, len);
   const req = new Request();
   let at: usize = 0;
-  req.method = readString(ptr, at); at += 4 + readU32(ptr + at);
-  req.path = readString(ptr, at); at += 4 + readU32(ptr + at);
-  req.query = readString(ptr, at); at += 4 + readU32(ptr + at);
-  const count = readU32(ptr + at); at += 4;
-  for (let i: u32 = 0; i < count; i++) {
-    const name = readString(ptr, at); at += 4 + readU32(ptr + at);
-    const value = readString(ptr, at); at += 4 + readU32(ptr + at);
-    req.headers.names.push(name);
-    req.headers.values.push(value);
-  }
-  const bodyLen = readU32(ptr + at); at += 4;
-  const body = new Uint8Array(<i32>bodyLen);
-  memory.copy(body.dataStart, ptr + at, <usize>bodyLen);
-  req.body = body;
-  assert(at + bodyLen <= len, "request buffer overrun");
+  at = skipField(base, at, len); // method
+  const pathAt = at; at = skipField(base, at, len);
+  const queryAt = at; at = skipField(base, at, len);
+  const headersAt = at;
+  assert(at + 4 <= len, "request buffer overrun");
+  const count = load<u32>(base + at); at += 4;
+  for (let i: u32 = 0; i < count * 2; i++) at = skipField(base, at, len);
+  const bodyAt = at;
+  assert(at + 4 <= len && at + 4 + <usize>load<u32>(base + at) <= len, "request buffer overrun");
+  req.attach(raw, <i32>pathAt, <i32>queryAt, <i32>headersAt, <i32>bodyAt);
   return req;
 }
