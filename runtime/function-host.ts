@@ -31,6 +31,13 @@ export interface FunctionHostOptions {
   memoryImage: Uint8Array
   /** meterModule's dirtyChunkShift: the reset function returns the chunks written; only those are restored. */
   dirtyChunkShift?: number
+  /**
+   * The same module metered without dirty tracking. The host switches to it after its first
+   * TRACKING_TRIAL invocations when tracking does not pay: invocations long enough that a few
+   * microseconds of reset do not matter (the marks cost up to a quarter of a store-heavy loop), or
+   * memories that grow (an instance whose memory grew is dropped, never reset).
+   */
+  untrackedModule?: () => WebAssembly.Module
   /** Memory ceiling in pages (the manifest's limit). */
   maxMemoryPages: number
   fuelPerCheck: number
@@ -48,7 +55,10 @@ export interface FunctionStats {
 export class FunctionHost {
   readonly config: FunctionConfig
   readonly digest: string
-  private readonly module: WebAssembly.Module
+  private module: WebAssembly.Module
+  private untrackedModule: (() => WebAssembly.Module) | undefined
+  /** Invocations, time and grown memories seen while deciding whether dirty tracking pays. */
+  private readonly trial = { invocations: 0, totalMs: 0, grown: 0 }
   private readonly globalNames: string[]
   private readonly resetFunction: boolean
   private readonly fuelPerCheck: number
@@ -56,7 +66,7 @@ export class FunctionHost {
   private readonly snapshotMemory: Uint8Array
   /** Non-zero stretches of the image as [start, end) pairs: a restore copies these and zeroes the gaps. */
   private readonly imageRuns: number[]
-  private readonly dirtyShift: number | undefined
+  private dirtyShift: number | undefined
   private readonly maxMemoryPages: number
   private snapshotGlobals!: Array<number | bigint>
   /** Memories of dropped instances, same size as the snapshot, already faulted in: reused by new instances. */
@@ -65,6 +75,8 @@ export class FunctionHost {
   private dirty: PooledInstance[] = []
   /** The last response's header block, decoded: most functions answer with the same headers every time. */
   private readonly headerCache: HeaderCache = { bytes: new Uint8Array(0), headers: [] }
+  /** The instance that was running when the host gave up dirty tracking: released, never reused. */
+  private droppedTracked: PooledInstance | undefined
   private resetScheduled = false
   private refillScheduled = false
   private closed = false
@@ -83,6 +95,7 @@ export class FunctionHost {
     this.snapshotMemory = options.memoryImage
     this.imageRuns = nonZeroRuns(options.memoryImage, 256)
     this.dirtyShift = options.resetFunction ? options.dirtyChunkShift : undefined
+    this.untrackedModule = this.dirtyShift !== undefined ? options.untrackedModule : undefined
     this.maxMemoryPages = options.maxMemoryPages
     this.minWarm = options.config.pool.minWarm
     this.maxWarm = options.config.pool.maxWarm
@@ -240,7 +253,8 @@ export class FunctionHost {
     this.stats.starts[start]++
     const encoded = measureRequest(req)
     const { exports, ctx } = inst
-    ctx.deadline = performance.now() + this.config.limits.timeoutMs
+    const t0 = performance.now()
+    ctx.deadline = t0 + this.config.limits.timeoutMs
     let response: FunctionResponse
     try {
       const ptr = exports.__jaegis_alloc(encoded.size)
@@ -260,12 +274,38 @@ export class FunctionHost {
       this.updatePoolStats()
       throw e
     }
+    if (this.untrackedModule) this.judgeTracking(t0, inst)
     this.release(inst)
     return { response, start }
   }
 
+  /** During the first invocations: decides whether to keep dirty tracking or switch to the untracked module. */
+  private judgeTracking(t0: number, inst: PooledInstance): void {
+    const t = this.trial
+    t.invocations++
+    t.totalMs += performance.now() - t0
+    if (inst.view.byteLength !== this.snapshotMemory.byteLength) t.grown++
+    if (t.invocations < TRACKING_TRIAL) return
+    const untracked = this.untrackedModule!
+    this.untrackedModule = undefined
+    if (t.totalMs / t.invocations < TRACKING_MAX_MEAN_MS && t.grown * 2 < t.invocations) return
+    this.module = untracked()
+    this.dirtyShift = undefined
+    // Instances of the tracked module go (their memories stay for the new ones).
+    for (const old of this.ready.splice(0)) this.recycle(old.exports.memory)
+    for (const old of this.dirty.splice(0)) if (old !== inst) this.recycle(old.exports.memory)
+    this.droppedTracked = inst
+    this.updatePoolStats()
+    this.scheduleFill()
+  }
+
   private release(inst: PooledInstance): void {
     if (this.closed) return
+    if (inst === this.droppedTracked) {
+      this.droppedTracked = undefined
+      this.recycle(inst.exports.memory)
+      return
+    }
     if (this.ready.length + this.dirty.length >= this.maxWarm) {
       this.recycle(inst.exports.memory) // the pool is full: let this instance go, keep its memory
       this.updatePoolStats()
@@ -288,6 +328,11 @@ export class FunctionHost {
     this.updatePoolStats()
   }
 }
+
+/** Invocations observed before deciding whether dirty tracking pays for a function. */
+const TRACKING_TRIAL = 32
+/** Mean invocation time above which the marks (not the reset) dominate: switch to the untracked module. */
+const TRACKING_MAX_MEAN_MS = 0.25
 
 /** Bits of the chunks (of 1 << shift bytes) that bytes [ptr, ptr + len) fall in. */
 function chunkMask(ptr: number, len: number, shift: number): number {

@@ -67,6 +67,16 @@ describe('reset to the snapshot', () => {
     expect(text(runtime.invokeSync('misbehave', { path: '/env', query: 'GREETING' }).body)).toContain('hi from the manifest')
   })
 
+  it('gives up dirty tracking for a function whose memory keeps growing, and still starts every request fresh', () => {
+    const host = internals(runtime, 'misbehave')
+    expect(host.dirtyShift).toBeTypeOf('number')
+    const answers = new Set<string>()
+    for (let i = 0; i < 40; i++) answers.add(text(runtime.invokeSync('misbehave', { path: '/grow' }).body))
+    expect(host.dirtyShift).toBeUndefined() // switched to the untracked module
+    expect([...answers]).toEqual(['1']) // a fresh array on every request, before and after the switch
+    expect(checkResets(runtime, 'misbehave', Array.from({ length: 10 }, () => ({ path: '/env', query: 'GREETING' })))).toBe(10)
+  })
+
   it('a counter kept in memory starts from the snapshot on every request', () => {
     const first = text(runtime.invokeSync('misbehave', { path: '/count' }).body)
     for (let i = 0; i < 5; i++) {
