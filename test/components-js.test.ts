@@ -8,11 +8,13 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRuntime, verifyArtifact, type Artifact, type LogEntry } from '../runtime/index.js'
 import { buildComponentFunction, scaffoldJsFunction } from '../compiler/component/index.js'
+import { rewriteGlue } from '../runtime/component/glue.js'
 import { FIXTURES, errorOf, text } from './components-helpers.js'
 
 let kitchen: Artifact
 let slow: Artifact
 let scaffoldDir: string
+let scaffold: Artifact
 let server: ChildProcess
 let serverPort: number
 
@@ -22,7 +24,7 @@ beforeAll(async () => {
   cpSync(join(FIXTURES, 'js-kitchen'), kitchenDir, { recursive: true })
   scaffoldDir = (await scaffoldJsFunction(base, 'fast')).dir
   const slowDir = (await scaffoldJsFunction(base, 'slow', { style: 'fetch-event' })).dir
-  ;[kitchen, slow] = await Promise.all([buildComponentFunction(kitchenDir).then((r) => r.artifact), buildComponentFunction(slowDir).then((r) => r.artifact)])
+  ;[kitchen, slow, scaffold] = await Promise.all([buildComponentFunction(kitchenDir).then((r) => r.artifact), buildComponentFunction(slowDir).then((r) => r.artifact), buildComponentFunction(scaffoldDir).then((r) => r.artifact)])
   // An upstream for outbound calls, in another process: a guest's outbound call blocks this thread.
   server = spawn(process.execPath, ['-e', "require('http').createServer((q, s) => s.end('upstream says ' + q.url)).listen(0, '127.0.0.1', function () { console.log(this.address().port) })"])
   serverPort = await new Promise<number>((resolve) => server.stdout!.once('data', (d) => resolve(Number(String(d).trim()))))
@@ -151,5 +153,36 @@ describe('jaegis new --lang js', () => {
     execFileSync(process.execPath, ['--check', join(scaffoldDir, 'src', 'index.js')]) // valid JavaScript
     await expect(scaffoldJsFunction(join(scaffoldDir, '..'), 'fast')).rejects.toMatchObject({ code: 'INVALID_MANIFEST', message: expect.stringContaining('already exists') })
     await expect(scaffoldJsFunction(scaffoldDir, 'Bad_Name')).rejects.toMatchObject({ code: 'INVALID_MANIFEST' })
+  })
+})
+
+describe('the scaffolded function, built', () => {
+  const rt = createRuntime()
+  beforeAll(() => {
+    rt.load(scaffold)
+  })
+
+  it('answers GET and POST on one instance, with status, headers and body', () => {
+    for (let i = 0; i < 50; i++) {
+      const res = rt.invokeSync('fast', { query: `name=n${i}`, headers: { host: 'example.test', 'x-a': 'one', 'x-b': 'twö' } })
+      expect(res.status).toBe(200)
+      expect(res.headers).toEqual([['content-type', 'text/plain; charset=utf-8']])
+      expect(text(res.body)).toBe(`Hello, n${i}!\n`)
+    }
+    // POST reads (and drops) the request body before answering.
+    const post = rt.invokeSync('fast', { method: 'POST', query: 'name=post', body: 'x'.repeat(100_000) })
+    expect(post.status).toBe(200)
+    expect(text(post.body)).toBe('Hello, post!\n')
+    expect(rt.stats().functions.fast!.starts.hostwarm).toBe(0)
+    expect(rt.stats().functions.fast!.errors).toEqual({})
+  })
+
+  it('runs every import of its glue on the fast synchronous path', () => {
+    const glue = new TextDecoder().decode(scaffold.files![scaffold.meta.component!.glue!.file]!)
+    const r = rewriteGlue(glue)
+    expect(r.fastImports).toBeGreaterThan(50)
+    expect(r.slowImports).toBe(0)
+    expect(r.source).not.toContain('table._createdReps.add(rep)')
+    expect(rewriteGlue('export function instantiate() {}\n').fastImports).toBe(0)
   })
 })

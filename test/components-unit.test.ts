@@ -122,3 +122,15 @@ describe('component artifacts', () => {
     expect(() => verifyArtifact({ ...meta, kind: 'plugin' }, wasm)).toThrow(/unsupported kind "plugin"/)
   })
 })
+
+describe('wasi:http fields from host header pairs', () => {
+  it('keeps every value apart (ASCII values share one buffer, others are encoded alone)', async () => {
+    const { Fields } = await import('../runtime/component/wasi/http.js')
+    const ascii = Fields.fromPairs([['Host', 'example.test'], ['X-Empty', ''], ['x-b', 'yz']], true)
+    expect(ascii.entries().map(([k, v]) => [k, new TextDecoder().decode(v)])).toEqual([['host', 'example.test'], ['x-empty', ''], ['x-b', 'yz']])
+    expect(ascii.get('x-b')[0]!.byteLength).toBe(2)
+    const mixed = Fields.fromPairs(new Map([['a', 'twö'], ['b', 'x']]), false)
+    expect(mixed.pairs()).toEqual([['a', 'twö'], ['b', 'x']])
+    expect(() => ascii.append('c', new Uint8Array(1))).toThrow()
+  })
+})

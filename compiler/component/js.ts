@@ -69,7 +69,8 @@ function handle({ method, path, query, headers, body }) {
 }
 
 function readBody(request) {
-  const stream = request.consume().stream();
+  const incoming = request.consume();
+  const stream = incoming.stream();
   const chunks = [];
   for (;;) {
     let chunk;
@@ -82,6 +83,7 @@ function readBody(request) {
     chunks.push(chunk);
   }
   stream[Symbol.dispose]();
+  incoming[Symbol.dispose]();
   const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
   for (const c of chunks) (bytes.set(c, at), (at += c.length));
@@ -91,9 +93,15 @@ function readBody(request) {
 export const incomingHandler = {
   handle(request, responseOut) {
     const [path, query = ''] = (request.pathWithQuery() ?? '/').split('?');
-    const headers = Object.fromEntries(request.headers().entries().map(([k, v]) => [k, decoder.decode(v)]));
+    const requestHeaders = request.headers();
+    const headers = Object.fromEntries(requestHeaders.entries().map(([k, v]) => [k, decoder.decode(v)]));
     const method = request.method().tag.toUpperCase();
-    const res = handle({ method, path, query, headers, body: method === 'GET' || method === 'HEAD' ? '' : readBody(request) });
+    const requestBody = method === 'GET' || method === 'HEAD' ? '' : readBody(request);
+    // Resources the handler was given stay in the host's tables until they are dropped: drop them
+    // (children first), or every request leaves its request object behind.
+    requestHeaders[Symbol.dispose]();
+    request[Symbol.dispose]();
+    const res = handle({ method, path, query, headers, body: requestBody });
     const fields = new Fields();
     for (const [k, v] of Object.entries(res.headers ?? {})) fields.append(k, encoder.encode(v));
     const response = new OutgoingResponse(fields);

@@ -96,5 +96,8 @@ export function parseCgiOutput(stdout: Uint8Array): FunctionResponse {
 
 /** Request body as bytes. */
 export function bodyBytes(body: FunctionRequest['body']): Uint8Array {
-  return typeof body === 'string' ? new TextEncoder().encode(body) : (body ?? new Uint8Array(0))
+  return typeof body === 'string' ? (body ? new TextEncoder().encode(body) : NO_BYTES) : (body ?? NO_BYTES)
 }
+
+/** The empty body, shared (zero bytes cannot be written to). */
+const NO_BYTES = new Uint8Array(0)

@@ -10,6 +10,7 @@ import type { LruModuleCache } from '../module-cache.js'
 import { MEMORY_IMPORT, METER_IMPORT, SIGNAL_FUEL } from '../wasm/meter.js'
 import type { ComponentMeta } from './artifact.js'
 import { bodyBytes, cgiEnvironment, headerPairs, parseCgiOutput } from './cgi.js'
+import { rewriteGlue } from './glue.js'
 import { PooledHost, type Deadline } from './pool-host.js'
 import { Fields, IncomingRequest, ResponseOutparam } from './wasi/http.js'
 import { BufferSink, LineSink } from './wasi/io.js'
@@ -44,7 +45,8 @@ export function clearGlueCache(): void {
 export function loadGlue(source: string, digest: string): InstantiateFn {
   const hit = glueCache.get(digest)
   if (hit) return hit
-  const body = source
+  // Synchronous imports skip jco's async task bookkeeping (glue.ts).
+  const body = rewriteGlue(source).source
     .replace(/^export function instantiate\(/m, 'function instantiate(')
     .replace(/^export const _util\b/m, 'const _util')
     // jco's debug hook reads process.env on every call across the boundary (a getenv each time, a third of

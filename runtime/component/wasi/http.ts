@@ -28,7 +28,21 @@ export class Fields {
   }
   static fromPairs(pairs: Iterable<readonly [string, string]>, immutable: boolean): Fields {
     const f = new Fields()
-    for (const [k, v] of pairs) f.list.push([k.toLowerCase(), enc.encode(v)])
+    // All values in one buffer, each a view of it: one ArrayBuffer per request instead of one per header
+    // (a guest that never drops its incoming-request keeps all of it on the host's heap).
+    const list = Array.isArray(pairs) ? (pairs as Array<readonly [string, string]>) : [...pairs]
+    let text = ''
+    for (const [, v] of list) text += v
+    if (!/^[\x00-\x7f]*$/.test(text)) {
+      for (const [k, v] of list) f.list.push([k.toLowerCase(), enc.encode(v)])
+    } else {
+      const bytes = enc.encode(text)
+      let at = 0
+      for (const [k, v] of list) {
+        f.list.push([k.toLowerCase(), bytes.subarray(at, at + v.length)])
+        at += v.length
+      }
+    }
     f.immutable = immutable
     return f
   }
