@@ -18,6 +18,8 @@ interface PooledInstance {
   view: Uint8Array
   /** Chunks the host itself wrote (request buffer, env values) since the last reset. */
   hostDirty: number
+  /** The chunk shift when this instance runs the dirty-tracking module; undefined: reset everything. */
+  dirtyShift: number | undefined
 }
 
 export interface FunctionHostOptions {
@@ -29,15 +31,15 @@ export interface FunctionHostOptions {
   resetFunction: boolean
   /** Initial memory contents; the module imports its memory (meterModule's importMemory). */
   memoryImage: Uint8Array
-  /** meterModule's dirtyChunkShift: the reset function returns the chunks written; only those are restored. */
-  dirtyChunkShift?: number
   /**
-   * The same module metered without dirty tracking. The host switches to it after its first
-   * TRACKING_TRIAL invocations when tracking does not pay: invocations long enough that a few
-   * microseconds of reset do not matter (the marks cost up to a quarter of a store-heavy loop), or
-   * memories that grow (an instance whose memory grew is dropped, never reset).
+   * The same module metered with dirty tracking (meterModule's dirtyChunks), made on demand. The host
+   * starts with `module` and moves to this one, off the request path, after its first TRACKING_TRIAL
+   * invocations if tracking pays there: short invocations (a reset is then a large part of the
+   * work, while the marks cost up to a quarter of a store-heavy loop) whose memory does not grow (an
+   * instance whose memory grew is dropped, never reset). Starting untracked keeps host-cold starts
+   * as cheap as before: metering and compiling the marks costs a millisecond or more.
    */
-  untrackedModule?: () => WebAssembly.Module
+  trackedModule?: () => { module: WebAssembly.Module; dirtyChunkShift: number } | undefined
   /** Memory ceiling in pages (the manifest's limit). */
   maxMemoryPages: number
   fuelPerCheck: number
@@ -56,7 +58,7 @@ export class FunctionHost {
   readonly config: FunctionConfig
   readonly digest: string
   private module: WebAssembly.Module
-  private untrackedModule: (() => WebAssembly.Module) | undefined
+  private trackedModule: FunctionHostOptions['trackedModule']
   /** Invocations, time and grown memories seen while deciding whether dirty tracking pays. */
   private readonly trial = { invocations: 0, totalMs: 0, grown: 0 }
   private readonly globalNames: string[]
@@ -75,8 +77,6 @@ export class FunctionHost {
   private dirty: PooledInstance[] = []
   /** The last response's header block, decoded: most functions answer with the same headers every time. */
   private readonly headerCache: HeaderCache = { bytes: new Uint8Array(0), headers: [] }
-  /** The instance that was running when the host gave up dirty tracking: released, never reused. */
-  private droppedTracked: PooledInstance | undefined
   private resetScheduled = false
   private refillScheduled = false
   private closed = false
@@ -94,8 +94,8 @@ export class FunctionHost {
     this.onLog = options.onLog
     this.snapshotMemory = options.memoryImage
     this.imageRuns = nonZeroRuns(options.memoryImage, 256)
-    this.dirtyShift = options.resetFunction ? options.dirtyChunkShift : undefined
-    this.untrackedModule = this.dirtyShift !== undefined ? options.untrackedModule : undefined
+    this.dirtyShift = undefined
+    this.trackedModule = options.resetFunction && !options.config.reuse ? options.trackedModule : undefined
     this.maxMemoryPages = options.maxMemoryPages
     this.minWarm = options.config.pool.minWarm
     this.maxWarm = options.config.pool.maxWarm
@@ -121,7 +121,7 @@ export class FunctionHost {
     const view = new Uint8Array(memory.buffer)
     // A new memory is zero already: copy only the image's non-zero runs (touching zeros would only fault pages in).
     this.restore(view, 0, view.length, recycled !== undefined)
-    const inst = { ctx, view, hostDirty: 0 } as PooledInstance
+    const inst = { ctx, view, hostDirty: 0, dirtyShift: this.dirtyShift } as PooledInstance
     if (this.dirtyShift !== undefined) {
       const shift = this.dirtyShift
       ctx.onHostWrite = (ptr, len) => {
@@ -169,11 +169,11 @@ export class FunctionHost {
     const mem = inst.view
     const size = this.snapshotMemory.byteLength
     if (mem.byteLength !== size) return false // the memory grew (the view was detached): drop the instance
-    if (this.dirtyShift !== undefined) {
+    if (inst.dirtyShift !== undefined) {
       // The reset function resets the globals and hands over the chunks the module wrote.
       const mask = (inst.exports[RESET_GLOBALS_EXPORT] as () => number)() | inst.hostDirty
       inst.hostDirty = 0
-      const shift = this.dirtyShift
+      const shift = inst.dirtyShift
       for (let bit = 0; bit < 32; bit++) {
         if ((mask & (1 << bit)) === 0) continue
         let last = bit
@@ -260,7 +260,7 @@ export class FunctionHost {
       const ptr = exports.__jaegis_alloc(encoded.size)
       let view = inst.view.byteLength === 0 ? (inst.view = new Uint8Array(exports.memory.buffer)) : inst.view
       writeRequest(view, ptr, encoded)
-      if (this.dirtyShift !== undefined) inst.hostDirty |= chunkMask(ptr, encoded.size, this.dirtyShift)
+      if (inst.dirtyShift !== undefined) inst.hostDirty |= chunkMask(ptr, encoded.size, inst.dirtyShift)
       const out = exports.__jaegis_handle(ptr, encoded.size)
       if (view.byteLength === 0) view = inst.view = new Uint8Array(exports.memory.buffer)
       response = decodeResponse(view, out, this.headerCache)
@@ -274,38 +274,36 @@ export class FunctionHost {
       this.updatePoolStats()
       throw e
     }
-    if (this.untrackedModule) this.judgeTracking(t0, inst)
+    if (this.trackedModule) this.judgeTracking(t0, inst)
     this.release(inst)
     return { response, start }
   }
 
-  /** During the first invocations: decides whether to keep dirty tracking or switch to the untracked module. */
+  /** During the first invocations: decides whether to move to the dirty-tracking module. */
   private judgeTracking(t0: number, inst: PooledInstance): void {
     const t = this.trial
     t.invocations++
     t.totalMs += performance.now() - t0
     if (inst.view.byteLength !== this.snapshotMemory.byteLength) t.grown++
     if (t.invocations < TRACKING_TRIAL) return
-    const untracked = this.untrackedModule!
-    this.untrackedModule = undefined
-    if (t.totalMs / t.invocations < TRACKING_MAX_MEAN_MS && t.grown * 2 < t.invocations) return
-    this.module = untracked()
-    this.dirtyShift = undefined
-    // Instances of the tracked module go (their memories stay for the new ones).
-    for (const old of this.ready.splice(0)) this.recycle(old.exports.memory)
-    for (const old of this.dirty.splice(0)) if (old !== inst) this.recycle(old.exports.memory)
-    this.droppedTracked = inst
-    this.updatePoolStats()
-    this.scheduleFill()
+    const tracked = this.trackedModule!
+    this.trackedModule = undefined
+    if (t.totalMs / t.invocations >= TRACKING_MAX_MEAN_MS || t.grown * 2 >= t.invocations) return
+    setImmediate(() => {
+      if (this.closed) return
+      const next = tracked()
+      if (!next) return
+      this.module = next.module
+      this.dirtyShift = next.dirtyChunkShift
+      // Instances of the untracked module go; new ones (with their memories) replace them.
+      for (const old of this.ready.splice(0)) this.recycle(old.exports.memory)
+      for (const old of this.dirty.splice(0)) this.recycle(old.exports.memory)
+      this.fill()
+    })
   }
 
   private release(inst: PooledInstance): void {
     if (this.closed) return
-    if (inst === this.droppedTracked) {
-      this.droppedTracked = undefined
-      this.recycle(inst.exports.memory)
-      return
-    }
     if (this.ready.length + this.dirty.length >= this.maxWarm) {
       this.recycle(inst.exports.memory) // the pool is full: let this instance go, keep its memory
       this.updatePoolStats()
@@ -331,7 +329,7 @@ export class FunctionHost {
 
 /** Invocations observed before deciding whether dirty tracking pays for a function. */
 const TRACKING_TRIAL = 32
-/** Mean invocation time above which the marks (not the reset) dominate: switch to the untracked module. */
+/** Mean invocation time from which the marks (not the reset) dominate: stay with the untracked module. */
 const TRACKING_MAX_MEAN_MS = 0.25
 
 /** Bits of the chunks (of 1 << shift bytes) that bytes [ptr, ptr + len) fall in. */

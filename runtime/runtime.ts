@@ -101,10 +101,11 @@ export class Runtime {
     }
     const fuel = this.options.fuelPerCheck ?? 10_000
     const maxPages = Math.floor(config.limits.memoryBytes / 65536)
-    const key = `${digest}:m${maxPages}:f${fuel}:imported-memory:reset-fn${config.reuse ? '' : ':dirty-chunks'}`
+    const key = `${digest}:m${maxPages}:f${fuel}:imported-memory:reset-fn`
     let module = this.cache.peek(key)
     const cached = module !== undefined
-    const metered = meterModule(artifact.wasm, { maxMemoryPages: maxPages, fuelPerCheck: fuel, importMemory: true, resetFunction: true, dirtyChunks: !config.reuse })
+    const meter = (dirtyChunks: boolean) => meterModule(artifact.wasm, { maxMemoryPages: maxPages, fuelPerCheck: fuel, importMemory: true, resetFunction: true, dirtyChunks })
+    const metered = meter(false)
     if (!metered.memoryImage) throw new JaegisError('INVALID_WASM', 'module has passive data segments or non-constant data offsets, which Jaegis does not support')
     if (!module) module = this.cache.get(metered.bytes, key).module
     checkAbi(module)
@@ -115,15 +116,14 @@ export class Runtime {
       mutableGlobals: metered.mutableGlobals,
       resetFunction: metered.resetFunction,
       memoryImage: metered.memoryImage,
-      ...(metered.dirtyChunkShift !== undefined
-        ? {
-            dirtyChunkShift: metered.dirtyChunkShift,
-            untrackedModule: () => this.cache.get(meterModule(artifact.wasm, { maxMemoryPages: maxPages, fuelPerCheck: fuel, importMemory: true, resetFunction: true }).bytes, `${key}:untracked`).module,
-          }
-        : {}),
       maxMemoryPages: maxPages,
       fuelPerCheck: fuel,
       onLog: this.logFor(config.name, digest),
+      trackedModule: () => {
+        const tracked = meter(true)
+        if (tracked.dirtyChunkShift === undefined) return undefined
+        return { module: this.cache.get(tracked.bytes, `${key}:dirty-chunks`).module, dirtyChunkShift: tracked.dirtyChunkShift }
+      },
     })
     return { host, result: { name: config.name, digest, loadMs: performance.now() - t0, cached } }
   }

@@ -36,15 +36,28 @@ function checkResets(runtime: Runtime, name: string, requests: Array<Parameters<
   return checked
 }
 
+/** Runs the trial invocations after which a host decides about dirty tracking, and lets it switch. */
+async function settle(runtime: Runtime, name: string, req: Parameters<Runtime['invokeSync']>[1]): Promise<void> {
+  for (let i = 0; i < 32; i++) runtime.invokeSync(name, req)
+  await new Promise((resolve) => setImmediate(resolve))
+}
+
 describe('reset to the snapshot', () => {
   const runtime = createRuntime()
   beforeAll(async () => {
     for (const name of ['hello', 'echo', 'misbehave']) runtime.load((await buildFunction(name)).artifact)
   }, 120_000)
 
-  it('tracks dirty chunks for the example functions', () => {
+  it('starts untracked and moves short functions to dirty tracking after the trial', async () => {
+    expect(internals(runtime, 'hello').dirtyShift).toBeUndefined()
+    // Untracked, the whole image comes back after every request.
+    expect(checkResets(runtime, 'hello', [{ query: 'name=a' }, { query: 'name=b' }])).toBe(2)
+    await settle(runtime, 'hello', { query: 'name=x' })
+    await settle(runtime, 'echo', { method: 'POST', body: '{"a":1}' })
+    await settle(runtime, 'misbehave', { path: '/count' })
     expect(internals(runtime, 'hello').dirtyShift).toBeTypeOf('number')
     expect(internals(runtime, 'echo').dirtyShift).toBeTypeOf('number')
+    expect(internals(runtime, 'misbehave').dirtyShift).toBeTypeOf('number')
   })
 
   it('hello: random queries and headers leave no trace', () => {
@@ -67,16 +80,6 @@ describe('reset to the snapshot', () => {
     expect(text(runtime.invokeSync('misbehave', { path: '/env', query: 'GREETING' }).body)).toContain('hi from the manifest')
   })
 
-  it('gives up dirty tracking for a function whose memory keeps growing, and still starts every request fresh', () => {
-    const host = internals(runtime, 'misbehave')
-    expect(host.dirtyShift).toBeTypeOf('number')
-    const answers = new Set<string>()
-    for (let i = 0; i < 40; i++) answers.add(text(runtime.invokeSync('misbehave', { path: '/grow' }).body))
-    expect(host.dirtyShift).toBeUndefined() // switched to the untracked module
-    expect([...answers]).toEqual(['1']) // a fresh array on every request, before and after the switch
-    expect(checkResets(runtime, 'misbehave', Array.from({ length: 10 }, () => ({ path: '/env', query: 'GREETING' })))).toBe(10)
-  })
-
   it('a counter kept in memory starts from the snapshot on every request', () => {
     const first = text(runtime.invokeSync('misbehave', { path: '/count' }).body)
     for (let i = 0; i < 5; i++) {
@@ -84,4 +87,16 @@ describe('reset to the snapshot', () => {
       expect(text(runtime.invokeSync('misbehave', { path: '/count' }).body)).toBe(first)
     }
   })
+
+  it('keeps a function whose memory keeps growing untracked, and still starts every request fresh', async () => {
+    const own = createRuntime()
+    own.load((await buildFunction('misbehave')).artifact)
+    const answers = new Set<string>()
+    for (let i = 0; i < 40; i++) answers.add(text(own.invokeSync('misbehave', { path: '/grow' }).body))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(internals(own, 'misbehave').dirtyShift).toBeUndefined()
+    expect([...answers]).toEqual(['1']) // a fresh array on every request
+    expect(checkResets(own, 'misbehave', Array.from({ length: 5 }, () => ({ path: '/env', query: 'GREETING' })))).toBe(5)
+    own.close()
+  }, 120_000)
 })
