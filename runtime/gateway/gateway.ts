@@ -95,8 +95,9 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
       }
     }
     // A request without a body is served in this tick; one with a body once it has arrived.
-    const declared = req.headers['content-length']
-    if ((declared === undefined || declared === '0') && req.headers['transfer-encoding'] === undefined) {
+    // Read from the raw list: touching req.headers makes Node build the whole headers object.
+    const declared = rawHeader(req.rawHeaders, 'content-length')
+    if ((declared === undefined || declared === '0') && rawHeader(req.rawHeaders, 'transfer-encoding') === undefined) {
       req.resume()
       respond(EMPTY)
       return true
@@ -109,4 +110,13 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
     })
     return true
   }
+}
+
+/** The first value of header `name` (lower-case) in Node's raw [name, value, ...] list, or undefined. */
+function rawHeader(raw: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const k = raw[i]!
+    if (k.length === name.length && (k === name || k.toLowerCase() === name)) return raw[i + 1]
+  }
+  return undefined
 }
