@@ -215,9 +215,7 @@ export class Runtime {
     const t0 = performance.now()
     const onInvoke = this.options.onInvoke
     try {
-      // Core hosts encode rawHeaders directly; the others read `headers`.
-      const request = req.rawHeaders && !(host instanceof FunctionHost) ? { ...req, headers: rawHeaderPairs(req.rawHeaders), rawHeaders: undefined } : req
-      const { response, start } = host.invoke(request, cold ? 'hostcold' : undefined)
+      const { response, start } = host.invoke(req, cold ? 'hostcold' : undefined)
       onInvoke?.({ function: name, digest: host.digest, start, startMs: performance.timeOrigin + t0, durationMs: performance.now() - t0, status: response.status })
       return response
     } catch (err) {
@@ -260,11 +258,4 @@ export class Runtime {
 /** Creates an embeddable runtime. */
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
   return new Runtime(options)
-}
-
-/** A flat [name, value, ...] header list as lower-case [name, value] pairs. */
-function rawHeaderPairs(raw: readonly string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = []
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!.toLowerCase(), raw[i + 1]!])
-  return out
 }

@@ -57,6 +57,12 @@ describe('CGI', () => {
     expect(env.HTTP_X_A).toBe('1')
     expect(env.SERVER_SOFTWARE).toBe('mine')
   })
+  it("reads node:http's raw header list (what the gateway passes) like header pairs", () => {
+    const env = cgiEnvironment({ rawHeaders: ['Host', 'example.test:8080', 'X-A', '1'], headers: [['x-a', 'ignored']] }, 'f', {})
+    expect(env.SERVER_NAME).toBe('example.test')
+    expect(env.SERVER_PORT).toBe('8080')
+    expect(env.HTTP_X_A).toBe('1')
+  })
 })
 
 describe('WASI 0.2 capabilities', () => {

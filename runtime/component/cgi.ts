@@ -3,8 +3,15 @@
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
 import { JaegisError } from '../errors.js'
 
-/** Header pairs of a request, whichever form they came in. */
-export function headerPairs(headers: FunctionRequest['headers']): Array<[string, string]> {
+/** Lower-case header pairs of a request, whichever form they came in (rawHeaders wins, as in the ABI encoder). */
+export function headerPairs(req: FunctionRequest): Array<[string, string]> {
+  const raw = req.rawHeaders
+  if (raw) {
+    const out: Array<[string, string]> = []
+    for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!.toLowerCase(), raw[i + 1]!])
+    return out
+  }
+  const headers = req.headers
   if (!headers) return []
   const entries = Symbol.iterator in headers ? (headers as Iterable<readonly [string, string]>) : Object.entries(headers)
   return [...entries].map(([k, v]) => [k.toLowerCase(), v])
@@ -12,7 +19,7 @@ export function headerPairs(headers: FunctionRequest['headers']): Array<[string,
 
 /** The CGI/1.1 variables (RFC 3875, plus WAGI's X_* extras), then the function's own environment. */
 export function cgiEnvironment(req: FunctionRequest, functionName: string, env: Record<string, string>): Record<string, string> {
-  const headers = headerPairs(req.headers)
+  const headers = headerPairs(req)
   const header = (name: string) => headers.find(([k]) => k === name)?.[1]
   const body = req.body
   const bodyBytes = typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0)

@@ -181,7 +181,7 @@ export class ComponentHost extends PooledHost<ComponentInstance> {
   private runHttp(inst: ComponentInstance, req: FunctionRequest): FunctionResponse {
     const handler = inst.exports[this.meta.export!] as { handle(r: IncomingRequest, o: ResponseOutparam): void } | undefined
     if (!handler || typeof handler.handle !== 'function') throw new JaegisError('INVALID_ARTIFACT', `invalid artifact: component does not export ${this.meta.export}`)
-    const pairs = headerPairs(req.headers)
+    const pairs = headerPairs(req)
     const authority = pairs.find(([k]) => k === 'host')?.[1] ?? 'localhost'
     const path = req.path ?? '/'
     const request = new IncomingRequest(req.method ?? 'GET', req.query ? `${path}?${req.query}` : path, authority, Fields.fromPairs(pairs, true), bodyBytes(req.body))
