@@ -94,7 +94,6 @@ export class FunctionHost {
     this.onLog = options.onLog
     this.snapshotMemory = options.memoryImage
     this.imageRuns = nonZeroRuns(options.memoryImage, 256)
-    this.dirtyShift = undefined
     this.trackedModule = options.resetFunction && !options.config.reuse ? options.trackedModule : undefined
     this.maxMemoryPages = options.maxMemoryPages
     this.minWarm = options.config.pool.minWarm
@@ -357,9 +356,8 @@ function nonZeroRuns(image: Uint8Array, gap: number): number[] {
         end = j + 1
       }
     }
-    const last = runs.length
-    if (last > 0 && i - runs[last - 1]! < gap) runs[last - 1] = end
-    else runs.push(i, end)
+    // The scan above stopped only after `gap` zeros, so this run cannot join the previous one.
+    runs.push(i, end)
     i = end
   }
   return runs

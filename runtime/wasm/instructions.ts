@@ -97,10 +97,11 @@ function readHeapType(r: Reader): void {
   r.skipLeb()
 }
 
-function readMemArg(r: Reader): void {
+/** Reads a memarg (alignment, optional memory index, offset); returns the offset. */
+export function readMemArg(r: Reader): number {
   const align = r.u32()
   if (align & 0x40) r.u32() // multi-memory index
-  r.u32()
+  return r.u32()
 }
 
 function readPrefixFC(r: Reader): number {

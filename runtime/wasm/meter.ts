@@ -3,7 +3,7 @@
 // which checks the invocation's deadline and either refuels or throws. memory.grow is wrapped so a
 // refused grow reports a memory-limit error. Mutable globals are exported so the host can reset them.
 import { Reader, SECTION, SECTION_ORDER, Writer, countImports, assembleModule, invalid, readLimits, readSections, skipConstExpr, vectorPayload } from './binary.js'
-import { OP, PREFIX, readInstruction } from './instructions.js'
+import { OP, PREFIX, readInstruction, readMemArg } from './instructions.js'
 
 /** Import the metered module needs: `(func (param kind i32) (param arg i32) (result i32))`. */
 export const METER_IMPORT = { module: 'jaegis:meter', name: 'signal' } as const
@@ -365,9 +365,7 @@ const SCRATCH_TYPES = [0x7f, 0x7f, 0x7f, 0x7e, 0x7d, 0x7c, 0x7b] as const
 function memargOffset(bytes: Uint8Array, prefixed: boolean): number {
   const r = new Reader(bytes, 1)
   if (prefixed) r.u32()
-  const align = r.u32()
-  if (align & 0x40) r.u32()
-  return r.u32()
+  return readMemArg(r)
 }
 
 function rewriteBody(r: Reader, check: Uint8Array, shift: (f: number) => number, grow: number, index: number, dirty: DirtyTracking | undefined, params: number): Uint8Array {
