@@ -37,6 +37,21 @@ const utf8 = new TextDecoder()
 const utf8Encoder = new TextEncoder()
 
 /**
+ * The `jaegis:meter.signal` import of a metered module: on a fuel signal it compares the clock with
+ * `limits.deadline` (read on every call: hosts move it per invocation) and refuels or throws
+ * TimeoutError; on a refused grow it throws MemoryLimitError with the size the module asked for.
+ */
+export function meterSignal(limits: { readonly deadline: number; readonly timeoutMs: number }, fuelPerCheck: number, memoryLimitBytes: number, memoryBytes: () => number): (kind: number, arg: number) => number {
+  return (kind, arg) => {
+    if (kind === SIGNAL_FUEL) {
+      if (performance.now() > limits.deadline) throw new TimeoutError(limits.timeoutMs)
+      return fuelPerCheck
+    }
+    throw new MemoryLimitError(memoryLimitBytes, memoryBytes() + arg * 65536)
+  }
+}
+
+/**
  * Instantiates `module` with host imports bound to `ctx`; `memory` is supplied to modules metered
  * with importMemory. Throws what the module's start function throws.
  */
@@ -76,13 +91,7 @@ export function instantiate(module: WebAssembly.Module, ctx: InvocationContext, 
     },
     [METER_IMPORT.module]: {
       ...(memory ? { [MEMORY_IMPORT]: memory } : {}),
-      [METER_IMPORT.name](kind: number, arg: number): number {
-        if (kind === SIGNAL_FUEL) {
-          if (performance.now() > ctx.deadline) throw new TimeoutError(ctx.timeoutMs)
-          return ctx.fuelPerCheck
-        }
-        throw new MemoryLimitError(ctx.memoryLimitBytes, exports!.memory.buffer.byteLength + arg * 65536)
-      },
+      [METER_IMPORT.name]: meterSignal(ctx, ctx.fuelPerCheck, ctx.memoryLimitBytes, () => exports!.memory.buffer.byteLength),
     },
   }
   const instance = new WebAssembly.Instance(module, imports)

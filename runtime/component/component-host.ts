@@ -4,10 +4,10 @@
 import { performance } from 'node:perf_hooks'
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
 import type { Artifact } from '../artifact.js'
-import { JaegisError, MemoryLimitError, TimeoutError, TrapError } from '../errors.js'
-import type { LogLevel } from '../instance.js'
+import { JaegisError, TrapError } from '../errors.js'
+import { meterSignal, type LogLevel } from '../instance.js'
 import type { LruModuleCache } from '../module-cache.js'
-import { MEMORY_IMPORT, METER_IMPORT, SIGNAL_FUEL } from '../wasm/meter.js'
+import { MEMORY_IMPORT, METER_IMPORT } from '../wasm/meter.js'
 import type { ComponentMeta } from './artifact.js'
 import { bodyBytes, cgiEnvironment, headerPairs, parseCgiOutput } from './cgi.js'
 import { rewriteGlue } from './glue.js'
@@ -117,16 +117,8 @@ export class ComponentHost extends PooledHost<ComponentInstance> {
       stdout,
       stderr,
     }
-    const memoryLimit = this.config.limits.memoryBytes
-    const fuel = this.fuelPerCheck
     let mainMemory: WebAssembly.Memory | undefined
-    const signal = (kind: number, arg: number): number => {
-      if (kind === SIGNAL_FUEL) {
-        if (performance.now() > deadline.deadline) throw new TimeoutError(deadline.timeoutMs)
-        return fuel
-      }
-      throw new MemoryLimitError(memoryLimit, (mainMemory?.buffer.byteLength ?? 0) + arg * 65536)
-    }
+    const signal = meterSignal(deadline, this.fuelPerCheck, this.config.limits.memoryBytes, () => mainMemory?.buffer.byteLength ?? 0)
     const memories: ComponentInstance['memories'] = []
     const instantiateCore = (module: WebAssembly.Module, importObject: WebAssembly.Imports = {}) => {
       const metered = this.metered.has(module)

@@ -3,8 +3,9 @@
 import { performance } from 'node:perf_hooks'
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
 import type { Artifact } from '../artifact.js'
-import { JaegisError, MemoryLimitError, TimeoutError, TrapError } from '../errors.js'
-import { METER_IMPORT, SIGNAL_FUEL } from '../wasm/meter.js'
+import { JaegisError, TrapError } from '../errors.js'
+import { METER_IMPORT } from '../wasm/meter.js'
+import { meterSignal } from '../instance.js'
 import { bodyBytes, cgiEnvironment, parseCgiOutput } from '../component/cgi.js'
 import type { HostOptions } from '../component/component-host.js'
 import { PooledHost, type Deadline } from '../component/pool-host.js'
@@ -61,16 +62,8 @@ export class CommandHost extends PooledHost<CommandInstance> {
       log: this.onLog,
     }
     const p1 = preview1Imports(ctx)
-    const memoryLimit = this.config.limits.memoryBytes
-    const fuel = this.fuelPerCheck
     let memory: WebAssembly.Memory | undefined
-    const signal = (kind: number, arg: number): number => {
-      if (kind === SIGNAL_FUEL) {
-        if (performance.now() > deadline.deadline) throw new TimeoutError(deadline.timeoutMs)
-        return fuel
-      }
-      throw new MemoryLimitError(memoryLimit, (memory?.buffer.byteLength ?? 0) + arg * 65536)
-    }
+    const signal = meterSignal(deadline, this.fuelPerCheck, this.config.limits.memoryBytes, () => memory?.buffer.byteLength ?? 0)
     const instance = new WebAssembly.Instance(this.module, { [PREVIEW1_MODULE]: p1.imports, [METER_IMPORT.module]: { [METER_IMPORT.name]: signal } } as WebAssembly.Imports)
     memory = instance.exports.memory as WebAssembly.Memory
     if (!(memory instanceof WebAssembly.Memory)) throw new JaegisError('INVALID_ARTIFACT', 'invalid artifact: the command module does not export its memory')
