@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'BAD_REQUEST'
   | 'BODY_TOO_LARGE'
+  | 'REQUEST_TIMEOUT'
   | 'TIMEOUT'
   | 'MEMORY_LIMIT'
   | 'TRAP'

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http'
 import { mkdir } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
-import { createGateway, createRuntime, defaultErrorLogger, JaegisError, sendError, type Artifact, type ErrorLogger, type Runtime } from '../runtime/index.js'
+import { acceptFastConnections, createGateway, createRuntime, defaultErrorLogger, JaegisError, sendError, type Artifact, type ErrorLogger, type Runtime } from '../runtime/index.js'
 import { API_PREFIX, createAdmin } from './admin.js'
 import { loadOrCreateToken } from './auth.js'
 import { Deployer } from './deployer.js'
@@ -115,6 +115,8 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
     sendError(res, new JaegisError('NOT_FOUND', `nothing at ${url.split('?')[0]}; functions are under /fn/<name>`), onError)
   })
   server.keepAliveTimeout = 5_000
+  // Function invocations are read and answered on the connection; everything else goes to the handler above.
+  const fast = acceptFastConnections(server, gateway)
 
   await new Promise<void>((ok, fail) => {
     server.once('error', fail)
@@ -150,7 +152,11 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
       driver?.stop()
       const closed = new Promise<void>((ok) => server.close(() => ok()))
       server.closeIdleConnections()
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs)
+      fast.closeIdle()
+      const timer = setTimeout(() => {
+        server.closeAllConnections()
+        fast.closeAll()
+      }, graceMs)
       await closed
       clearTimeout(timer)
       await logs!.close()

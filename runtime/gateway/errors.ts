@@ -17,6 +17,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   BAD_REQUEST: 400,
   BODY_TOO_LARGE: 413,
+  REQUEST_TIMEOUT: 408,
   TIMEOUT: 504,
   MEMORY_LIMIT: 500,
   TRAP: 500,

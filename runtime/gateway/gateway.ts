@@ -1,10 +1,14 @@
 // The HTTP gateway: /fn/<name>/<rest>?query and claimed routes -> runtime invocations. It is part of
 // the runtime so an edge host can serve functions with node:http alone; admin APIs live elsewhere.
+// The decisions (which function, may it run, what goes back) live in GatewayCore, shared by the
+// node:http handler below and by the connection-level fast path in http1.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { FunctionResponse } from '../abi/index.js'
+import type { FunctionConfig } from '../artifact.js'
 import { JaegisError } from '../errors.js'
 import type { Runtime } from '../runtime.js'
 import { readBody } from './body.js'
-import { defaultErrorLogger, sendError, type ErrorLogger } from './errors.js'
+import { defaultErrorLogger, errorBody, sendError, type ErrorLogger } from './errors.js'
 
 export interface GatewayOptions {
   /** Requests being served at once (reading bodies included) before new ones get 503. @default 1024 */
@@ -23,97 +27,196 @@ export interface GatewayOptions {
   onReject?: (name: string, code: string) => void
 }
 
+/** The function a request is for. */
+export interface GatewayTarget {
+  name: string
+  /** Path below the function's route, starting with "/". */
+  rest: string
+  /** Query string without "?". */
+  query: string
+}
+
+/** A response ready for the wire: status, header pairs (without framing headers) and body. */
+export interface WireResponse {
+  status: number
+  /** Flat [name, value, ...] list, checked for what HTTP allows; content-length is added by the writer. */
+  headers: string[]
+  body: Uint8Array
+}
+
+/** The gateway's decisions, independent of how the request was read. */
+export interface GatewayCore {
+  /** The function `url` is for, or undefined when it is not a function's URL (someone else serves it). */
+  target(url: string): GatewayTarget | undefined
+  /**
+   * Admits a request for `name`: the function exists, its key matches, the server is under its
+   * in-flight limit. On success the request counts as in flight until `invoke` or `release`.
+   */
+  admit(name: string, rawHeaders: readonly string[]): FunctionConfig | JaegisError
+  /** Runs an admitted request (and ends its in-flight count). Failures come back as error responses. */
+  invoke(target: GatewayTarget, method: string, rawHeaders: readonly string[], body: Uint8Array): WireResponse
+  /** Ends the in-flight count of an admitted request that will not be invoked. */
+  release(): void
+  /** Reports a refused request to onReject (metrics). */
+  reject(name: string, code: string): void
+  /** The JSON error response for `err` (unsafe errors logged with a reference id). */
+  errorResponse(err: unknown): WireResponse
+}
+
 /** A request handler: returns false when the request is not for a function (so the caller can route it). */
-export type GatewayHandler = (req: IncomingMessage, res: ServerResponse) => boolean
+export interface GatewayHandler {
+  (req: IncomingMessage, res: ServerResponse): boolean
+  /** The decisions behind it, for other ways of reading requests (acceptFastConnections). */
+  readonly core: GatewayCore
+}
 
 const FN_PREFIX = '/fn/'
 const EMPTY = new Uint8Array(0)
 
-/** Creates the gateway handler for `runtime`. */
+/** Creates the gateway for `runtime`: a node:http handler carrying its core. */
 export function createGateway(runtime: Runtime, options: GatewayOptions = {}): GatewayHandler {
-  const maxInflight = options.maxInflight ?? 1024
+  const core = createCore(runtime, options)
   const onError = options.onError ?? defaultErrorLogger
   const retryAfterS = options.retryAfterS ?? 1
-  let inflight = 0
 
-  return (req, res) => {
-    const url = req.url ?? '/'
-    const q = url.indexOf('?')
-    const pathname = q < 0 ? url : url.slice(0, q)
-    let name: string
-    let rest: string
-    if (pathname.startsWith(FN_PREFIX)) {
-      const slash = pathname.indexOf('/', FN_PREFIX.length)
-      name = decodeURIComponent(slash < 0 ? pathname.slice(FN_PREFIX.length) : pathname.slice(FN_PREFIX.length, slash))
-      rest = slash < 0 ? '/' : pathname.slice(slash)
-    } else {
-      const route = runtime.resolveRoute(pathname)
-      if (!route) return false
-      name = route.name
-      rest = route.rest
-    }
-    const config = runtime.config(name)
-    const reject = options.onReject
-    if (!config) {
-      reject?.('', 'UNKNOWN_FUNCTION')
-      sendError(res, new JaegisError('UNKNOWN_FUNCTION', `no function named "${name}" is deployed`), onError)
+  const handler = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const target = core.target(req.url ?? '/')
+    if (!target) return false
+    const raw = req.rawHeaders
+    const admitted = core.admit(target.name, raw)
+    if (admitted instanceof JaegisError) {
+      send(res, core.errorResponse(admitted))
       req.resume()
       return true
     }
-    if (config.requireKey) {
-      const key = req.headers['x-jaegis-key']
-      if (typeof key !== 'string' || !(options.checkKey?.(name, key) ?? false)) {
-        reject?.(name, 'UNAUTHORIZED')
-        sendError(res, new JaegisError('UNAUTHORIZED', `function "${name}" needs its key in the x-jaegis-key header`), onError)
-        req.resume()
-        return true
-      }
-    }
-    if (inflight >= maxInflight) {
-      reject?.(name, 'OVERLOADED')
-      sendError(res, new JaegisError('OVERLOADED', `server is at its limit of ${maxInflight} requests in flight; retry after ${retryAfterS} s`), onError, retryAfterS)
-      req.resume()
-      return true
-    }
-    inflight++
-    const done = () => {
-      inflight--
-    }
-    const query = q < 0 ? '' : url.slice(q + 1)
-    const respond = (body: Uint8Array) => {
-      try {
-        const out = runtime.invokeSync(name, { method: req.method ?? 'GET', path: rest, query, rawHeaders: req.rawHeaders, body })
-        const headers: string[] = []
-        for (const [k, v] of out.headers) if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') headers.push(k, v)
-        headers.push('content-length', String(out.body.byteLength))
-        res.writeHead(out.status, headers)
-        res.end(out.body)
-      } catch (err) {
-        sendError(res, err, onError, retryAfterS)
-      } finally {
-        done()
-      }
-    }
+    const respond = (body: Uint8Array) => send(res, core.invoke(target, req.method ?? 'GET', raw, body))
     // A request without a body is served in this tick; one with a body once it has arrived.
     // Read from the raw list: touching req.headers makes Node build the whole headers object.
-    const declared = rawHeader(req.rawHeaders, 'content-length')
-    if ((declared === undefined || declared === '0') && rawHeader(req.rawHeaders, 'transfer-encoding') === undefined) {
+    const declared = rawHeader(raw, 'content-length')
+    if ((declared === undefined || declared === '0') && rawHeader(raw, 'transfer-encoding') === undefined) {
       req.resume()
       respond(EMPTY)
       return true
     }
-    readBody(req, config.limits.bodyBytes).then(respond, (err) => {
-      done()
-      reject?.(name, (err as { code?: string }).code ?? 'INTERNAL')
+    readBody(req, admitted.limits.bodyBytes).then(respond, (err) => {
+      core.release()
+      core.reject(target.name, (err as { code?: string }).code ?? 'INTERNAL')
       if (err instanceof JaegisError && err.code === 'BODY_TOO_LARGE') res.setHeader('connection', 'close')
       sendError(res, err, onError, retryAfterS)
     })
     return true
   }
+  return Object.assign(handler, { core })
+}
+
+function send(res: ServerResponse, out: WireResponse): void {
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  out.headers.push('content-length', String(out.body.byteLength))
+  res.writeHead(out.status, out.headers)
+  res.end(out.body)
+}
+
+function createCore(runtime: Runtime, options: GatewayOptions): GatewayCore {
+  const maxInflight = options.maxInflight ?? 1024
+  const onError = options.onError ?? defaultErrorLogger
+  const retryAfterS = options.retryAfterS ?? 1
+  const onReject = options.onReject
+  let inflight = 0
+
+  const errorResponse = (err: unknown): WireResponse => {
+    const { status, body } = errorBody(err, onError)
+    const headers = ['content-type', 'application/json']
+    if (status === 503) headers.push('retry-after', String(retryAfterS))
+    return { status, headers, body: Buffer.from(body) }
+  }
+  const refuse = (name: string, err: JaegisError): JaegisError => {
+    onReject?.(name, err.code)
+    return err
+  }
+
+  return {
+    target(url) {
+      const q = url.indexOf('?')
+      const pathname = q < 0 ? url : url.slice(0, q)
+      const query = q < 0 ? '' : url.slice(q + 1)
+      if (pathname.startsWith(FN_PREFIX)) {
+        const slash = pathname.indexOf('/', FN_PREFIX.length)
+        let name = slash < 0 ? pathname.slice(FN_PREFIX.length) : pathname.slice(FN_PREFIX.length, slash)
+        if (name.includes('%')) {
+          try {
+            name = decodeURIComponent(name)
+          } catch {
+            // Not valid percent-encoding: no function has this name, so it stays as sent (404).
+          }
+        }
+        return { name, rest: slash < 0 ? '/' : pathname.slice(slash), query }
+      }
+      const route = runtime.resolveRoute(pathname)
+      return route && { name: route.name, rest: route.rest, query }
+    },
+
+    admit(name, rawHeaders) {
+      const config = runtime.config(name)
+      if (!config) return refuse('', new JaegisError('UNKNOWN_FUNCTION', `no function named "${name}" is deployed`))
+      if (config.requireKey) {
+        const key = rawHeader(rawHeaders, 'x-jaegis-key')
+        if (key === undefined || !(options.checkKey?.(name, key) ?? false)) {
+          return refuse(name, new JaegisError('UNAUTHORIZED', `function "${name}" needs its key in the x-jaegis-key header`))
+        }
+      }
+      if (inflight >= maxInflight) return refuse(name, new JaegisError('OVERLOADED', `server is at its limit of ${maxInflight} requests in flight; retry after ${retryAfterS} s`))
+      inflight++
+      return config
+    },
+
+    invoke(target, method, rawHeaders, body) {
+      try {
+        const out = runtime.invokeSync(target.name, { method, path: target.rest, query: target.query, rawHeaders, body })
+        return { status: out.status, headers: wireHeaders(out), body: out.body }
+      } catch (err) {
+        return errorResponse(err)
+      } finally {
+        inflight--
+      }
+    },
+
+    release() {
+      inflight--
+    },
+
+    reject(name, code) {
+      onReject?.(name, code)
+    },
+
+    errorResponse,
+  }
+}
+
+/** Characters HTTP allows in a header name (a token) and in a value (no controls but tab; bytes up to 0xff). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/
+
+/**
+ * A function's headers as a flat list for the wire, without the framing headers the gateway owns
+ * (content-length, transfer-encoding, connection). Throws BAD_RESPONSE for a status that cannot end
+ * an exchange (1xx) or a header HTTP cannot carry (which would otherwise let a function split responses).
+ */
+function wireHeaders(out: FunctionResponse): string[] {
+  if (out.status < 200) throw new JaegisError('BAD_RESPONSE', `function returned a malformed response: status ${out.status} is informational, not a final response`)
+  const headers: string[] = []
+  for (const [k, v] of out.headers) {
+    if (!TOKEN.test(k)) throw new JaegisError('BAD_RESPONSE', `function returned a malformed response: ${JSON.stringify(k)} is not a valid header name`)
+    if (BAD_VALUE.test(v)) throw new JaegisError('BAD_RESPONSE', `function returned a malformed response: the value of header "${k}" has characters HTTP does not allow`)
+    if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') headers.push(k, v)
+  }
+  return headers
 }
 
 /** The first value of header `name` (lower-case) in Node's raw [name, value, ...] list, or undefined. */
-function rawHeader(raw: string[], name: string): string | undefined {
+export function rawHeader(raw: readonly string[], name: string): string | undefined {
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const k = raw[i]!
     if (k.length === name.length && (k === name || k.toLowerCase() === name)) return raw[i + 1]
