@@ -159,6 +159,11 @@ describe('fast HTTP/1.1 path', () => {
     expect(responses[3]!.body).toBe('Hello, 4!\n')
     // node:http took the connection from /healthz on, the later function request included
     expect(handedOff).toEqual(['GET /healthz', 'GET /fn/hello?name=4'])
+    // The same requests one at a time, each in its own packet
+    handedOff.length = 0
+    const apart = await exchange([get('/fn/hello?name=1'), get('/healthz'), get('/fn/hello?name=3', 'Connection: close\r\n')], { gapMs: 50 })
+    expect(apart.responses.map((r) => r.body)).toEqual(['Hello, 1!\n', 'node:http\n', 'Hello, 3!\n'])
+    expect(handedOff).toEqual(['GET /healthz', 'GET /fn/hello?name=3'])
   })
 
   it('answers what a client sent before it half-closed, then closes', async () => {

@@ -173,6 +173,17 @@ class FastConnection {
 
   /** Serves every complete request in the buffer, in order. */
   private serve(): void {
+    try {
+      this.serveBuffered()
+    } catch (err) {
+      // A bug here must not take the process down: log it with a reference and drop the connection.
+      this.shared.core.errorResponse(err)
+      this.finish()
+      this.socket.destroy()
+    }
+  }
+
+  private serveBuffered(): void {
     while (!this.done && !this.blocked) {
       const pending = this.pending
       if (pending) {
