@@ -135,10 +135,10 @@ class FastConnection {
     this.serve()
   }
   private readonly onTimeout = () => {
-    if (this.pending || this.buf.length > 0) {
+    if (!this.blocked && (this.pending || this.buf.length > 0)) {
       this.writeError(new JaegisError('REQUEST_TIMEOUT', `the request did not arrive completely within ${this.shared.server.headersTimeout} ms`))
     } else {
-      this.socket.destroy()
+      this.socket.destroy() // idle past keepAliveTimeout, or not reading its responses
     }
   }
   private readonly onDrain = () => {
