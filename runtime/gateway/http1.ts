@@ -245,7 +245,11 @@ class FastConnection {
     const h = out.headers
     for (let i = 0; i + 1 < h.length; i += 2) text += `${h[i]}: ${h[i + 1]}\r\n`
     if (!noBody) text += `content-length: ${out.body.byteLength}\r\n`
-    text += close ? `Date: ${httpDate()}\r\nConnection: close\r\n\r\n` : `Date: ${httpDate()}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.shared.server.keepAliveTimeout / 1000)}\r\n\r\n`
+    const keepAlive = this.shared.server.keepAliveTimeout
+    // As node:http writes them: Keep-Alive only when idle connections time out.
+    if (close) text += `Date: ${httpDate()}\r\nConnection: close\r\n\r\n`
+    else if (keepAlive > 0) text += `Date: ${httpDate()}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAlive / 1000)}\r\n\r\n`
+    else text += `Date: ${httpDate()}\r\nConnection: keep-alive\r\n\r\n`
     let ok: boolean
     if (body.byteLength < COPY_BODY_BELOW) {
       const bytes = Buffer.allocUnsafe(text.length + body.byteLength)
