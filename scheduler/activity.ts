@@ -1,5 +1,5 @@
 // What a policy knows about one function: past invocations as per-minute counts and peak concurrency, the
-// idle-time histogram, in-flight work and recent intervals for windowed concurrency. Only the past: every
+// idle-time histogram, in-flight work and busy time per short bucket for windowed concurrency. Only the past: every
 // query takes `nowMs` and ignores anything that started at or after it.
 import { IdleTimeHistogram } from './idle-histogram.js'
 import { MINUTE_MS } from './types.js'
@@ -13,6 +13,9 @@ export interface ActivityOptions {
   /** Window of recent intervals kept for windowed concurrency (ms). @default 60000 */
   windowMs?: number
 }
+
+/** Buckets of busy time per kept window (averageConcurrency's resolution). */
+const BUCKETS_PER_WINDOW = 3000
 
 /** Running record of one function's invocations (start-time order). */
 export class FunctionActivity {
@@ -33,10 +36,16 @@ export class FunctionActivity {
   meanDurationMs = 0
   private readonly maxHistory: number
   private readonly windowMs: number
-  // Recent intervals (start, end) in start order, trimmed to those that may overlap the window.
-  private recentStart: number[] = []
-  private recentEnd: number[] = []
-  private head = 0
+  /**
+   * Busy time (ms of invocation) in each bucket of `bucketMs`, keyed by floor(t / bucketMs), for the
+   * window and whatever recorded invocations still run after it. Memory follows the window's length,
+   * not the request rate: keeping every interval of the last minute meant millions of entries (and
+   * 100 MB) at tens of thousands of requests per second.
+   */
+  private readonly busy = new Map<number, number>()
+  private readonly bucketMs: number
+  /** Smallest bucket key that may still be in `busy`. */
+  private oldestBucket = Infinity
   // Ends of recorded invocations still running at the latest start (a binary min-heap), and how many
   // of them started exactly at that start: record() needs in-flight counts in O(log n), not a scan of
   // the window (at 10k invocations/s a scan made recording quadratic).
@@ -47,6 +56,7 @@ export class FunctionActivity {
     this.histogram = new IdleTimeHistogram(options.histogramRangeMinutes ?? 240)
     this.maxHistory = options.maxHistoryMinutes ?? 10_080
     this.windowMs = options.windowMs ?? 60_000
+    this.bucketMs = this.windowMs / BUCKETS_PER_WINDOW
   }
 
   record(startMs: number, durationMs: number): void {
@@ -69,7 +79,7 @@ export class FunctionActivity {
       idx -= drop
     }
     this.counts[idx]++
-    // In flight at startMs: started strictly before it and not yet ended (what inFlightAt computes).
+    // In flight at startMs: started strictly before it and not yet ended.
     while (this.runningEnds.length > 0 && this.runningEnds[0]! <= startMs) heapPop(this.runningEnds)
     if (startMs !== this.lastStartMs) this.runningAtLastStart = 0
     const inFlight = this.runningEnds.length - this.runningAtLastStart + 1
@@ -78,8 +88,7 @@ export class FunctionActivity {
       this.runningAtLastStart++
     }
     if (inFlight > this.peaks[idx]) this.peaks[idx] = inFlight
-    this.recentStart.push(startMs)
-    this.recentEnd.push(endMs)
+    this.addBusy(startMs, endMs)
     this.trim(startMs)
     this.invocations++
     this.meanDurationMs += (durationMs - this.meanDurationMs) / this.invocations
@@ -87,32 +96,39 @@ export class FunctionActivity {
     if (endMs > this.lastEndMs) this.lastEndMs = endMs
   }
 
-  private trim(nowMs: number): void {
-    // Drop intervals that ended before the window; keep order by start (ends are close to sorted).
-    const from = nowMs - this.windowMs
-    while (this.head < this.recentStart.length && this.recentEnd[this.head] < from && this.recentStart[this.head] < from) this.head++
-    if (this.head > 1024 && this.head * 2 > this.recentStart.length) {
-      this.recentStart = this.recentStart.slice(this.head)
-      this.recentEnd = this.recentEnd.slice(this.head)
-      this.head = 0
+  /** Adds [startMs, endMs) to the buckets it covers, split exactly at bucket boundaries. */
+  private addBusy(startMs: number, endMs: number): void {
+    const b = this.bucketMs
+    for (let k = Math.floor(startMs / b); k * b < endMs; k++) {
+      const part = Math.min(endMs, (k + 1) * b) - Math.max(startMs, k * b)
+      if (part <= 0) continue
+      this.busy.set(k, (this.busy.get(k) ?? 0) + part)
+      if (k < this.oldestBucket) this.oldestBucket = k
     }
   }
 
-  /** Invocations running at `nowMs` that started before it. */
-  inFlightAt(nowMs: number): number {
-    let n = 0
-    for (let i = this.head; i < this.recentStart.length; i++) if (this.recentStart[i] < nowMs && this.recentEnd[i] > nowMs) n++
-    return n
+  private trim(nowMs: number): void {
+    // Drop buckets that ended before the window, once a tenth of a window's worth has gathered.
+    const cutoff = Math.floor((nowMs - this.windowMs) / this.bucketMs) - 1
+    if (this.oldestBucket >= cutoff - BUCKETS_PER_WINDOW / 10) return
+    for (const k of this.busy.keys()) if (k < cutoff) this.busy.delete(k)
+    this.oldestBucket = cutoff
   }
 
-  /** Time-averaged in-flight invocations over [nowMs - windowMs, nowMs) (windowMs <= the kept window). */
+  /**
+   * Time-averaged in-flight invocations over [nowMs - windowMs, nowMs) (windowMs <= the kept window).
+   * Exact to within the two buckets at the window's edges (a bucket is 1/3000 of the kept window),
+   * whose busy time is counted in proportion to the part of the bucket inside the window.
+   */
   averageConcurrency(nowMs: number, windowMs: number): number {
     const from = nowMs - windowMs
+    const b = this.bucketMs
     let busy = 0
-    for (let i = this.head; i < this.recentStart.length; i++) {
-      const s = Math.max(this.recentStart[i], from)
-      const e = Math.min(this.recentEnd[i], nowMs)
-      if (e > s) busy += e - s
+    for (let k = Math.floor(from / b), last = Math.floor(nowMs / b); k <= last; k++) {
+      const mass = this.busy.get(k)
+      if (mass === undefined) continue
+      const inside = Math.min(nowMs, (k + 1) * b) - Math.max(from, k * b)
+      if (inside > 0) busy += inside >= b ? mass : (mass * inside) / b
     }
     return busy / windowMs
   }
