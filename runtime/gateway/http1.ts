@@ -290,10 +290,12 @@ class FastConnection {
 
   /** Closes the connection if no request is under way (server shutdown). */
   closeIfIdle(): void {
-    if (!this.pending && this.buf.length === 0) {
-      this.finish()
-      this.socket.destroy()
-    }
+    if (this.pending || this.buf.length > 0) return // answered with Connection: close, then closed
+    const unsent = this.blocked
+    this.finish()
+    // Responses still waiting for a slow reader are flushed before the close.
+    if (unsent) this.socket.end()
+    else this.socket.destroy()
   }
 
   /** Stops reading: the connection closes or node:http takes it. The error listener stays until then. */
