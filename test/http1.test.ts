@@ -205,6 +205,9 @@ describe('fast HTTP/1.1 path', () => {
     const { responses } = await exchange([get('/fn/misbehave/header?name=x-a&value=1%0D%0ASet-Cookie:%20evil=1') + get('/fn/misbehave/header?name=bad%20name&value=1') + get('/fn/misbehave/status?101', 'Connection: close\r\n')])
     expect(responses.map((r) => r.status)).toEqual([500, 500, 500])
     for (const r of responses) expect(JSON.parse(r.body).error.code).toBe('BAD_RESPONSE')
+    expect(JSON.parse(responses[0]!.body).error.message).toMatch(/value of header "x-a" has characters HTTP does not allow/)
+    expect(JSON.parse(responses[1]!.body).error.message).toMatch(/"bad name" is not a valid header name/)
+    expect(JSON.parse(responses[2]!.body).error.message).toMatch(/status 101 is informational/)
     expect(responses.some((r) => header(r, 'set-cookie') !== undefined)).toBe(false)
     // Characters up to U+00FF go out as Latin-1 bytes, as node:http writes them; beyond that is refused.
     const latin = await exchange([get('/fn/misbehave/header?name=x-fine&value=caf%C3%A9', 'Connection: close\r\n')])

@@ -44,16 +44,35 @@ export function errorBody(err: unknown, log: ErrorLogger): { status: number; bod
   return { status: 500, body: JSON.stringify({ error: { code: 'INTERNAL', message: `internal error (reference ${ref})`, ref } }), code: 'INTERNAL' }
 }
 
-/** Writes an error response; 503s carry Retry-After. */
-export function sendError(res: ServerResponse, err: unknown, log: ErrorLogger = defaultErrorLogger, retryAfterS = 1): string {
+/** A response ready for the wire: status, header pairs (without framing headers) and body. */
+export interface WireResponse {
+  status: number
+  /** Flat [name, value, ...] list, checked for what HTTP allows; content-length is added by the writer. */
+  headers: string[]
+  body: Uint8Array
+}
+
+/** The whole error response for `err`: JSON body, content type, and Retry-After on 503s. */
+export function errorResponse(err: unknown, log: ErrorLogger = defaultErrorLogger, retryAfterS = 1): WireResponse & { code: string } {
   const { status, body, code } = errorBody(err, log)
+  const headers = ['content-type', 'application/json']
+  if (status === 503) headers.push('retry-after', String(retryAfterS))
+  return { status, headers, body: Buffer.from(body), code }
+}
+
+/** Writes a wire response through node:http (with its content-length); destroys the socket if headers already went. */
+export function writeResponse(res: ServerResponse, out: WireResponse): void {
   if (res.headersSent) {
     res.destroy()
-    return code
+    return
   }
-  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-  if (status === 503) headers['retry-after'] = retryAfterS
-  res.writeHead(status, headers)
-  res.end(body)
-  return code
+  res.writeHead(out.status, [...out.headers, 'content-length', String(out.body.byteLength)])
+  res.end(out.body)
+}
+
+/** Writes an error response; 503s carry Retry-After. */
+export function sendError(res: ServerResponse, err: unknown, log: ErrorLogger = defaultErrorLogger, retryAfterS = 1): string {
+  const out = errorResponse(err, log, retryAfterS)
+  writeResponse(res, out)
+  return out.code
 }

@@ -8,7 +8,7 @@ import type { FunctionConfig } from '../artifact.js'
 import { JaegisError } from '../errors.js'
 import type { Runtime } from '../runtime.js'
 import { readBody } from './body.js'
-import { defaultErrorLogger, errorBody, sendError, type ErrorLogger } from './errors.js'
+import { defaultErrorLogger, errorResponse, sendError, writeResponse, type ErrorLogger, type WireResponse } from './errors.js'
 
 export interface GatewayOptions {
   /** Requests being served at once (reading bodies included) before new ones get 503. @default 1024 */
@@ -34,14 +34,6 @@ export interface GatewayTarget {
   rest: string
   /** Query string without "?". */
   query: string
-}
-
-/** A response ready for the wire: status, header pairs (without framing headers) and body. */
-export interface WireResponse {
-  status: number
-  /** Flat [name, value, ...] list, checked for what HTTP allows; content-length is added by the writer. */
-  headers: string[]
-  body: Uint8Array
 }
 
 /** The gateway's decisions, independent of how the request was read. */
@@ -85,11 +77,11 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
     const raw = req.rawHeaders
     const admitted = core.admit(target.name, raw)
     if (admitted instanceof JaegisError) {
-      send(res, core.errorResponse(admitted))
+      writeResponse(res, core.errorResponse(admitted))
       req.resume()
       return true
     }
-    const respond = (body: Uint8Array) => send(res, core.invoke(target, req.method ?? 'GET', raw, body))
+    const respond = (body: Uint8Array) => writeResponse(res, core.invoke(target, req.method ?? 'GET', raw, body))
     // A request without a body is served in this tick; one with a body once it has arrived.
     // Read from the raw list: touching req.headers makes Node build the whole headers object.
     const declared = rawHeader(raw, 'content-length')
@@ -109,16 +101,6 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
   return Object.assign(handler, { core })
 }
 
-function send(res: ServerResponse, out: WireResponse): void {
-  if (res.headersSent) {
-    res.destroy()
-    return
-  }
-  out.headers.push('content-length', String(out.body.byteLength))
-  res.writeHead(out.status, out.headers)
-  res.end(out.body)
-}
-
 function createCore(runtime: Runtime, options: GatewayOptions): GatewayCore {
   const maxInflight = options.maxInflight ?? 1024
   const onError = options.onError ?? defaultErrorLogger
@@ -126,12 +108,7 @@ function createCore(runtime: Runtime, options: GatewayOptions): GatewayCore {
   const onReject = options.onReject
   let inflight = 0
 
-  const errorResponse = (err: unknown): WireResponse => {
-    const { status, body } = errorBody(err, onError)
-    const headers = ['content-type', 'application/json']
-    if (status === 503) headers.push('retry-after', String(retryAfterS))
-    return { status, headers, body: Buffer.from(body) }
-  }
+  const toResponse = (err: unknown): WireResponse => errorResponse(err, onError, retryAfterS)
   const refuse = (name: string, err: JaegisError): JaegisError => {
     onReject?.(name, err.code)
     return err
@@ -177,7 +154,7 @@ function createCore(runtime: Runtime, options: GatewayOptions): GatewayCore {
         const out = runtime.invokeSync(target.name, { method, path: target.rest, query: target.query, rawHeaders, body })
         return { status: out.status, headers: wireHeaders(out), body: out.body }
       } catch (err) {
-        return errorResponse(err)
+        return toResponse(err)
       } finally {
         inflight--
       }
@@ -191,7 +168,7 @@ function createCore(runtime: Runtime, options: GatewayOptions): GatewayCore {
       onReject?.(name, code)
     },
 
-    errorResponse,
+    errorResponse: toResponse,
   }
 }
 

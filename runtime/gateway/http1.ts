@@ -11,7 +11,8 @@
 import { STATUS_CODES, type Server } from 'node:http'
 import type { Socket } from 'node:net'
 import { JaegisError } from '../errors.js'
-import type { GatewayCore, GatewayHandler, GatewayTarget, WireResponse } from './gateway.js'
+import type { WireResponse } from './errors.js'
+import type { GatewayCore, GatewayHandler, GatewayTarget } from './gateway.js'
 
 export interface FastConnectionOptions {
   /** Largest request head (request line and headers) read here; longer ones go to node:http. @default 16384 */
