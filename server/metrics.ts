@@ -27,26 +27,8 @@ export class Metrics {
   constructor(runtime: Runtime, extra?: (registry: Registry) => void) {
     const stats = () => runtime.stats().functions
     const tallies = this.tallies
-    new Counter({
-      name: 'jaegis_invocations_total',
-      help: 'Invocations by function and HTTP status',
-      labelNames: ['function', 'status'],
-      registers: [this.registry],
-      collect() {
-        this.reset()
-        for (const [name, t] of tallies) for (const [status, n] of t.byStatus) this.inc({ function: name, status }, n)
-      },
-    })
-    new Counter({
-      name: 'jaegis_starts_total',
-      help: 'Invocation starts by kind: warm, hostwarm (instantiated on the request path), hostcold (loaded on the request path)',
-      labelNames: ['function', 'kind'],
-      registers: [this.registry],
-      collect() {
-        this.reset()
-        for (const [name, t] of tallies) for (const [kind, n] of t.byStart) this.inc({ function: name, kind }, n)
-      },
-    })
+    tallyCounter(this.registry, tallies, 'jaegis_invocations_total', 'Invocations by function and HTTP status', 'status', (t) => t.byStatus)
+    tallyCounter(this.registry, tallies, 'jaegis_starts_total', 'Invocation starts by kind: warm, hostwarm (instantiated on the request path), hostcold (loaded on the request path)', 'kind', (t) => t.byStart)
     this.registry.registerMetric(durationHistogram(tallies) as never)
     new Gauge({
       name: 'jaegis_pool_ready_instances',
@@ -102,6 +84,20 @@ export class Metrics {
   get contentType(): string {
     return this.registry.contentType
   }
+}
+
+/** A counter labelled by function and `label`, filled from one of the tallies' maps at scrape time. */
+function tallyCounter(registry: Registry, tallies: Map<string, FunctionTally>, name: string, help: string, label: string, counts: (t: FunctionTally) => Map<string, number>): void {
+  new Counter({
+    name,
+    help,
+    labelNames: ['function', label],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [fn, t] of tallies) for (const [value, n] of counts(t)) this.inc({ function: fn, [label]: value }, n)
+    },
+  })
 }
 
 /**
