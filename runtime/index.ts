@@ -14,7 +14,5 @@ export { LruModuleCache, defaultModuleCache, sha256Hex, compileModule } from './
 export type { ModuleCacheOptions } from './module-cache.js'
 export { meterModule, GLOBAL_EXPORT_PREFIX } from './wasm/meter.js'
 export * as wasmBinary from './wasm/binary.js'
-export { createGateway, acceptFastConnections, STATUS_BY_CODE, errorBody, errorResponse, sendError, readBody, defaultErrorLogger } from './gateway/index.js'
-export type { GatewayCore, GatewayHandler, GatewayOptions, GatewayTarget, WireResponse, FastConnectionOptions, FastConnections, ErrorLogger } from './gateway/index.js'
 export { createNonCoreHost, NON_CORE_KINDS, isNonCoreKind, outboundAllowed, checkOutboundRule, cgiEnvironment, parseCgiOutput, PROVIDED_INTERFACES, PREVIEW1_MODULE } from './component/index.js'
 export type { NonCoreHost, NonCoreHostOptions, ComponentMeta, ComponentWorld, CoreModulePart, NonCoreKind } from './component/index.js'

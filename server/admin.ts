@@ -1,7 +1,8 @@
 // The admin API under /_api/v1: deploy, list, show, delete, rollback, pool, logs (JSON or SSE).
 // Every route needs the bearer token; a wrong or missing one gets 401 and changes nothing.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { JaegisError, readBody, sendError, verifyArtifact, type ErrorLogger, type Runtime } from '../runtime/index.js'
+import { JaegisError, verifyArtifact, type Runtime } from '../runtime/index.js'
+import { readBody, sendError, type ErrorLogger } from '../gateway/index.js'
 import { prepareUploadedArtifact } from '../compiler/index.js'
 import { bearer, secretEquals } from './auth.js'
 import type { Deployer } from './deployer.js'

@@ -1,9 +1,10 @@
-// The connection-level fast path (runtime/gateway/http1.ts) on a real socket: what it serves itself,
+// The connection-level fast path (gateway/http1.ts) on a real socket: what it serves itself,
 // what it hands to node:http, and that both answer the same way.
 import { createServer, type Server } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { acceptFastConnections, createGateway, createRuntime, type FastConnections, type Runtime } from '../runtime/index.js'
+import { createRuntime, type Runtime } from '../runtime/index.js'
+import { acceptFastConnections, createGateway, type FastConnections } from '../gateway/index.js'
 import { buildFunction } from './helpers.js'
 
 let runtime: Runtime

@@ -10,7 +10,7 @@
 // headers node:http writes (Date, Connection, Keep-Alive) and requests are answered in order.
 import { STATUS_CODES, type Server } from 'node:http'
 import type { Socket } from 'node:net'
-import { JaegisError } from '../errors.js'
+import { JaegisError } from '../runtime/index.js'
 import type { WireResponse } from './errors.js'
 import type { GatewayCore, GatewayHandler, GatewayTarget } from './gateway.js'
 

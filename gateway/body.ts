@@ -1,6 +1,6 @@
 // Reads a request body up to a byte limit; past it, fails fast with BODY_TOO_LARGE and stops reading.
 import type { IncomingMessage } from 'node:http'
-import { JaegisError } from '../errors.js'
+import { JaegisError } from '../runtime/index.js'
 
 const EMPTY = new Uint8Array(0)
 

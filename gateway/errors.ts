@@ -1,7 +1,7 @@
 // Errors -> HTTP: the one place that decides status codes and what a caller may see.
 import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
-import { isJaegisError, type ErrorCode } from '../errors.js'
+import { isJaegisError, type ErrorCode } from '../runtime/index.js'
 
 /** HTTP status for each stable error code. */
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {

@@ -1,12 +1,10 @@
-// The HTTP gateway: /fn/<name>/<rest>?query and claimed routes -> runtime invocations. It is part of
-// the runtime so an edge host can serve functions with node:http alone; admin APIs live elsewhere.
+// The HTTP gateway: /fn/<name>/<rest>?query and claimed routes -> runtime invocations. A trigger beside
+// the runtime that uses only its public API, so an edge host serves functions with node:http and
+// these two packages alone; admin APIs live elsewhere.
 // The decisions (which function, may it run, what goes back) live in GatewayCore, shared by the
 // node:http handler below and by the connection-level fast path in http1.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { FunctionResponse } from '../abi/index.js'
-import type { FunctionConfig } from '../artifact.js'
-import { JaegisError } from '../errors.js'
-import type { Runtime } from '../runtime.js'
+import { JaegisError, type FunctionConfig, type FunctionResponse, type Runtime } from '../runtime/index.js'
 import { readBody } from './body.js'
 import { defaultErrorLogger, errorResponse, sendError, writeResponse, type ErrorLogger, type WireResponse } from './errors.js'
 

@@ -1,4 +1,4 @@
-// The HTTP gateway of the runtime: serve functions with node:http on an edge host.
+// Public entry point of jaegis/gateway: the HTTP trigger that feeds the runtime (node:http and the fast path).
 export { createGateway } from './gateway.js'
 export type { GatewayCore, GatewayHandler, GatewayOptions, GatewayTarget } from './gateway.js'
 export { acceptFastConnections } from './http1.js'
