@@ -43,8 +43,11 @@ export interface GatewayCore {
    * in-flight limit. On success the request counts as in flight until `invoke` or `release`.
    */
   admit(name: string, rawHeaders: readonly string[]): FunctionConfig | JaegisError
-  /** Runs an admitted request (and ends its in-flight count). Failures come back as error responses. */
-  invoke(target: GatewayTarget, method: string, rawHeaders: readonly string[], body: Uint8Array): WireResponse
+  /**
+   * Runs an admitted request (and ends its in-flight count). Failures come back as error responses.
+   * A function that runs in a lane answers with a promise (which never rejects).
+   */
+  invoke(target: GatewayTarget, method: string, rawHeaders: readonly string[], body: Uint8Array): WireResponse | Promise<WireResponse>
   /** Ends the in-flight count of an admitted request that will not be invoked. */
   release(): void
   /** Reports a refused request to onReject (metrics). */
@@ -79,7 +82,11 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
       req.resume()
       return true
     }
-    const respond = (body: Uint8Array) => writeResponse(res, core.invoke(target, req.method ?? 'GET', raw, body))
+    const respond = (body: Uint8Array) => {
+      const out = core.invoke(target, req.method ?? 'GET', raw, body)
+      if (out instanceof Promise) void out.then((w) => writeResponse(res, w))
+      else writeResponse(res, out)
+    }
     // A request without a body is served in this tick; one with a body once it has arrived.
     // Read from the raw list: touching req.headers makes Node build the whole headers object.
     const declared = rawHeader(raw, 'content-length')
@@ -107,6 +114,13 @@ function createCore(runtime: Runtime, options: GatewayOptions): GatewayCore {
   let inflight = 0
 
   const toResponse = (err: unknown): WireResponse => errorResponse(err, onError, retryAfterS)
+  const toWire = (out: FunctionResponse): WireResponse => {
+    try {
+      return { status: out.status, headers: wireHeaders(out), body: out.body }
+    } catch (err) {
+      return toResponse(err)
+    }
+  }
   const refuse = (name: string, err: JaegisError): JaegisError => {
     onReject?.(name, err.code)
     return err
@@ -148,14 +162,27 @@ function createCore(runtime: Runtime, options: GatewayOptions): GatewayCore {
     },
 
     invoke(target, method, rawHeaders, body) {
+      let out: FunctionResponse | Promise<FunctionResponse>
       try {
-        const out = runtime.invokeSync(target.name, { method, path: target.rest, query: target.query, rawHeaders, body })
-        return { status: out.status, headers: wireHeaders(out), body: out.body }
+        out = runtime.dispatch(target.name, { method, path: target.rest, query: target.query, rawHeaders, body })
       } catch (err) {
-        return toResponse(err)
-      } finally {
         inflight--
+        return toResponse(err)
       }
+      if (out instanceof Promise) {
+        return out.then(
+          (r) => {
+            inflight--
+            return toWire(r)
+          },
+          (err) => {
+            inflight--
+            return toResponse(err)
+          },
+        )
+      }
+      inflight--
+      return toWire(out)
     },
 
     release() {

@@ -37,6 +37,16 @@ const HTAB = 9
 const EMPTY = new Uint8Array(0)
 /** Bodies at least this large are written after the head instead of being copied beside it. */
 const COPY_BODY_BELOW = 16 * 1024
+/** Pipelined requests answered out of a lane and waiting to be written in order, before reading stops. */
+const MAX_QUEUED_RESPONSES = 64
+
+/** A response that must wait for the ones before it (pipelining: answers go out in request order). */
+interface Slot {
+  method: string
+  close: boolean
+  /** Undefined while its function runs in a lane. */
+  out: WireResponse | undefined
+}
 
 /**
  * Makes `server` (a node:http server, listening or not) read new connections with the fast path
@@ -112,6 +122,10 @@ class FastConnection {
   /** Bytes received and not yet consumed. */
   private buf: Buffer = Buffer.alloc(0)
   private pending: Pending | undefined
+  /** Responses that wait for a lane (or for one before them), in request order. */
+  private slots: Slot[] = []
+  /** Reading stops: a request asked to close, or too many responses wait. */
+  private stopReading = false
   /** Waiting for 'drain' before reading on. */
   private blocked = false
   private done = false
@@ -185,7 +199,7 @@ class FastConnection {
   }
 
   private serveBuffered(): void {
-    while (!this.done && !this.blocked) {
+    while (!this.done && !this.blocked && !this.stopReading) {
       const pending = this.pending
       if (pending) {
         const need = pending.body.length - pending.filled
@@ -234,11 +248,48 @@ class FastConnection {
       }
       this.pending = { head, target, body: Buffer.allocUnsafe(head.contentLength), filled: 0 }
     }
-    if (!this.done) this.setTimeoutMode(this.pending || this.buf.length > 0 ? 'request' : 'idle')
+    // While a lane runs a request the function's deadline bounds the wait, not the connection's timers.
+    if (!this.done) this.setTimeoutMode(this.slots.length > 0 ? 'none' : this.pending || this.buf.length > 0 ? 'request' : 'idle')
+  }
+
+  /**
+   * Answers a `method` request: at once when nothing is waiting before it and the answer is here,
+   * else in its turn once every earlier answer is written.
+   */
+  private respond(method: string, close: boolean, out: WireResponse | Promise<WireResponse>): void {
+    if (this.slots.length === 0 && !(out instanceof Promise)) return this.write(method, close, out)
+    const slot: Slot = { method, close, out: out instanceof Promise ? undefined : out }
+    this.slots.push(slot)
+    if (close || this.slots.length >= MAX_QUEUED_RESPONSES) this.stopReading = true
+    if (out instanceof Promise) {
+      void out.then((w) => {
+        slot.out = w
+        this.flush()
+      })
+    }
+  }
+
+  /** Writes the answers that are ready, in order; reads on once none waits. */
+  private flush(): void {
+    try {
+      while (!this.done && this.slots.length > 0 && this.slots[0]!.out !== undefined) {
+        const slot = this.slots.shift()!
+        // In a shutdown the last answer owed closes the connection.
+        const last = this.slots.length === 0 && this.buf.length === 0 && !this.pending
+        this.write(slot.method, slot.close || (this.shared.closing && last), slot.out!)
+      }
+      if (this.done) return
+      if (this.slots.length < MAX_QUEUED_RESPONSES && !this.slots.some((s) => s.close)) this.stopReading = false
+      this.serve()
+    } catch (err) {
+      this.shared.core.errorResponse(err)
+      this.finish()
+      this.socket.destroy()
+    }
   }
 
   /** Writes the response to a `method` request; `close` (or server shutdown) ends the connection after it. */
-  private respond(method: string, close: boolean, out: WireResponse): void {
+  private write(method: string, close: boolean, out: WireResponse): void {
     close ||= this.shared.closing
     const noBody = out.status === 204 || out.status === 304
     const body = noBody || method === 'HEAD' ? EMPTY : out.body
@@ -291,7 +342,7 @@ class FastConnection {
 
   /** Closes the connection if no request is under way (server shutdown). */
   closeIfIdle(): void {
-    if (this.pending || this.buf.length > 0) return // answered with Connection: close, then closed
+    if (this.pending || this.buf.length > 0 || this.slots.length > 0) return // answered with Connection: close, then closed
     const unsent = this.blocked
     this.finish()
     // Responses still waiting for a slow reader are flushed before the close.
@@ -305,6 +356,7 @@ class FastConnection {
     this.done = true
     this.buf = Buffer.alloc(0)
     this.more = []
+    this.slots = []
     if (this.pending) {
       this.pending = undefined
       this.shared.core.release()

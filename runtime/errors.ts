@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'BAD_RESPONSE'
   | 'OVERLOADED'
   | 'CLOSED'
+  | 'SLICE_EXPIRED'
   | 'INTERNAL'
 
 /** Base of every error Jaegis throws on purpose. `expose` says whether `message` is safe to show a caller. */
@@ -41,6 +42,17 @@ export class TimeoutError extends JaegisError {
   constructor(timeoutMs: number) {
     super('TIMEOUT', `function exceeded its timeout of ${timeoutMs} ms and was stopped`)
     this.name = 'TimeoutError'
+  }
+}
+
+/**
+ * An invocation on the calling thread outlived its time slice and was stopped there (runtime lanes:
+ * the runtime re-runs it from the snapshot in a lane). Never reaches a caller.
+ */
+export class SliceExpiredError extends JaegisError {
+  constructor() {
+    super('SLICE_EXPIRED', 'invocation outlived its time slice on the calling thread', { expose: false })
+    this.name = 'SliceExpiredError'
   }
 }
 

@@ -10,6 +10,14 @@ import { GLOBAL_EXPORT_PREFIX, RESET_GLOBALS_EXPORT } from './wasm/meter.js'
 /** How an invocation found its instance. */
 export type StartKind = 'warm' | 'hostwarm' | 'hostcold'
 
+/** Per-invocation timing given by the caller (the runtime's lanes). */
+export interface InvokeOptions {
+  /** performance.now() value at which the invocation is stopped. @default now + the function's timeout */
+  deadline?: number
+  /** performance.now() value at which it is stopped with SLICE_EXPIRED (to run again elsewhere). @default none */
+  sliceDeadline?: number
+}
+
 interface PooledInstance {
   exports: ModuleExports
   ctx: InvocationContext
@@ -244,7 +252,7 @@ export class FunctionHost {
   }
 
   /** Runs one invocation to completion on this thread. Throws a JaegisError on any failure. */
-  invoke(req: FunctionRequest, startKind?: StartKind): { response: FunctionResponse; start: StartKind } {
+  invoke(req: FunctionRequest, startKind?: StartKind, options?: InvokeOptions): { response: FunctionResponse; start: StartKind } {
     if (this.closed) throw new JaegisError('CLOSED', `function ${this.config.name} was unloaded`)
     this.stats.invocations++
     const { inst, kind } = this.acquire()
@@ -253,7 +261,8 @@ export class FunctionHost {
     const encoded = measureRequest(req)
     const { exports, ctx } = inst
     const t0 = performance.now()
-    ctx.deadline = t0 + this.config.limits.timeoutMs
+    ctx.deadline = options?.deadline ?? t0 + this.config.limits.timeoutMs
+    ctx.sliceDeadline = options?.sliceDeadline
     let response: FunctionResponse
     try {
       const ptr = exports.__jaegis_alloc(encoded.size)
@@ -268,7 +277,11 @@ export class FunctionHost {
       // The instance's state is unknown after a trap or a stop: never reuse it.
       const e = classify(err, 'running the handler')
       this.recycle(inst.exports.memory)
-      this.stats.errors[e.code] = (this.stats.errors[e.code] ?? 0) + 1
+      if (e.code === 'SLICE_EXPIRED') {
+        // Not an invocation of its own: the caller runs the request again elsewhere, which counts it.
+        this.stats.invocations--
+        this.stats.starts[start]--
+      } else this.stats.errors[e.code] = (this.stats.errors[e.code] ?? 0) + 1
       this.scheduleFill()
       this.updatePoolStats()
       throw e

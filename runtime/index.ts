@@ -1,6 +1,8 @@
 // Public entry point of jaegis/runtime: the embeddable isolate host. It never imports the scheduler.
 export { createRuntime, Runtime } from './runtime.js'
-export type { RuntimeOptions, LogEntry, InvokeEvent, LoadResult, PreparedFunction } from './runtime.js'
+export type { RuntimeOptions, LogEntry, InvokeEvent, LoadResult, PreparedFunction, InvokeSyncOptions } from './runtime.js'
+export type { LaneOptions } from './lanes/lanes.js'
+export { LANE_POLICY } from './lanes/policy.js'
 export type { FunctionStats, StartKind } from './function-host.js'
 export { instantiate } from './instance.js'
 export type { LogLevel, InvocationContext, ModuleExports } from './instance.js'
@@ -8,7 +10,7 @@ export { ABI_VERSION, checkAbi, encodeRequest, decodeResponse } from './abi/inde
 export type { FunctionRequest, FunctionResponse } from './abi/index.js'
 export { readArtifact, readArtifactSync, verifyArtifact, ARTIFACT_META_FILE, ARTIFACT_WASM_FILE } from './artifact.js'
 export type { Artifact, ArtifactMeta, FunctionConfig } from './artifact.js'
-export { JaegisError, TimeoutError, MemoryLimitError, TrapError, isJaegisError } from './errors.js'
+export { JaegisError, TimeoutError, MemoryLimitError, TrapError, SliceExpiredError, isJaegisError } from './errors.js'
 export type { ErrorCode } from './errors.js'
 export { LruModuleCache, defaultModuleCache, sha256Hex, compileModule } from './module-cache.js'
 export type { ModuleCacheOptions } from './module-cache.js'

@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks'
 import { randomInt } from 'node:crypto'
 import { readAscString } from './abi/index.js'
-import { MemoryLimitError, TimeoutError, TrapError } from './errors.js'
+import { MemoryLimitError, SliceExpiredError, TimeoutError, TrapError } from './errors.js'
 import { MEMORY_IMPORT, METER_IMPORT, SIGNAL_FUEL } from './wasm/meter.js'
 
 /** Severity of a log line, as the SDK numbers them. */
@@ -14,6 +14,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
 export interface InvocationContext {
   /** performance.now() value past which the invocation is stopped. */
   deadline: number
+  /**
+   * performance.now() value past which an invocation on the calling thread is stopped with
+   * SliceExpiredError so that it can run again in a lane. @default Infinity (no slice)
+   */
+  sliceDeadline?: number
   timeoutMs: number
   memoryLimitBytes: number
   fuelPerCheck: number
@@ -39,12 +44,15 @@ const utf8Encoder = new TextEncoder()
 /**
  * The `jaegis:meter.signal` import of a metered module: on a fuel signal it compares the clock with
  * `limits.deadline` (read on every call: hosts move it per invocation) and refuels or throws
- * TimeoutError; on a refused grow it throws MemoryLimitError with the size the module asked for.
+ * TimeoutError (or SliceExpiredError past `limits.sliceDeadline`); on a refused grow it throws
+ * MemoryLimitError with the size the module asked for.
  */
-export function meterSignal(limits: { readonly deadline: number; readonly timeoutMs: number }, fuelPerCheck: number, memoryLimitBytes: number, memoryBytes: () => number): (kind: number, arg: number) => number {
+export function meterSignal(limits: { readonly deadline: number; readonly timeoutMs: number; readonly sliceDeadline?: number }, fuelPerCheck: number, memoryLimitBytes: number, memoryBytes: () => number): (kind: number, arg: number) => number {
   return (kind, arg) => {
     if (kind === SIGNAL_FUEL) {
-      if (performance.now() > limits.deadline) throw new TimeoutError(limits.timeoutMs)
+      const now = performance.now()
+      if (now > limits.deadline) throw new TimeoutError(limits.timeoutMs)
+      if (limits.sliceDeadline !== undefined && now > limits.sliceDeadline) throw new SliceExpiredError()
       return fuelPerCheck
     }
     throw new MemoryLimitError(memoryLimitBytes, memoryBytes() + arg * 65536)

@@ -45,6 +45,20 @@ export class LruModuleCache {
     return this.cache.get(digest)
   }
 
+  /** Cached modules whose key starts with `prefix`, with their sizes (to hand to another thread's cache). */
+  entriesWithPrefix(prefix: string): Array<[key: string, module: WebAssembly.Module, sizeBytes: number]> {
+    const out: Array<[string, WebAssembly.Module, number]> = []
+    for (const [key, module] of this.cache.entries()) if (key.startsWith(prefix)) out.push([key, module, this.sizes.get(key) ?? 1])
+    return out
+  }
+
+  /** Adds a module compiled elsewhere (another thread posted it) under `key`. */
+  put(key: string, module: WebAssembly.Module, sizeBytes: number): void {
+    if (this.cache.has(key)) return
+    this.sizes.set(key, Math.max(1, sizeBytes))
+    this.cache.set(key, module)
+  }
+
   delete(digest: string): void {
     this.cache.delete(digest)
   }

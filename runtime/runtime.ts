@@ -1,14 +1,19 @@
 // The embeddable runtime: load artifacts, invoke functions, size pools, read stats. Invocations run
-// on the calling thread inside metered modules, so a deadline stops a function wherever it loops.
+// inside metered modules, so a deadline stops a function wherever it loops: on the calling thread
+// (invokeSync, and every invocation of a runtime without lanes) or, with `lanes`, in worker-thread
+// lanes for whatever is not proven short (dispatch / invoke; see lanes/policy.ts).
 import { performance } from 'node:perf_hooks'
 import { checkAbi, type FunctionRequest, type FunctionResponse } from './abi/index.js'
 import { readArtifactSync, type Artifact, type FunctionConfig } from './artifact.js'
-import { JaegisError } from './errors.js'
-import { FunctionHost, type FunctionStats, type StartKind } from './function-host.js'
+import { JaegisError, isJaegisError } from './errors.js'
+import { FunctionHost, type FunctionStats, type InvokeOptions, type StartKind } from './function-host.js'
 import type { LogLevel } from './instance.js'
 import { LruModuleCache, defaultModuleCache } from './module-cache.js'
 import { meterModule } from './wasm/meter.js'
 import { createNonCoreHost, type NonCoreHost } from './component/index.js'
+import { LaneSet, type LaneOptions } from './lanes/lanes.js'
+import { InlinePolicy, LANE_POLICY } from './lanes/policy.js'
+import type { LaneLoad } from './lanes/protocol.js'
 
 /** One log line from a function. */
 export interface LogEntry {
@@ -41,12 +46,26 @@ export interface RuntimeOptions {
   onInvoke?: (event: InvokeEvent) => void
   /** Loop iterations and calls between two deadline checks. @default 10000 */
   fuelPerCheck?: number
+  /**
+   * Run what is not proven short in worker-thread lanes (`dispatch`/`invoke`), so that no function
+   * holds the calling thread for more than a slice. `true` for the defaults. @default false (every
+   * invocation runs on the calling thread)
+   */
+  lanes?: boolean | LaneOptions
+}
+
+/** Options of one invocation. */
+export interface InvokeSyncOptions extends InvokeOptions {
+  /** Report this start kind instead of the pool's. */
+  start?: StartKind
 }
 
 /** A validated, warm function version that does not serve yet (Runtime.prepare). */
 export interface PreparedFunction {
   readonly host: FunctionHost | NonCoreHost
   readonly result: LoadResult
+  /** The artifact it came from (lanes load it on demand). */
+  readonly artifact: Artifact
 }
 
 /** What `load` reports. */
@@ -68,10 +87,33 @@ export class Runtime {
   private readonly coldPending = new Set<string>()
   /** Route prefix -> function name, for functions whose manifest claims a route. */
   private readonly routes = new Map<string, string>()
+  /** Serving artifacts by name (kept only with lanes, which load them on demand). */
+  private readonly artifacts = new Map<string, Artifact>()
+  private readonly lanes: LaneSet | undefined
+  private readonly inlinePolicy = new InlinePolicy()
+  /** Log lines of an attempt on the calling thread that may still be stopped and re-run elsewhere. */
+  private heldLogs: LogEntry[] | undefined
 
   constructor(options: RuntimeOptions = {}) {
     this.options = options
     this.cache = options.moduleCache ?? defaultModuleCache
+    if (options.lanes) {
+      this.lanes = new LaneSet(
+        {
+          fuelPerCheck: options.fuelPerCheck ?? 10_000,
+          onLog: (e) => options.onLog?.(e),
+          onInvoke: (e) => options.onInvoke?.(e),
+          loadFor: (name) => this.laneLoad(name),
+          laneRan: (name, digest, ms) => this.inlinePolicy.laneRan(name, digest, ms),
+        },
+        options.lanes === true ? {} : options.lanes,
+      )
+    }
+  }
+
+  /** Lanes running, busy, and invocations waiting for one (undefined without lanes). */
+  laneStats(): { lanes: number; busy: number; waiting: number } | undefined {
+    return this.lanes?.size
   }
 
   /**
@@ -97,7 +139,7 @@ export class Runtime {
     if (artifact.meta.kind !== 'core') {
       // Components and WASI command modules (runtime/component): same pools, limits, logs and errors.
       const { host, cached } = createNonCoreHost(artifact, { moduleCache: this.cache, fuelPerCheck: this.options.fuelPerCheck ?? 10_000, onLog: this.logFor(config.name, digest) })
-      return { host, result: { name: config.name, digest, loadMs: performance.now() - t0, cached } }
+      return { host, artifact, result: { name: config.name, digest, loadMs: performance.now() - t0, cached } }
     }
     const fuel = this.options.fuelPerCheck ?? 10_000
     const maxPages = Math.floor(config.limits.memoryBytes / 65536)
@@ -125,7 +167,7 @@ export class Runtime {
         return { module: this.cache.get(tracked.bytes, `${key}:dirty-chunks`).module, dirtyChunkShift: tracked.dirtyChunkShift }
       },
     })
-    return { host, result: { name: config.name, digest, loadMs: performance.now() - t0, cached } }
+    return { host, artifact, result: { name: config.name, digest, loadMs: performance.now() - t0, cached } }
   }
 
   /** Makes a prepared function the serving version of its name; the old version stops. */
@@ -138,7 +180,20 @@ export class Runtime {
     if (old?.config.route !== undefined && this.routes.get(old.config.route) === config.name) this.routes.delete(old.config.route)
     if (config.route !== undefined) this.routes.set(config.route, config.name)
     this.functions.set(config.name, host)
+    if (this.lanes) {
+      this.artifacts.set(config.name, prepared.artifact)
+      this.inlinePolicy.forget(config.name)
+      if (old) this.lanes.unload(config.name)
+    }
     old?.close()
+  }
+
+  /** What a lane needs to serve `name`: the serving artifact, its compiled modules and its pool bounds. */
+  private laneLoad(name: string): LaneLoad | undefined {
+    const artifact = this.artifacts.get(name)
+    const host = this.functions.get(name)
+    if (!artifact || !host) return undefined
+    return { artifact, modules: this.cache.entriesWithPrefix(artifact.meta.digest), pool: { minWarm: host.minWarm, maxWarm: host.maxWarm } }
   }
 
   /** Drops a prepared function that will not be activated. */
@@ -149,7 +204,12 @@ export class Runtime {
   /** A function's log sink: tags each line and hands it to options.onLog (or drops it). */
   private logFor(name: string, digest: string): (level: LogLevel, message: string) => void {
     const onLog = this.options.onLog
-    return onLog ? (level, message) => onLog({ function: name, digest, level, message, timeMs: Date.now() }) : () => {}
+    if (!onLog) return () => {}
+    return (level, message) => {
+      const entry = { function: name, digest, level, message, timeMs: Date.now() }
+      if (this.heldLogs) this.heldLogs.push(entry)
+      else onLog(entry)
+    }
   }
 
   private checkRoute(config: FunctionConfig): void {
@@ -171,6 +231,11 @@ export class Runtime {
     const host = this.functions.get(name)
     if (host?.config.route !== undefined && this.routes.get(host.config.route) === name) this.routes.delete(host.config.route)
     host?.close()
+    if (this.lanes) {
+      this.artifacts.delete(name)
+      this.inlinePolicy.forget(name)
+      this.lanes.unload(name)
+    }
     return this.functions.delete(name)
   }
 
@@ -201,8 +266,8 @@ export class Runtime {
     return [...this.functions.values()].map((h) => ({ name: h.config.name, digest: h.digest }))
   }
 
-  /** Runs one invocation on this thread and returns its response; throws a JaegisError on failure. */
-  invokeSync(name: string, req: FunctionRequest = {}): FunctionResponse {
+  /** The serving host of `name`, after the checks every invocation gets (exists, body size). */
+  private hostFor(name: string, req: FunctionRequest): FunctionHost | NonCoreHost {
     this.assertOpen()
     const host = this.functions.get(name)
     if (!host) throw new JaegisError('UNKNOWN_FUNCTION', `no function named "${name}" is deployed`)
@@ -211,22 +276,73 @@ export class Runtime {
     if (bodyBytes > host.config.limits.bodyBytes) {
       throw new JaegisError('BODY_TOO_LARGE', `request body of ${bodyBytes} bytes is over the function's limit of ${host.config.limits.bodyBytes} bytes`)
     }
+    return host
+  }
+
+  /**
+   * Runs one invocation on this thread, whatever it costs, and returns its response; throws a
+   * JaegisError on failure.
+   */
+  invokeSync(name: string, req: FunctionRequest = {}, options?: InvokeSyncOptions): FunctionResponse {
+    return this.runHere(name, this.hostFor(name, req), req, options)
+  }
+
+  private runHere(name: string, host: FunctionHost | NonCoreHost, req: FunctionRequest, options?: InvokeSyncOptions): FunctionResponse {
     const cold = this.coldPending.size > 0 && this.coldPending.delete(name)
+    const startKind = options?.start ?? (cold ? 'hostcold' : undefined)
     const t0 = performance.now()
     const onInvoke = this.options.onInvoke
     try {
-      const { response, start } = host.invoke(req, cold ? 'hostcold' : undefined)
+      const { response, start } = host.invoke(req, startKind, options)
       onInvoke?.({ function: name, digest: host.digest, start, startMs: performance.timeOrigin + t0, durationMs: performance.now() - t0, status: response.status })
       return response
     } catch (err) {
-      onInvoke?.({ function: name, digest: host.digest, start: cold ? 'hostcold' : 'warm', startMs: performance.timeOrigin + t0, durationMs: performance.now() - t0, errorCode: (err as JaegisError).code })
+      const code = (err as JaegisError).code
+      if (code === 'SLICE_EXPIRED') {
+        if (cold) this.coldPending.add(name) // the re-run is the cold start
+      } else onInvoke?.({ function: name, digest: host.digest, start: startKind ?? 'warm', startMs: performance.timeOrigin + t0, durationMs: performance.now() - t0, errorCode: code })
       throw err
     }
   }
 
-  /** Promise form of invokeSync, for callers that treat every runtime as asynchronous. */
+  /**
+   * Runs one invocation where it belongs. Without lanes: on this thread (as invokeSync). With
+   * lanes: a function proven short and safe to re-run runs here within a time slice and returns its
+   * response directly; one that outlives the slice is stopped, re-run from the snapshot in a lane
+   * with the rest of its deadline, and its function runs in lanes until it proves short again
+   * (its log lines from the stopped attempt are dropped). Everything else runs in a lane and
+   * comes back as a promise. The deadline counts from this call, waiting for a lane included.
+   */
+  dispatch(name: string, req: FunctionRequest = {}): FunctionResponse | Promise<FunctionResponse> {
+    const host = this.hostFor(name, req)
+    const lanes = this.lanes
+    if (!lanes) return this.runHere(name, host, req)
+    const t0 = performance.now()
+    const deadline = t0 + host.config.limits.timeoutMs
+    const config = host.config
+    if (host instanceof FunctionHost && !config.reuse && this.inlinePolicy.inline(name, host.digest)) {
+      const onLog = this.options.onLog
+      this.heldLogs = onLog ? [] : undefined
+      let response: FunctionResponse
+      try {
+        response = this.runHere(name, host, req, { deadline, sliceDeadline: t0 + LANE_POLICY.sliceMs })
+      } catch (err) {
+        this.heldLogs = undefined
+        if (!isJaegisError(err) || err.code !== 'SLICE_EXPIRED') throw err
+        this.inlinePolicy.markLong(name, host.digest)
+        return lanes.submit({ name, config, digest: host.digest, req, deadline, ...(this.coldPending.delete(name) ? { start: 'hostcold' as const } : {}) })
+      }
+      const held = this.heldLogs
+      this.heldLogs = undefined
+      if (held) for (const entry of held) onLog!(entry)
+      return response
+    }
+    return lanes.submit({ name, config, digest: host.digest, req, deadline, ...(this.coldPending.delete(name) ? { start: 'hostcold' as const } : {}) })
+  }
+
+  /** Promise form of dispatch, for callers that treat every runtime as asynchronous. */
   async invoke(name: string, req: FunctionRequest = {}): Promise<FunctionResponse> {
-    return this.invokeSync(name, req)
+    return this.dispatch(name, req)
   }
 
   /** Sets how many instances of `name` are kept ready (the scheduler drives this). */
@@ -234,12 +350,20 @@ export class Runtime {
     const host = this.functions.get(name)
     if (!host) throw new JaegisError('UNKNOWN_FUNCTION', `no function named "${name}" is deployed`)
     host.setPool(pool.minWarm ?? host.minWarm, pool.maxWarm ?? host.maxWarm)
+    this.lanes?.setPool(name, host.minWarm, host.maxWarm)
   }
 
   /** Per-function counters and the module cache's size. */
   stats(): { functions: Record<string, FunctionStats & { digest: string }>; moduleCache: ReturnType<LruModuleCache['stats']> } {
     const functions: Record<string, FunctionStats & { digest: string }> = {}
     for (const [name, h] of this.functions) functions[name] = { ...structuredClone(h.stats), digest: h.digest }
+    // Lanes report their own pools and counters for the versions they hold.
+    for (const lane of this.lanes?.laneStats() ?? []) {
+      for (const [name, s] of Object.entries(lane)) {
+        const f = functions[name]
+        if (f && f.digest === s.digest) addStats(f, s)
+      }
+    }
     return { functions, moduleCache: this.cache.stats() }
   }
 
@@ -247,12 +371,23 @@ export class Runtime {
   close(): void {
     for (const h of this.functions.values()) h.close()
     this.functions.clear()
+    this.artifacts.clear()
+    this.lanes?.close()
     this.closed = true
   }
 
   private assertOpen(): void {
     if (this.closed) throw new JaegisError('CLOSED', 'runtime is closed')
   }
+}
+
+/** Adds a lane's counters for a function into `into`. */
+function addStats(into: FunctionStats, s: FunctionStats): void {
+  into.invocations += s.invocations
+  for (const [code, n] of Object.entries(s.errors)) into.errors[code] = (into.errors[code] ?? 0) + n
+  for (const k of Object.keys(into.starts) as StartKind[]) into.starts[k] += s.starts[k] ?? 0
+  into.pool.ready += s.pool.ready
+  into.pool.dirty += s.pool.dirty
 }
 
 /** Creates an embeddable runtime. */

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http'
 import { mkdir } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
-import { createRuntime, JaegisError, type Artifact, type Runtime } from '../runtime/index.js'
+import { createRuntime, JaegisError, type Artifact, type Runtime, type RuntimeOptions } from '../runtime/index.js'
 import { acceptFastConnections, createGateway, defaultErrorLogger, sendError, type ErrorLogger } from '../gateway/index.js'
 import { API_PREFIX, createAdmin } from './admin.js'
 import { loadOrCreateToken } from './auth.js'
@@ -34,6 +34,8 @@ export interface ServerOptions {
   onError?: ErrorLogger
   /** Let the predictive autoscaler size pools from live traffic. @default true */
   autoscale?: boolean
+  /** Run what is not proven short in worker-thread lanes (runtime's `lanes` option). @default true */
+  lanes?: RuntimeOptions['lanes']
 }
 
 export interface JaegisServer {
@@ -64,6 +66,7 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
   let driver: PoolDriver | undefined
   const versionOf = new Map<string, number>()
   const runtime = createRuntime({
+    lanes: options.lanes ?? true,
     onLog: (e) => logs?.add(e.function, { timeMs: e.timeMs, level: e.level, message: e.message, version: versionOf.get(e.function) ?? 0 }),
     onInvoke: (e) => {
       metrics?.observe(e)

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks'
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
 import type { FunctionConfig } from '../artifact.js'
 import { JaegisError, TimeoutError } from '../errors.js'
-import { classify, type FunctionStats, type StartKind } from '../function-host.js'
+import { classify, type FunctionStats, type InvokeOptions, type StartKind } from '../function-host.js'
 import { blockHook, sleepMs } from './wasi/io.js'
 
 /** What the Runtime needs from a host of any kind. */
@@ -15,7 +15,7 @@ export interface NonCoreHost {
   readonly stats: FunctionStats
   minWarm: number
   maxWarm: number
-  invoke(req: FunctionRequest, startKind?: StartKind): { response: FunctionResponse; start: StartKind }
+  invoke(req: FunctionRequest, startKind?: StartKind, options?: InvokeOptions): { response: FunctionResponse; start: StartKind }
   setPool(minWarm: number, maxWarm: number): void
   close(): void
 }
@@ -100,7 +100,7 @@ export abstract class PooledHost<I extends { deadline: Deadline }> implements No
     this.scheduleFill()
   }
 
-  invoke(req: FunctionRequest, startKind?: StartKind): { response: FunctionResponse; start: StartKind } {
+  invoke(req: FunctionRequest, startKind?: StartKind, options?: InvokeOptions): { response: FunctionResponse; start: StartKind } {
     if (this.closed) throw new JaegisError('CLOSED', `function ${this.config.name} was unloaded`)
     this.stats.invocations++
     const warm = this.ready.pop()
@@ -114,7 +114,7 @@ export abstract class PooledHost<I extends { deadline: Deadline }> implements No
       throw err
     }
     const { timeoutMs } = this.config.limits
-    inst.deadline.deadline = performance.now() + timeoutMs
+    inst.deadline.deadline = options?.deadline ?? performance.now() + timeoutMs
     inst.deadline.timeoutMs = timeoutMs
     // Blocking waits inside the guest (timers, polls) never sleep past the deadline.
     blockHook.current = (ms) => {

@@ -1,0 +1,68 @@
+// A lane: a worker thread with its own runtime, running one invocation at a time for the LaneSet on
+// the gateway thread. Functions arrive with their first invocation here (artifact + compiled
+// modules), keep their own pools, and report every log line, event and their stats back.
+import { readlinkSync } from 'node:fs'
+import { setPriority } from 'node:os'
+import { performance } from 'node:perf_hooks'
+import { parentPort, workerData } from 'node:worker_threads'
+import { isJaegisError } from '../errors.js'
+import { LruModuleCache } from '../module-cache.js'
+import { createRuntime, type InvokeEvent } from '../runtime.js'
+import type { FromLane, LaneData, ToLane } from './protocol.js'
+
+/** Stats are sent at most this often (ms): enough for metrics and the autoscaler's pool view. */
+const STATS_EVERY_MS = 100
+
+const port = parentPort!
+const data = workerData as LaneData
+if (data.nice !== 0) {
+  try {
+    // /proc/thread-self names this thread; a positive niceness lets the gateway thread win the CPU.
+    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), data.nice)
+  } catch {
+    // Not Linux, or not allowed: lanes run at the process's priority.
+  }
+}
+const send = (m: FromLane) => port.postMessage(m)
+const cache = new LruModuleCache()
+let event: InvokeEvent | undefined
+const runtime = createRuntime({ moduleCache: cache, fuelPerCheck: data.fuelPerCheck, onLog: (entry) => send({ t: 'log', entry }), onInvoke: (e) => (event = e) })
+let statsAt = 0
+let statsTimer: NodeJS.Timeout | undefined
+
+function sendStats(): void {
+  statsTimer = undefined
+  statsAt = performance.now()
+  send({ t: 'stats', functions: runtime.stats().functions })
+}
+
+port.on('message', (m: ToLane) => {
+  switch (m.t) {
+    case 'invoke': {
+      event = undefined
+      try {
+        if (m.load) {
+          for (const [key, module, size] of m.load.modules) cache.put(key, module, size)
+          runtime.load(m.load.artifact)
+          runtime.setPool(m.name, m.load.pool)
+        }
+        const response = runtime.invokeSync(m.name, m.req, { deadline: m.deadlineEpochMs - performance.timeOrigin, ...(m.start ? { start: m.start } : {}) })
+        send({ t: 'done', id: m.id, response, ...(event ? { event } : {}) })
+      } catch (err) {
+        const e = isJaegisError(err) ? err : undefined
+        const error = e ? { code: e.code, message: e.message, expose: e.expose } : { code: 'INTERNAL' as const, message: `lane: ${(err as Error)?.stack ?? String(err)}`, expose: false }
+        send({ t: 'done', id: m.id, error, ...(event ? { event } : {}) })
+      }
+      if (performance.now() - statsAt >= STATS_EVERY_MS) sendStats()
+      else statsTimer ??= setTimeout(sendStats, STATS_EVERY_MS)
+      break
+    }
+    case 'unload':
+      runtime.unload(m.name)
+      break
+    case 'pool':
+      if (runtime.has(m.name)) runtime.setPool(m.name, m)
+      break
+  }
+})
+send({ t: 'ready' })

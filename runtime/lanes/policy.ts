@@ -1,0 +1,57 @@
+// Where an invocation runs, in one place: the gateway thread for functions that are proven short
+// and safe to re-run, a lane for the rest. The numbers here are the policy; docs/runtime.md
+// explains how they were measured.
+
+/** Lane and slice policy constants. */
+export const LANE_POLICY = {
+  /**
+   * Time slice of an invocation on the gateway thread (ms). Past it the invocation is stopped and
+   * run again from the snapshot in a lane, and its function runs in lanes until it proves short.
+   */
+  sliceMs: 2,
+  /** Lane runs in a row under `shortMs` after which a long-running function runs inline again. */
+  shortProofRuns: 32,
+  /** A lane run at most this long (ms) counts towards proving a function short. */
+  shortMs: 0.5,
+  /** After a deadline, how long (ms) the gateway thread waits for a lane's own TIMEOUT before answering it itself. */
+  deadlineGraceMs: 3,
+  /** A lane that has not come back this long (ms) after answering a deadline is terminated and replaced. */
+  stuckLaneMs: 2_000,
+  /** Invocations of one function that may wait for a lane when the manifest sets no `max_queue`. */
+  defaultMaxQueue: 1_000,
+  /** Niceness of lane threads (Linux): the gateway thread, the admin API and health checks win the CPU. */
+  nice: 5,
+} as const
+
+/**
+ * Which functions run inline. A function is inline-eligible when a stopped attempt can be re-run
+ * without anyone noticing (a core module with fresh state per request: no I/O, no kept state);
+ * an eligible function that outlives a slice runs in lanes until its lane runs prove it short.
+ */
+export class InlinePolicy {
+  /** Long-running functions: name -> digest that was long, and short lane runs in a row since. */
+  private readonly long = new Map<string, { digest: string; shortRuns: number }>()
+
+  /** True when `name` at `digest` (eligible) should run on the calling thread. */
+  inline(name: string, digest: string): boolean {
+    const l = this.long.get(name)
+    return l === undefined || l.digest !== digest
+  }
+
+  /** `name` outlived a slice on the calling thread. */
+  markLong(name: string, digest: string): void {
+    this.long.set(name, { digest, shortRuns: 0 })
+  }
+
+  /** A lane run of `name` took `durationMs`. */
+  laneRan(name: string, digest: string, durationMs: number): void {
+    const l = this.long.get(name)
+    if (l === undefined || l.digest !== digest) return
+    if (durationMs > LANE_POLICY.shortMs) l.shortRuns = 0
+    else if (++l.shortRuns >= LANE_POLICY.shortProofRuns) this.long.delete(name)
+  }
+
+  forget(name: string): void {
+    this.long.delete(name)
+  }
+}
