@@ -1,6 +1,6 @@
 // Public entry point of jaegis/runtime: the embeddable isolate host. It never imports the scheduler.
 export { createRuntime, Runtime } from './runtime.js'
-export type { RuntimeOptions, LogEntry, InvokeEvent, LoadResult, PreparedFunction, InvokeSyncOptions } from './runtime.js'
+export type { RuntimeOptions, LogEntry, InvokeEvent, LoadResult, PreparedFunction, InvokeSyncOptions, RuntimeReplicas } from './runtime.js'
 export type { LaneOptions } from './lanes/lanes.js'
 export { LANE_POLICY } from './lanes/policy.js'
 export type { FunctionStats, StartKind } from './function-host.js'

@@ -52,6 +52,23 @@ export interface RuntimeOptions {
    * invocation runs on the calling thread)
    */
   lanes?: boolean | LaneOptions
+  /**
+   * Other runtimes that serve the same functions (the worker processes of `jaegis serve --workers`):
+   * told about every activation, unload and pool change; their stats are added to this one's.
+   * @default none
+   */
+  replicas?: RuntimeReplicas
+}
+
+/** Runtimes elsewhere that mirror this one (see RuntimeOptions.replicas). */
+export interface RuntimeReplicas {
+  activated(artifact: Artifact): void
+  unloaded(name: string): void
+  poolSet(name: string, minWarm: number, maxWarm: number): void
+  /** Each replica's last reported per-function stats. */
+  stats(): Array<Record<string, FunctionStats & { digest: string }>>
+  /** Resolves once every replica has applied every change told so far. */
+  synced(): Promise<void>
 }
 
 /** Options of one invocation. */
@@ -180,6 +197,7 @@ export class Runtime {
     if (old?.config.route !== undefined && this.routes.get(old.config.route) === config.name) this.routes.delete(old.config.route)
     if (config.route !== undefined) this.routes.set(config.route, config.name)
     this.functions.set(config.name, host)
+    this.options.replicas?.activated(prepared.artifact)
     if (this.lanes) {
       this.artifacts.set(config.name, prepared.artifact)
       this.inlinePolicy.forget(config.name)
@@ -231,6 +249,7 @@ export class Runtime {
     const host = this.functions.get(name)
     if (host?.config.route !== undefined && this.routes.get(host.config.route) === name) this.routes.delete(host.config.route)
     host?.close()
+    if (host) this.options.replicas?.unloaded(name)
     if (this.lanes) {
       this.artifacts.delete(name)
       this.inlinePolicy.forget(name)
@@ -351,14 +370,26 @@ export class Runtime {
     if (!host) throw new JaegisError('UNKNOWN_FUNCTION', `no function named "${name}" is deployed`)
     host.setPool(pool.minWarm ?? host.minWarm, pool.maxWarm ?? host.maxWarm)
     this.lanes?.setPool(name, host.minWarm, host.maxWarm)
+    this.options.replicas?.poolSet(name, host.minWarm, host.maxWarm)
+  }
+
+  /** Resolves once every replica (RuntimeOptions.replicas) has applied every change made so far. */
+  async synced(): Promise<void> {
+    await this.options.replicas?.synced()
   }
 
   /** Per-function counters and the module cache's size. */
   stats(): { functions: Record<string, FunctionStats & { digest: string }>; moduleCache: ReturnType<LruModuleCache['stats']> } {
     const functions: Record<string, FunctionStats & { digest: string }> = {}
-    for (const [name, h] of this.functions) functions[name] = { ...structuredClone(h.stats), digest: h.digest }
-    // Lanes report their own pools and counters for the versions they hold.
-    for (const lane of this.lanes?.laneStats() ?? []) {
+    const replicas = this.options.replicas
+    for (const [name, h] of this.functions) {
+      const own = { ...structuredClone(h.stats), digest: h.digest }
+      // With replicas this runtime is a reference copy: only their pools serve.
+      if (replicas) own.pool.ready = own.pool.dirty = 0
+      functions[name] = own
+    }
+    // Lanes and replicas report their own pools and counters for the versions they hold.
+    for (const lane of [...(this.lanes?.laneStats() ?? []), ...(this.options.replicas?.stats() ?? [])]) {
       for (const [name, s] of Object.entries(lane)) {
         const f = functions[name]
         if (f && f.digest === s.digest) addStats(f, s)

@@ -49,6 +49,7 @@ export class Deployer {
         await this.store.putDeployment(next)
         crashPoint('after-deployment')
         this.runtime.activate(prepared)
+        await this.runtime.synced() // every worker serves it before the deploy is answered
         this.failures.delete(name)
         this.log(name, `deployed version ${version} (${artifact.meta.digest.slice(0, 12)})`)
         return { name, version, digest: artifact.meta.digest, changed: true, ...(artifact.meta.config.requireKey && key ? { key } : {}) }
@@ -79,6 +80,7 @@ export class Deployer {
         this.runtime.discard(prepared)
         throw err
       }
+      await this.runtime.synced()
       this.failures.delete(name)
       this.log(name, `rolled back to version ${target.version} (${target.digest.slice(0, 12)})`)
       return { name, version: target.version, digest: target.digest, changed: true }
@@ -89,6 +91,7 @@ export class Deployer {
     return this.serial(async () => {
       const existed = await this.store.deleteDeployment(name)
       this.runtime.unload(name)
+      await this.runtime.synced()
       this.failures.delete(name)
       return existed
     })
@@ -102,6 +105,7 @@ export class Deployer {
         const artifact = v && (await this.versionArtifact(v))
         if (!artifact) throw new Error(`artifact of version ${d.current} is missing`)
         this.runtime.load(artifact)
+        await this.runtime.synced()
       } catch (err) {
         const msg = `version ${d.current} failed to load: ${(err as Error).message}`
         this.failures.set(d.name, msg)

@@ -1,18 +1,13 @@
-// `jaegis serve`: one process with the HTTP gateway, the runtime, the admin API and the embedded
-// store. Graceful on SIGTERM: stop accepting, finish what is in flight, flush logs, exit 0.
+// `jaegis serve`: the HTTP gateway, the runtime (with lanes), the admin API and the embedded store,
+// in one process or, with `workers`, in a primary (store, admin, autoscaler) and N worker processes
+// sharing the port. Graceful on SIGTERM: stop accepting, finish what is in flight, flush logs, exit 0.
 import { createServer, type Server } from 'node:http'
-import { mkdir } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
-import { resolve } from 'node:path'
-import { createRuntime, JaegisError, type Artifact, type Runtime, type RuntimeOptions } from '../runtime/index.js'
-import { acceptFastConnections, createGateway, defaultErrorLogger, sendError, type ErrorLogger } from '../gateway/index.js'
-import { API_PREFIX, createAdmin } from './admin.js'
-import { loadOrCreateToken } from './auth.js'
-import { Deployer } from './deployer.js'
-import { LogHub } from './logs.js'
-import { Metrics } from './metrics.js'
-import { PoolDriver } from './scheduling.js'
-import { FileStore } from './store/file-store.js'
+import type { Artifact, Runtime, RuntimeOptions } from '../runtime/index.js'
+import { acceptFastConnections, createGateway, type ErrorLogger } from '../gateway/index.js'
+import { startPrimary } from './cluster/primary.js'
+import { createControl, type Control } from './control.js'
+import type { PoolDriver } from './scheduling.js'
 import type { Store } from './store/store.js'
 
 export interface ServerOptions {
@@ -36,6 +31,12 @@ export interface ServerOptions {
   autoscale?: boolean
   /** Run what is not proven short in worker-thread lanes (runtime's `lanes` option). @default true */
   lanes?: RuntimeOptions['lanes']
+  /**
+   * Gateway processes sharing the port (node:cluster). 1 serves from this process; more fork
+   * workers that serve functions while this process keeps the store, the admin API (forwarded by
+   * the workers) and the autoscaler. @default 1
+   */
+  workers?: number
 }
 
 export interface JaegisServer {
@@ -50,110 +51,37 @@ export interface JaegisServer {
   /** The autoscaler driving pool sizes (undefined with autoscale: false). */
   scheduler?: PoolDriver
   deployed: Array<{ name: string; url: string }>
+  /** Gateway processes serving (1: this one). */
+  workers: number
   /** Stops accepting, waits for in-flight requests (up to `graceMs`), flushes logs, closes the store. */
   close(graceMs?: number): Promise<void>
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<JaegisServer> {
-  const dataDir = resolve(options.dataDir ?? '.jaegis')
-  await mkdir(dataDir, { recursive: true })
-  const store = options.store ?? (await FileStore.open(dataDir))
-  const { token, created, path: tokenPath } = await loadOrCreateToken(dataDir, options.token ?? process.env.JAEGIS_TOKEN)
-  const onError = options.onError ?? defaultErrorLogger
-
-  let logs: LogHub | undefined
-  let metrics: Metrics | undefined
-  let driver: PoolDriver | undefined
-  const versionOf = new Map<string, number>()
-  const runtime = createRuntime({
-    lanes: options.lanes ?? true,
-    onLog: (e) => logs?.add(e.function, { timeMs: e.timeMs, level: e.level, message: e.message, version: versionOf.get(e.function) ?? 0 }),
-    onInvoke: (e) => {
-      metrics?.observe(e)
-      driver?.observe(e)
-      if (e.errorCode) logs?.add(e.function, { timeMs: Date.now(), level: 'error', message: `invocation failed: ${e.errorCode}`, version: versionOf.get(e.function) ?? 0 })
-    },
-  })
-  logs = new LogHub(store)
-  driver = options.autoscale === false ? undefined : new PoolDriver(runtime)
-  metrics = new Metrics(runtime, (registry) => driver?.register(registry))
-  const platformLog = (name: string, message: string, level = 'info') => logs!.add(name, { timeMs: Date.now(), level, message, version: 0 })
-  const deployer = new Deployer(runtime, store, platformLog)
-  await deployer.restore()
-  const deployedOnStart: Array<{ name: string; url: string }> = []
-
-  let baseUrl = ''
-  const keys = new Map<string, string>()
-  const refreshKeys = async () => {
-    const names = new Set<string>()
-    for (const d of await store.listDeployments()) {
-      names.add(d.name)
-      driver?.track(d.name)
-      versionOf.set(d.name, d.current)
-      if (d.key) keys.set(d.name, d.key)
-      else keys.delete(d.name)
-    }
-    for (const name of driver?.autoscaler.functions() ?? []) if (!names.has(name)) driver!.forget(name)
-  }
-  const gateway = createGateway(runtime, { maxInflight: options.maxInflight, onError, checkKey: (name, key) => keys.get(name) === key, onReject: (name, code) => metrics!.gatewayError(name, code) })
-  const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError, afterChange: refreshKeys, ...(driver ? { scheduler: driver } : {}) })
-  let shuttingDown = false
-
+  const workers = options.workers ?? 1
+  if (workers > 1) return startPrimary(options, workers)
+  const control = await createControl(options, { lanes: options.lanes ?? true })
+  const { runtime, metrics, keys, onError } = control
+  await control.deployer.restore()
+  const gateway = createGateway(runtime, { maxInflight: options.maxInflight, onError, checkKey: (name, key) => keys.get(name) === key, onReject: (name, code) => metrics.gatewayError(name, code) })
   const server: Server = createServer({ keepAlive: true }, (req, res) => {
-    if (gateway(req, res)) return
-    const url = req.url ?? '/'
-    if (url.startsWith(API_PREFIX)) {
-      admin(req, res)
-      return
-    }
-    req.resume()
-    if (url === '/healthz') return plain(res, 200, 'ok\n')
-    if (url === '/readyz') return shuttingDown ? plain(res, 503, 'shutting down\n') : plain(res, 200, 'ready\n')
-    if (url === '/metrics') {
-      metrics!.text().then((text) => {
-        res.writeHead(200, { 'content-type': metrics!.contentType })
-        res.end(text)
-      }, (err) => sendError(res, err, onError))
-      return
-    }
-    sendError(res, new JaegisError('NOT_FOUND', `nothing at ${url.split('?')[0]}; functions are under /fn/<name>`), onError)
+    if (!gateway(req, res)) control.handle(req, res)
   })
   server.keepAliveTimeout = 5_000
   // Function invocations are read and answered on the connection; everything else goes to the handler above.
   const fast = acceptFastConnections(server, gateway)
-
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail)
-    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => ok())
-  })
-  const addr = server.address() as AddressInfo
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address
-  baseUrl = `http://${host === '127.0.0.1' ? 'localhost' : host}:${addr.port}`
-
-  for (const artifact of options.deployOnStart ?? []) {
-    try {
-      const r = await deployer.deploy(artifact)
-      deployedOnStart.push({ name: r.name, url: `${baseUrl}/fn/${r.name}` })
-    } catch (err) {
-      onError('deploy-on-start', err)
-    }
-  }
-  await refreshKeys()
-  driver?.start()
+  await listen(server, options.port ?? 8080, options.host ?? '127.0.0.1')
+  const { url, port } = baseUrlOf(server)
+  control.setBaseUrl(url)
+  const deployed = await deployOnStart(control, options.deployOnStart ?? [], url)
+  await control.refreshKeys()
+  control.driver?.start()
 
   return {
-    url: baseUrl,
-    port: addr.port,
-    token,
-    tokenCreated: created,
-    ...(tokenPath ? { tokenPath } : {}),
-    runtime,
-    store,
-    ...(driver ? { scheduler: driver } : {}),
-    deployed: deployedOnStart,
+    ...serverInfo(control, url, port, deployed, 1),
     async close(graceMs = 10_000) {
-      shuttingDown = true
-      driver?.stop()
+      control.shuttingDown = true
+      control.driver?.stop()
       const closed = new Promise<void>((ok) => server.close(() => ok()))
       server.closeIdleConnections()
       fast.closeIdle()
@@ -163,14 +91,59 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
       }, graceMs)
       await closed
       clearTimeout(timer)
-      await logs!.close()
+      await control.logs.close()
       runtime.close()
-      await store.close()
+      await control.store.close()
     },
   }
 }
 
-function plain(res: import('node:http').ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) })
-  res.end(text)
+/** Listens on `port` (0: any free one) at `host`. */
+export async function listen(server: Server, port: number | string, host?: string): Promise<void> {
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail)
+    if (typeof port === 'string') server.listen(port, () => ok())
+    else server.listen(port, host, () => ok())
+  })
+}
+
+/** The URL users reach `server` at (localhost for the loopback address). */
+export function baseUrlOf(server: Server): { url: string; port: number } {
+  const addr = server.address() as AddressInfo
+  return urlFor(addr.address, addr.family, addr.port)
+}
+
+export function urlFor(address: string, family: string, port: number): { url: string; port: number } {
+  const host = family === 'IPv6' ? `[${address}]` : address === '0.0.0.0' ? '127.0.0.1' : address
+  return { url: `http://${host === '127.0.0.1' ? 'localhost' : host}:${port}`, port }
+}
+
+/** Deploys the start-up artifacts (npm start's examples); one that fails is logged, never fatal. */
+export async function deployOnStart(control: Control, artifacts: Artifact[], baseUrl: string): Promise<Array<{ name: string; url: string }>> {
+  const deployed: Array<{ name: string; url: string }> = []
+  for (const artifact of artifacts) {
+    try {
+      const r = await control.deployer.deploy(artifact)
+      deployed.push({ name: r.name, url: `${baseUrl}/fn/${r.name}` })
+    } catch (err) {
+      control.onError('deploy-on-start', err)
+    }
+  }
+  return deployed
+}
+
+/** The JaegisServer fields every mode shares. */
+export function serverInfo(control: Control, url: string, port: number, deployed: Array<{ name: string; url: string }>, workers: number): Omit<JaegisServer, 'close'> {
+  return {
+    url,
+    port,
+    token: control.token,
+    tokenCreated: control.tokenCreated,
+    ...(control.tokenPath ? { tokenPath: control.tokenPath } : {}),
+    runtime: control.runtime,
+    store: control.store,
+    ...(control.driver ? { scheduler: control.driver } : {}),
+    deployed,
+    workers,
+  }
 }

@@ -1,5 +1,6 @@
 // jaegis serve: gateway, runtime, admin API and embedded store in this process until SIGTERM.
 import { existsSync, readdirSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { readArtifact } from '../../runtime/index.js'
 import { startServer } from '../../server/index.js'
@@ -15,17 +16,20 @@ export const command: Command = {
   --port <n>     TCP port (default: $PORT, else 8080)
   --host <addr>  address to listen on (default: $HOST, else 127.0.0.1; 0.0.0.0 for every interface)
   --examples     deploy the built example functions (hello, echo, lookup) at start
-  --max-inflight <n>  requests in flight before 503 (default 1024)
+  --max-inflight <n>  requests in flight before 503, per worker (default 1024)
+  --workers <n>  gateway processes sharing the port (default: the number of cores; 1 keeps one process)
 ${GLOBAL_USAGE}`,
   async run(argv, ctx) {
-    const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, examples: { type: 'boolean', default: false }, 'max-inflight': { type: 'string' } })
+    const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, examples: { type: 'boolean', default: false }, 'max-inflight': { type: 'string' }, workers: { type: 'string' } })
     const port = Number(values.port ?? ctx.env.PORT ?? 8080)
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port ?? ctx.env.PORT} is not a TCP port`)
     const maxInflight = values['max-inflight'] === undefined ? undefined : Number(values['max-inflight'])
     if (maxInflight !== undefined && (!Number.isInteger(maxInflight) || maxInflight < 1)) throw new UsageError('--max-inflight must be a positive integer')
+    const workers = values.workers === undefined ? availableParallelism() : Number(values.workers)
+    if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new UsageError('--workers must be an integer from 1 to 256')
     const examples = values.examples ? await exampleArtifacts() : []
-    const server = await startServer({ port, host: values.host ?? ctx.env.HOST ?? '127.0.0.1', dataDir: dataDir(values, ctx), ...(values.token ? { token: values.token } : {}), deployOnStart: examples, ...(maxInflight ? { maxInflight } : {}) })
-    ctx.out(`jaegis serving on ${server.url} (data: ${dataDir(values, ctx)})\n`)
+    const server = await startServer({ port, host: values.host ?? ctx.env.HOST ?? '127.0.0.1', dataDir: dataDir(values, ctx), ...(values.token ? { token: values.token } : {}), deployOnStart: examples, ...(maxInflight ? { maxInflight } : {}), workers })
+    ctx.out(`jaegis serving on ${server.url} (data: ${dataDir(values, ctx)}, ${server.workers} worker${server.workers === 1 ? '' : 's'})\n`)
     if (server.tokenCreated) ctx.out(`admin token (shown once, saved to ${server.tokenPath} with mode 0600):\n  ${server.token}\n`)
     for (const d of server.deployed) ctx.out(`  ${d.name.padEnd(10)} ${d.url}\n`)
     if (examples.length) ctx.out(`try: curl '${server.url}/fn/hello?name=you'\n`)
