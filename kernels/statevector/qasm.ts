@@ -1,14 +1,21 @@
 // OpenQASM 2.0 front end: tokenizes, parses and flattens a program (registers, user gates, broadcast,
 // parameter expressions) into a list of built-in gate applications, measures, resets and barriers.
-// Anything it does not support (if, opaque, other includes) is rejected with the line and column.
+// Anything it does not support (opaque, other includes, OpenQASM 3) is rejected with the line and column.
 import { QasmError } from './errors.js'
 import { GATE_ARITY } from './gates.js'
 
+/**
+ * `if (creg == value)`: the op runs only when the classical register, read as an unsigned integer with
+ * its bit 0 least significant, equals `value`. The ops of one statement share one Condition object (`id`),
+ * and it is evaluated once, before the first of them (so `if (c==1) measure q -> c;` tests c once).
+ */
+export interface Condition { id: number; creg: string; offset: number; size: number; value: number }
+
 /** One operation of a flattened circuit; qubits and clbits are global indices. */
 export type CircuitOp =
-  | { kind: 'gate'; name: string; qubits: number[]; params: number[] }
-  | { kind: 'measure'; qubit: number; clbit: number }
-  | { kind: 'reset'; qubit: number }
+  | { kind: 'gate'; name: string; qubits: number[]; params: number[]; cond?: Condition }
+  | { kind: 'measure'; qubit: number; clbit: number; cond?: Condition }
+  | { kind: 'reset'; qubit: number; cond?: Condition }
   | { kind: 'barrier'; qubits: number[] }
 
 /** A register and where its bits start in the global numbering. */
@@ -24,7 +31,7 @@ type GateDef = { params: string[]; args: string[]; body: BodyOp[] }
 type Arg = { reg: Register; index: number | null; tok: Tok }
 
 const FUNCS: Record<string, (x: number) => number> = { sin: Math.sin, cos: Math.cos, tan: Math.tan, exp: Math.exp, ln: Math.log, sqrt: Math.sqrt }
-const UNSUPPORTED: Record<string, string> = { if: 'classically controlled operations (if) are not supported', opaque: 'opaque gates are not supported' }
+const UNSUPPORTED: Record<string, string> = { opaque: 'opaque gates are not supported' }
 
 function tokenize(src: string): Tok[] {
   const toks: Tok[] = []
@@ -67,6 +74,7 @@ class Parser {
   private numQubits = 0
   private numClbits = 0
   private qelib = false
+  private conditions = 0
   readonly ops: CircuitOp[] = []
   constructor(private readonly toks: Tok[]) {}
 
@@ -99,12 +107,14 @@ class Parser {
   }
 
   parse(): Circuit {
-    if (this.peek().v === 'OPENQASM') {
-      this.next()
-      const v = this.next()
-      if (v.k !== 'num' || !v.v.startsWith('2')) this.fail(v, `only OPENQASM 2.0 is supported, found ${this.describe(v)}`)
-      this.expect(';')
+    const head = this.peek()
+    if (head.v !== 'OPENQASM' || head.k !== 'id') {
+      throw new QasmError(`expected the header 'OPENQASM 2.0;' before ${this.describe(head)}: an OpenQASM 2.0 program must start with it`, head.line, head.col, 'QASM_MISSING_HEADER')
     }
+    this.next()
+    const v = this.next()
+    if (v.k !== 'num' || !v.v.startsWith('2')) this.fail(v, `only OPENQASM 2.0 is supported, found ${this.describe(v)}`)
+    this.expect(';')
     while (this.peek().k !== 'eof') this.statement()
     return { numQubits: this.numQubits, numClbits: this.numClbits, qregs: [...this.qregs.values()], cregs: [...this.cregs.values()], ops: this.ops }
   }
@@ -136,6 +146,7 @@ class Parser {
         return
       }
       case 'gate': return this.gateDef()
+      case 'if': return this.conditional()
       case 'measure': {
         this.next()
         const q = this.arg(this.qregs, 'quantum')
@@ -165,6 +176,32 @@ class Parser {
     }
   }
 
+  /** `if (creg == n) op;` where op is a gate application, measure or reset (OpenQASM 2.0 allows nothing else). */
+  private conditional(): void {
+    this.next()
+    this.expect('(')
+    const name = this.ident()
+    const reg = this.cregs.get(name.v)
+    if (!reg) this.fail(name, this.qregs.has(name.v) ? `if needs a classical register, ${name.v} is quantum` : `unknown classical register ${name.v}`)
+    if (this.peek().v === '[') this.fail(this.peek(), `if compares a whole classical register (if (${name.v} == n)), not one bit`)
+    this.expect('==')
+    const vt = this.peek()
+    const value = this.int()
+    this.expect(')')
+    if (value >= 2 ** reg.size) this.fail(vt, `${name.v} has ${reg.size} bit(s), so it never equals ${value}`)
+    const op = this.peek()
+    if (op.k !== 'id' || op.v === 'if' || op.v === 'barrier' || op.v === 'gate' || op.v === 'qreg' || op.v === 'creg' || op.v === 'include' || UNSUPPORTED[op.v]) {
+      this.fail(op, `expected a gate, measure or reset after if (...) but found ${this.describe(op)}`)
+    }
+    const from = this.ops.length
+    this.statement()
+    const cond: Condition = { id: ++this.conditions, creg: reg.name, offset: reg.offset, size: reg.size, value }
+    for (let i = from; i < this.ops.length; i++) {
+      const o = this.ops[i]
+      if (o.kind !== 'barrier') o.cond = cond
+    }
+  }
+
   private gateDef(): void {
     this.next()
     const name = this.ident()
@@ -182,7 +219,7 @@ class Parser {
     while (this.peek().v !== '}') {
       const op = this.ident()
       if (UNSUPPORTED[op.v]) this.fail(op, UNSUPPORTED[op.v])
-      if (op.v === 'measure' || op.v === 'reset') this.fail(op, `${op.v} is not allowed inside a gate definition`)
+      if (op.v === 'measure' || op.v === 'reset' || op.v === 'if') this.fail(op, `${op.v} is not allowed inside a gate definition`)
       const pe: Expr[] = []
       if (op.v !== 'barrier' && this.peek().v === '(') {
         this.next()

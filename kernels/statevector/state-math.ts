@@ -20,12 +20,20 @@ export function probabilities(psi: Float64Array): Float64Array {
   return p
 }
 
-/** Measures qubit q: draws the outcome from `rng`, collapses and renormalizes the state; `reset` then maps it to |0>. */
-export function measureQubit(psi: Float64Array, q: number, rng: Xoshiro128, reset = false): number {
-  const dim = psi.length / 2, bit = 2 ** q
+/** Probability that measuring qubit q gives 1. */
+export function probabilityOfOne(psi: Float64Array, q: number): number {
+  const dim = psi.length / 2
   let p1 = 0
   for (let i = 0; i < dim; i++) if ((i >> q) & 1) p1 += psi[2 * i] * psi[2 * i] + psi[2 * i + 1] * psi[2 * i + 1]
-  const outcome = rng.nextDouble() < p1 ? 1 : 0
+  return p1
+}
+
+/**
+ * Collapses qubit q onto `outcome` (p1 = probabilityOfOne before) and renormalizes; `reset` then maps |1> to |0>.
+ * Deterministic: the same state, outcome and p1 give the same bits, which shot branching relies on.
+ */
+export function collapseQubit(psi: Float64Array, q: number, outcome: number, p1: number, reset = false): void {
+  const dim = psi.length / 2, bit = 2 ** q
   const keep = outcome ? p1 : 1 - p1
   const f = keep > 0 ? 1 / Math.sqrt(keep) : 0
   for (let i = 0; i < dim; i++) {
@@ -37,6 +45,13 @@ export function measureQubit(psi: Float64Array, q: number, rng: Xoshiro128, rese
       psi[2 * j] = psi[2 * i]; psi[2 * j + 1] = psi[2 * i + 1]; psi[2 * i] = 0; psi[2 * i + 1] = 0
     }
   }
+}
+
+/** Measures qubit q: draws the outcome from `rng`, collapses and renormalizes the state; `reset` then maps it to |0>. */
+export function measureQubit(psi: Float64Array, q: number, rng: Xoshiro128, reset = false): number {
+  const p1 = probabilityOfOne(psi, q)
+  const outcome = rng.nextDouble() < p1 ? 1 : 0
+  collapseQubit(psi, q, outcome, p1, reset)
   return outcome
 }
 
@@ -104,6 +119,37 @@ export function sampleIndices(psi: Float64Array, shots: number, rng: Xoshiro128)
   }
   while (k < shots) out[k++] = last
   return out
+}
+
+/** What sampleIndices accumulates, kept: `cdf[x]` = sum of p(y) / norm for y <= x (same order, same rounding), and the last x with p > 0. */
+export interface Cumulative { cdf: Float64Array; last: number }
+
+/** The cumulative distribution of |psi|^2, for drawing many single samples in O(log dim) each. */
+export function cumulativeProbabilities(psi: Float64Array): Cumulative {
+  const total = norm(psi)
+  const dim = psi.length / 2
+  const cdf = new Float64Array(dim)
+  let acc = 0, last = 0
+  for (let x = 0; x < dim; x++) {
+    const p = psi[2 * x] * psi[2 * x] + psi[2 * x + 1] * psi[2 * x + 1]
+    if (p > 0) last = x
+    acc += p / total
+    cdf[x] = acc
+  }
+  return { cdf, last }
+}
+
+/** The index sampleIndices(psi, 1, rng) would return for the uniform `u`: the first x with u < cdf[x], else `last`. */
+export function sampleCumulative(c: Cumulative, u: number): number {
+  const cdf = c.cdf
+  if (!(u < cdf[cdf.length - 1])) return c.last
+  let lo = 0, hi = cdf.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (u < cdf[mid]) hi = mid
+    else lo = mid + 1
+  }
+  return lo
 }
 
 /** The k most probable basis indices with their probabilities, most probable first (ties: lower index first). */
