@@ -3,6 +3,7 @@
 // Anything it does not support (opaque, other includes, OpenQASM 3) is rejected with the line and column.
 import { QasmError } from './errors.js'
 import { GATE_ARITY } from './gates.js'
+import { tokenize, type Tok } from './qasm-lexer.js'
 
 /**
  * `if (creg == value)`: the op runs only when the classical register, read as an unsigned integer with
@@ -24,7 +25,6 @@ export interface Register { name: string; size: number; offset: number }
 /** A parsed, flattened circuit. */
 export interface Circuit { numQubits: number; numClbits: number; qregs: Register[]; cregs: Register[]; ops: CircuitOp[] }
 
-type Tok = { k: 'id' | 'num' | 'str' | 'sym' | 'bad' | 'eof'; v: string; line: number; col: number }
 type Expr = { k: 'num'; v: number } | { k: 'var'; name: string; tok: Tok } | { k: 'bin'; op: string; a: Expr; b: Expr } | { k: 'neg'; a: Expr } | { k: 'fn'; name: string; a: Expr }
 type BodyOp = { name: string; params: Expr[]; args: string[]; tok: Tok }
 type GateDef = { params: string[]; args: string[]; body: BodyOp[] }
@@ -32,39 +32,6 @@ type Arg = { reg: Register; index: number | null; tok: Tok }
 
 const FUNCS: Record<string, (x: number) => number> = { sin: Math.sin, cos: Math.cos, tan: Math.tan, exp: Math.exp, ln: Math.log, sqrt: Math.sqrt }
 const UNSUPPORTED: Record<string, string> = { opaque: 'opaque gates are not supported' }
-
-function tokenize(src: string): Tok[] {
-  const toks: Tok[] = []
-  let i = 0, line = 1, lineStart = 0
-  const num = /^(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)/
-  while (i < src.length) {
-    const ch = src[i], col = i - lineStart + 1
-    if (ch === '\n') { line++; lineStart = ++i; continue }
-    if (ch === ' ' || ch === '\t' || ch === '\r') { i++; continue }
-    if (ch === '/' && src[i + 1] === '/') { while (i < src.length && src[i] !== '\n') i++; continue }
-    if (ch === '/' && src[i + 1] === '*') {
-      const end = src.indexOf('*/', i + 2)
-      if (end < 0) throw new QasmError('unterminated comment', line, col)
-      for (let j = i; j < end; j++) if (src[j] === '\n') { line++; lineStart = j + 1 }
-      i = end + 2; continue
-    }
-    if (/[A-Za-z_]/.test(ch)) { let j = i + 1; while (j < src.length && /\w/.test(src[j])) j++; toks.push({ k: 'id', v: src.slice(i, j), line, col }); i = j; continue }
-    const m = num.exec(src.slice(i, i + 64))
-    if (/[\d.]/.test(ch) && m) { toks.push({ k: 'num', v: m[0], line, col }); i += m[0].length; continue }
-    if (ch === '"') {
-      const end = src.indexOf('"', i + 1)
-      if (end < 0 || src.slice(i, end).includes('\n')) throw new QasmError('unterminated string', line, col)
-      toks.push({ k: 'str', v: src.slice(i + 1, end), line, col }); i = end + 1; continue
-    }
-    if (src.startsWith('->', i) || src.startsWith('==', i)) { toks.push({ k: 'sym', v: src.slice(i, i + 2), line, col }); i += 2; continue }
-    if ('; ,()[]{}+-*/^'.includes(ch)) { toks.push({ k: 'sym', v: ch, line, col }); i++; continue }
-    // Reported when the parser reaches it, so an earlier error wins.
-    toks.push({ k: 'bad', v: ch, line, col })
-    i++
-  }
-  toks.push({ k: 'eof', v: '', line, col: i - lineStart + 1 })
-  return toks
-}
 
 class Parser {
   private pos = 0
