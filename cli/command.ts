@@ -26,10 +26,18 @@ export interface Command {
   run(argv: string[], ctx: CommandContext): Promise<number>
 }
 
+/** Writes one line to standard output (ctx.out adds no newline). */
+export function outLine(ctx: CommandContext, text: string): void {
+  ctx.out(text + '\n')
+}
+
 /** Wrong flags or arguments: the boundary prints the message and the command's usage line. */
 export class UsageError extends Error {
-  constructor(message: string) {
+  /** The usage line to print, for commands with more than one form. @default the first line of the command's usage */
+  readonly usage?: string
+  constructor(message: string, usage?: string) {
     super(message)
     this.name = 'UsageError'
+    this.usage = usage
   }
 }

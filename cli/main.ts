@@ -47,7 +47,8 @@ export async function main(argv: string[], ctx: CommandContext = processContext(
     return await command.run(rest, ctx)
   } catch (err) {
     if (err instanceof UsageError) {
-      ctx.err(`jaegis ${name}: ${err.message}\n${command ? command.usage.split('\n')[0] + '\n' : ''}`)
+      const usage = err.usage ?? command?.usage.split('\n')[0]
+      ctx.err(`jaegis ${name}: ${err.message}\n${usage ? usage + '\n' : ''}`)
       return 2
     }
     const message = isJaegisError(err) || err instanceof Error ? (err as Error).message : String(err)

@@ -1,8 +1,8 @@
-// `jaegis forecast`: fits a model to a `timestamp,value` (or `ds,y`) CSV and prints the forecast
+// `jaegis forecast`: fits a model to a `timestamp,value` (or `ds,y`, or values-only) CSV and prints the forecast
 // with prediction intervals. Thin: parsing and forecasting live in kernels/forecast.
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { UsageError, type Command, type CommandContext } from '../command.js'
+import { UsageError, outLine, type Command, type CommandContext } from '../command.js'
 import { parse } from '../options.js'
 import { forecast, MODELS, parseSeriesCsv, type ForecastModel, type ForecastOptions } from '../../kernels/forecast/index.js'
 import { continueTimestamps } from '../../kernels/forecast/timestamps.js'
@@ -10,7 +10,9 @@ import { continueTimestamps } from '../../kernels/forecast/timestamps.js'
 const USAGE = `usage: jaegis forecast <file.csv> --horizon H [--season auto|N[,M]] [--model M] [--level L] [--json]
 
 Reads a two-column CSV (timestamp,value or ds,y; LF, CRLF or CR line endings; NaN/empty values
-are missing and interpolated) and forecasts H steps with prediction intervals.
+are missing and interpolated), or a CSV of values only (one per line, steps 1, 2, ... as timestamps),
+and forecasts H steps with prediction intervals. Dates, date-times and integer timestamps are
+continued into the horizon; other timestamps are replaced by step numbers.
 
   --horizon H      steps to forecast (required)
   --season S       auto (ACF peaks, up to two nested periods), N, or N,M (default auto)
@@ -26,6 +28,33 @@ function parseSeason(text: string): ForecastOptions['season'] {
 }
 
 const round = (v: number): number => Math.round(v * 1e6) / 1e6
+
+/**
+ * A CSV of values only (no comma on any line) gets a step column 1, 2, ... so the kernel's parser reads
+ * it with its own rules (header, missing values, line numbers unchanged). Anything else is returned as is.
+ */
+export function withStepColumn(text: string): string {
+  const lines = text.split(/\r\n|\r|\n/)
+  if (lines.some((l) => l.includes(','))) return text
+  const isHeader = (l: string) => !/^\s*"?[-+]?(\d|\.\d)/.test(l) && !/^\s*"?(nan|na|null)"?\s*$/i.test(l)
+  let step = 0, seenData = false
+  return lines.map((l) => {
+    if (l.trim() === '') return l
+    if (!seenData && isHeader(l)) { seenData = true; return `step,${l}` }
+    seenData = true
+    return `${++step},${l}`
+  }).join('\n')
+}
+
+/** Continues integer timestamps (steps, epoch seconds...) by their last spacing; null unless the last two are integers, increasing. */
+export function continueIntegerTimestamps(timestamps: readonly string[], horizon: number): string[] | null {
+  if (timestamps.length < 2) return null
+  const [a, b] = timestamps.slice(-2).map((t) => t.trim())
+  if (!/^[-+]?\d{1,15}$/.test(a) || !/^[-+]?\d{1,15}$/.test(b)) return null
+  const last = Number(b), step = last - Number(a)
+  if (step <= 0) return null
+  return Array.from({ length: horizon }, (_, i) => String(last + (i + 1) * step))
+}
 
 export const command: Command = {
   name: 'forecast',
@@ -50,27 +79,27 @@ export const command: Command = {
     } catch (err) {
       throw new Error(`cannot read ${path}: ${(err as Error).message}`, { cause: err })
     }
-    const series = parseSeriesCsv(text)
+    const series = parseSeriesCsv(withStepColumn(text))
     const t0 = performance.now()
     const result = forecast(series.values, { horizon, season, model, level })
     const fitMs = performance.now() - t0
-    const stamps = continueTimestamps(series.timestamps, horizon)
+    const stamps = continueTimestamps(series.timestamps, horizon) ?? continueIntegerTimestamps(series.timestamps, horizon)
 
     if (flags.json) {
-      ctx.out(JSON.stringify({
+      outLine(ctx, JSON.stringify({
         file: positionals[0], points: series.values.length, horizon, level, model: result.model, seasons: result.seasons,
         params: result.params, fitMs: round(fitMs),
         forecast: Array.from(result.mean, (mean, i) => ({ step: i + 1, timestamp: stamps?.[i] ?? null, mean: round(mean), lower: round(result.lower[i]), upper: round(result.upper[i]) })),
       }))
       return 0
     }
-    ctx.out(`${positionals[0]}: ${series.values.length} points, model ${result.model}, ${Math.round(level * 100)}% intervals, fitted in ${fitMs.toFixed(1)} ms`)
+    outLine(ctx, `${positionals[0]}: ${series.values.length} points, model ${result.model}, ${Math.round(level * 100)}% intervals, fitted in ${fitMs.toFixed(1)} ms`)
     const label = stamps ? 'timestamp' : 'step'
     const width = Math.max(label.length, ...(stamps ?? [String(horizon)]).map((s) => s.length))
-    ctx.out(`${label.padEnd(width)}  ${'mean'.padStart(14)}  ${'lower'.padStart(14)}  ${'upper'.padStart(14)}`)
+    outLine(ctx, `${label.padEnd(width)}  ${'mean'.padStart(14)}  ${'lower'.padStart(14)}  ${'upper'.padStart(14)}`)
     const fmt = (v: number) => (Math.abs(v) >= 1e6 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(4) : v.toFixed(3)).padStart(14)
     for (let i = 0; i < horizon; i++) {
-      ctx.out(`${(stamps?.[i] ?? String(i + 1)).padEnd(width)}  ${fmt(result.mean[i])}  ${fmt(result.lower[i])}  ${fmt(result.upper[i])}`)
+      outLine(ctx, `${(stamps?.[i] ?? String(i + 1)).padEnd(width)}  ${fmt(result.mean[i])}  ${fmt(result.lower[i])}  ${fmt(result.upper[i])}`)
     }
     return 0
   },

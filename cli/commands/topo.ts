@@ -1,12 +1,14 @@
 // `jaegis topo`: latency from one node of a GraphML network to every node, or a K-site placement.
 // Thin: reading, searching and placing live in kernels/topology.
 import { resolve } from 'node:path'
-import { UsageError, type Command, type CommandContext } from '../command.js'
+import { UsageError, outLine, type Command, type CommandContext } from '../command.js'
 import { parse } from '../options.js'
 import { ShortestPathEngine, loadTopology, placeFacilities, type Topology } from '../../kernels/topology/index.js'
 
-const USAGE = `usage: jaegis topo <file.graphml> --from <node id or label> [--json]
-       jaegis topo <file.graphml> --place K [--json]
+const FROM_USAGE = 'usage: jaegis topo <file.graphml> --from <node id or label> [--json]'
+const PLACE_USAGE = 'usage: jaegis topo <file.graphml> --place K [--json]'
+const SYNOPSIS = `${FROM_USAGE}\n       ${PLACE_USAGE.slice('usage: '.length)}`
+const USAGE = `${SYNOPSIS}
 
 Link latency is the great-circle distance between node coordinates at the speed of light in
 fibre (about 4.9 us/km); links touching a node without coordinates use --fallback-ms.
@@ -30,11 +32,11 @@ function printFrom(t: Topology, fromRef: string, json: boolean, ctx: CommandCont
   const dist = new ShortestPathEngine(t.graph).singleSource(from)
   const order = t.nodes.map((n) => n.index).sort((a, b) => dist[a] - dist[b] || a - b)
   if (json) {
-    ctx.out(JSON.stringify({ network: t.name, from: nodeRef(t, from), nodes: order.map((i) => ({ ...nodeRef(t, i), latencyMs: jsonMs(dist[i]) })), warnings: t.warnings }))
+    outLine(ctx, JSON.stringify({ network: t.name, from: nodeRef(t, from), nodes: order.map((i) => ({ ...nodeRef(t, i), latencyMs: jsonMs(dist[i]) })), warnings: t.warnings }))
     return
   }
-  ctx.out(`${t.name}: one-way latency from ${t.nodeName(from)} (id ${t.nodes[from].id}) to ${t.nodes.length} nodes`)
-  for (const i of order) ctx.out(`${fmtMs(dist[i]).padStart(12)}  ${t.nodeName(i)} (id ${t.nodes[i].id})`)
+  outLine(ctx, `${t.name}: one-way latency from ${t.nodeName(from)} (id ${t.nodes[from].id}) to ${t.nodes.length} nodes`)
+  for (const i of order) outLine(ctx, `${fmtMs(dist[i]).padStart(12)}  ${t.nodeName(i)} (id ${t.nodes[i].id})`)
 }
 
 function printPlacement(t: Topology, k: number, json: boolean, ctx: CommandContext): void {
@@ -43,7 +45,7 @@ function printPlacement(t: Topology, k: number, json: boolean, ctx: CommandConte
   const served = new Map<number, number>()
   for (const s of r.assignment) if (s >= 0) served.set(s, (served.get(s) ?? 0) + 1)
   if (json) {
-    ctx.out(
+    outLine(ctx, 
       JSON.stringify({
         network: t.name,
         k,
@@ -56,10 +58,10 @@ function printPlacement(t: Topology, k: number, json: boolean, ctx: CommandConte
     )
     return
   }
-  ctx.out(`${t.name}: ${k} site(s) for ${all.length} demand nodes, demand-weighted mean latency ${fmtMs(r.meanLatencyMs)}`)
-  for (const s of r.sites) ctx.out(`  ${t.nodeName(s)} (id ${t.nodes[s].id}) serves ${served.get(s) ?? 0} node(s)`)
+  outLine(ctx, `${t.name}: ${k} site(s) for ${all.length} demand nodes, demand-weighted mean latency ${fmtMs(r.meanLatencyMs)}`)
+  for (const s of r.sites) outLine(ctx, `  ${t.nodeName(s)} (id ${t.nodes[s].id}) serves ${served.get(s) ?? 0} node(s)`)
   const unserved = r.assignment.filter((s) => s < 0).length
-  if (unserved) ctx.out(`  ${unserved} node(s) cannot reach any site`)
+  if (unserved) outLine(ctx, `  ${unserved} node(s) cannot reach any site`)
 }
 
 export const command: Command = {
@@ -68,21 +70,23 @@ export const command: Command = {
   usage: USAGE,
   async run(argv, ctx) {
     const { values, positionals } = parse(argv, { from: { type: 'string' }, place: { type: 'string' }, 'fallback-ms': { type: 'string' } })
-    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing <file.graphml>' : `expected one file, got ${positionals.length}`)
-    if ((values.from === undefined) === (values.place === undefined)) throw new UsageError('give exactly one of --from <node> or --place K')
+    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing <file.graphml>' : `expected one file, got ${positionals.length}`, SYNOPSIS)
+    if ((values.from === undefined) === (values.place === undefined)) throw new UsageError('give exactly one of --from <node> or --place K', SYNOPSIS)
     let fallbackLinkLatencyMs: number | undefined
     if (values['fallback-ms'] !== undefined) {
       fallbackLinkLatencyMs = Number(values['fallback-ms'])
       if (!Number.isFinite(fallbackLinkLatencyMs) || fallbackLinkLatencyMs < 0) throw new UsageError(`--fallback-ms must be a number >= 0, got ${JSON.stringify(values['fallback-ms'])}`)
     }
+    // Every flag is checked before the file is read; only K against the node count has to wait for it.
+    const k = values.place === undefined ? 0 : Number(values.place)
+    if (values.place !== undefined && (!Number.isInteger(k) || k < 1)) throw new UsageError(`--place needs a positive integer, got ${JSON.stringify(values.place)}`, PLACE_USAGE)
+    if (values.from !== undefined && values.from.trim() === '') throw new UsageError('--from needs a node id or label', FROM_USAGE)
     const t = await loadTopology(resolve(ctx.cwd, positionals[0]), { fallbackLinkLatencyMs })
-    if (!values.json) for (const w of t.warnings) ctx.err(`note: ${w}`)
+    if (!values.json) for (const w of t.warnings) ctx.err(`note: ${w}\n`)
     if (values.from !== undefined) {
       printFrom(t, values.from, values.json === true, ctx)
     } else {
-      const k = Number(values.place)
-      if (!Number.isInteger(k) || k < 1) throw new UsageError(`--place needs a positive integer, got ${JSON.stringify(values.place)}`)
-      if (k > t.nodes.length) throw new UsageError(`--place ${k} but ${t.name} has only ${t.nodes.length} nodes`)
+      if (k > t.nodes.length) throw new UsageError(`--place ${k} but ${t.name} has only ${t.nodes.length} nodes`, PLACE_USAGE)
       printPlacement(t, k, values.json === true, ctx)
     }
     return 0

@@ -27,6 +27,8 @@ export const GATE_ARITY: Record<string, { qubits: number; params: number }> = {
   crx: { qubits: 2, params: 1 }, cry: { qubits: 2, params: 1 }, crz: { qubits: 2, params: 1 }, cu3: { qubits: 2, params: 3 },
   rxx: { qubits: 2, params: 1 }, rzz: { qubits: 2, params: 1 },
   ccx: { qubits: 3, params: 0 }, cswap: { qubits: 3, params: 0 },
+  csx: { qubits: 2, params: 0 }, cu: { qubits: 2, params: 4 }, ryy: { qubits: 2, params: 1 },
+  rccx: { qubits: 3, params: 0 }, rc3x: { qubits: 4, params: 0 }, c3x: { qubits: 4, params: 0 }, c4x: { qubits: 5, params: 0 },
 }
 
 /** u3(theta, phi, lambda) as a row-major complex 2x2. */
@@ -88,11 +90,37 @@ export function lowerGate(name: string, qs: number[], p: number[]): PrimOp[] {
     case 'crx': return [{ t: 'mat1', q: b, m: matrix1('rx', p), ctrls: [a] }]
     case 'cry': return [{ t: 'mat1', q: b, m: matrix1('ry', p), ctrls: [a] }]
     case 'cu3': return [{ t: 'mat1', q: b, m: matrix1('u3', p), ctrls: [a] }]
+    case 'csx': return [{ t: 'mat1', q: b, m: matrix1('sx', p), ctrls: [a] }]
+    case 'cu': {
+      // qelib1: controlled (e^{i gamma} U(theta, phi, lambda)); the phase gamma is relative, so it matters.
+      const m = matrix1('u3', p), [gr, gi] = phase(p[3])
+      for (let i = 0; i < 8; i += 2) { const r = m[i], im = m[i + 1]; m[i] = r * gr - im * gi; m[i + 1] = r * gi + im * gr }
+      return [{ t: 'mat1', q: b, m, ctrls: [a] }]
+    }
+    case 'c3x': return [{ t: 'x', q: qs[3], ctrls: [a, b, c] }]
+    case 'c4x': return [{ t: 'x', q: qs[4], ctrls: [a, b, c, qs[3]] }]
+    // Relative-phase Toffoli (qelib1's 9-gate body): Z on c when a = 1, then [[0, i], [i, 0]] on c when a = b = 1,
+    // so a = b = 1 gets Y = [[0, -i], [i, 0]] and |a=1, b=0, c=1> gets -1.
+    case 'rccx': return [{ t: 'diag', qa: a, qb: c, d: m1(1, 0, 1, 0, 1, 0, -1, 0) }, { t: 'mat1', q: c, m: m1(0, 0, 0, 1, 0, 1, 0, 0), ctrls: [a, b] }]
+    // Relative-phase 3-controlled X (qelib1's 18-gate body): diag(i, -i) on d when a = b = 1, then [[0, i], [i, 0]]
+    // when also c = 1, so a = b = c = 1 gets [[0, 1], [-1, 0]].
+    case 'rc3x': return [
+      { t: 'mat1', q: qs[3], m: m1(0, 1, 0, 0, 0, 0, 0, -1), ctrls: [a, b] },
+      { t: 'mat1', q: qs[3], m: m1(0, 0, 0, 1, 0, 1, 0, 0), ctrls: [a, b, c] },
+    ]
     case 'rxx': {
       // exp(-i theta/2 X(x)X): cos on the diagonal, -i sin on the anti-diagonal.
       const co = Math.cos(p[0] / 2), si = -Math.sin(p[0] / 2)
       const m = new Float64Array(32)
       for (let i = 0; i < 4; i++) { m[(i * 4 + i) * 2] = co; m[(i * 4 + (3 - i)) * 2 + 1] = si }
+      return [{ t: 'mat2', a, b, m }]
+    }
+    case 'ryy': {
+      // exp(-i theta/2 Y(x)Y): Y(x)Y is -1 on |00>,|11> <-> |11>,|00> and +1 on |01> <-> |10>,
+      // so +i sin on the outer anti-diagonal corners and -i sin on the inner ones.
+      const co = Math.cos(p[0] / 2), si = Math.sin(p[0] / 2)
+      const m = new Float64Array(32)
+      for (let i = 0; i < 4; i++) { m[(i * 4 + i) * 2] = co; m[(i * 4 + (3 - i)) * 2 + 1] = i === 0 || i === 3 ? si : -si }
       return [{ t: 'mat2', a, b, m }]
     }
     default: throw new SimulationError(`unknown gate ${name}`)

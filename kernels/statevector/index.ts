@@ -6,15 +6,15 @@ import type { PlanOptions } from './plan.js'
 import { PlainEngine } from './plain.js'
 import { parseQasm, type Circuit } from './qasm.js'
 import { Xoshiro128 } from './rng.js'
-import { runCircuit } from './run.js'
+import { ShotRunner } from './run.js'
 import { expectation, norm, probabilities, sampleIndices, topK, type PauliTerm } from './state-math.js'
 
-export { QasmError, SimulationError } from './errors.js'
-export { parseQasm, type Circuit, type CircuitOp, type Register } from './qasm.js'
+export { QasmError, SimulationError, type QasmErrorCode } from './errors.js'
+export { parseQasm, type Circuit, type CircuitOp, type Condition, type Register } from './qasm.js'
 export { WasmEngine, MAX_QUBITS, type StateEngine } from './engine.js'
 export { PlainEngine } from './plain.js'
 export { Xoshiro128 } from './rng.js'
-export { runCircuit } from './run.js'
+export { runCircuit, planShots, ShotRunner, DEFAULT_BRANCH_CACHE_BYTES } from './run.js'
 export { expectation, pauliExpectation, probabilities, norm, sampleIndices, topK, type PauliTerm } from './state-math.js'
 export { lowerGate, type PrimOp } from './gates.js'
 export { planStages, type PlanOptions, type Stage } from './plan.js'
@@ -38,6 +38,9 @@ export interface SimulateOptions extends PlanOptions {
   observables?: PauliTerm[]
   /** 'wasm' (fused, cache-blocked) or 'plain' (the gate-by-gate TS reference). @default 'wasm' */
   engine?: 'wasm' | 'plain'
+  /** Bytes of post-measurement states and final distributions kept between shots of a circuit with
+   * mid-circuit measurements or resets; past it, shots re-simulate from the nearest kept state. @default 512 MiB */
+  branchCacheBytes?: number
 }
 
 /** One likely outcome: bitstring with qubit n-1 first (qubit 0 rightmost), and its probability. */
@@ -89,14 +92,18 @@ export function simulateCircuit(circuit: Circuit, options: SimulateOptions = {})
   const seed = checkCount('seed', options.seed, 1, 0xffffffff)
   const k = checkCount('topK', options.topK, 10, 1 << 20)
   if ((options.probabilities || options.amplitudes) && n > MAX_VECTOR_QUBITS) throw new SimulationError(`full probability/amplitude output is limited to ${MAX_VECTOR_QUBITS} qubits; this circuit has ${n}`)
+  const cacheBytes = options.branchCacheBytes
+  if (cacheBytes !== undefined && !(Number.isSafeInteger(cacheBytes) && cacheBytes >= 0)) throw new SimulationError(`branchCacheBytes must be an integer >= 0, got ${cacheBytes}`)
   const t0 = performance.now()
   const engine: StateEngine = options.engine === 'plain' ? new PlainEngine() : new WasmEngine(options)
   const rng = new Xoshiro128(seed)
-  const run = runCircuit(circuit, engine, rng)
-  let psi = engine.state()
+  const runner = new ShotRunner(circuit, engine, { cacheBytes: options.branchCacheBytes })
+  // The first shot's run gives the reported state; its draws come first, as in a per-shot re-run.
+  const first = runner.walk(rng)
+  const psi = runner.state(first)
   const fmt = (i: number) => i.toString(2).padStart(n, '0')
   const result: SimulationResult = {
-    numQubits: n, numClbits: circuit.numClbits, gates: run.gates,
+    numQubits: n, numClbits: circuit.numClbits, gates: runner.plan.gates,
     top: topK(psi, k).map((o) => ({ bitstring: fmt(o.index), probability: o.probability })),
     shots, seed, norm: norm(psi), passes: 0, parseMs: 0, simulateMs: 0,
   }
@@ -105,29 +112,31 @@ export function simulateCircuit(circuit: Circuit, options: SimulateOptions = {})
   if (options.observables) result.expectation = expectation(psi, options.observables)
   if (shots > 0) {
     const measures = circuit.ops.some((o) => o.kind === 'measure')
+    const terminal = runner.plan.terminal
     const counts = new Map<string, number>()
     const add = (key: string, c: number) => counts.set(key, (counts.get(key) ?? 0) + c)
-    const key = (clbits: Uint8Array, index: number, terminal: typeof run.terminal) => {
+    const key = (clbits: Uint8Array, index: number) => {
       const bits = Uint8Array.from(clbits)
       for (const m of terminal) bits[m.clbit] = (index >> m.qubit) & 1
       return Array.from(bits).reverse().join('')
     }
-    if (!run.dynamic) {
+    if (!runner.dynamic) {
       const idx = sampleIndices(psi, shots, rng)
       const perIndex = new Map<number, number>()
       for (const i of idx) perIndex.set(i, (perIndex.get(i) ?? 0) + 1)
-      for (const [i, c] of perIndex) add(measures ? key(run.clbits, i, run.terminal) : fmt(i), c)
+      const clbits = runner.clbits(first)
+      for (const [i, c] of perIndex) add(measures ? key(clbits, i) : fmt(i), c)
     } else {
-      let r = run
+      // Each shot walks the branch tree: states after outcomes drawn before are reused, not re-simulated.
       for (let s = 0; s < shots; s++) {
-        if (s > 0) { r = runCircuit(circuit, engine, rng); psi = engine.state() }
-        const index = sampleIndices(psi, 1, rng)[0]!
-        add(measures ? key(r.clbits, index, r.terminal) : fmt(index), 1)
+        const path = s === 0 ? first : runner.walk(rng)
+        const index = runner.sample(path, rng)
+        add(measures ? key(runner.clbits(path), index) : fmt(index), 1)
       }
     }
     result.counts = Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)))
   }
-  result.passes = engine.passes
+  result.passes = runner.passes
   result.simulateMs = performance.now() - t0
   return result
 }

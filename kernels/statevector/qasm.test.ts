@@ -50,7 +50,11 @@ describe('parseQasm', () => {
   })
 
   const rejected: [string, string, number, number, RegExp][] = [
-    ['if', HEAD + 'qreg q[1];\ncreg c[1];\nif(c==1) x q[0];\n', 5, 1, /if\) are not supported/],
+    ['an if on a quantum register', HEAD + 'qreg q[1];\ncreg c[1];\nif(q==1) x q[0];\n', 5, 4, /if needs a classical register, q is quantum/],
+    ['an if on one bit', HEAD + 'qreg q[1];\ncreg c[2];\nif(c[0]==1) x q[0];\n', 5, 5, /compares a whole classical register/],
+    ['an if value the register cannot hold', HEAD + 'qreg q[1];\ncreg c[2];\nif (c == 4) x q[0];\n', 5, 10, /c has 2 bit\(s\), so it never equals 4/],
+    ['an if around a barrier', HEAD + 'qreg q[1];\ncreg c[1];\nif (c==1) barrier q;\n', 5, 11, /expected a gate, measure or reset after if/],
+    ['an if inside a gate body', HEAD + 'creg c[1];\ngate g a { if (c==1) x a; }\n', 4, 12, /if is not allowed inside a gate definition/],
     ['opaque', HEAD + 'opaque magic a;\n', 3, 1, /opaque gates are not supported/],
     ['a missing semicolon', HEAD + 'qreg q[1]\nh q[0];\n', 4, 1, /expected ';' but found 'h'/],
     ['an unknown gate', HEAD + 'qreg q[1];\nfoo q[0];\n', 4, 1, /unknown gate foo/],
@@ -66,6 +70,32 @@ describe('parseQasm', () => {
     ['mismatched measure sizes', HEAD + 'qreg q[2];\ncreg c[1];\nmeasure q -> c;\n', 5, 14, /equal size/],
     ['a truncated program', HEAD + 'qreg q[1];\nrz(pi', 4, 6, /expected '\)' but found end of file/],
   ]
+  it('refuses a program without the OPENQASM 2.0 header, naming the first line, with its own code', () => {
+    for (const [src, line, column, found] of [
+      ['include "qelib1.inc";\nqreg q[1];\n', 1, 1, "'include'"],
+      ['// a comment first\n\n  qreg q[1];\nh q[0];\n', 3, 3, "'qreg'"],
+      ['', 1, 1, 'end of file'],
+    ] as const) {
+      const err = errorOf(src)
+      expect(err.code).toBe('QASM_MISSING_HEADER')
+      expect([err.line, err.column]).toEqual([line, column])
+      expect(err.message).toBe(`line ${line}, column ${column}: expected the header 'OPENQASM 2.0;' before ${found}: an OpenQASM 2.0 program must start with it`)
+    }
+    expect(errorOf(HEAD + 'qreg q[1];\nfoo q[0];\n').code).toBe('QASM_ERROR')
+  })
+
+  it('attaches an if condition to every op its statement expands to, evaluated once per statement', () => {
+    const c = parseQasm(HEAD + 'gate two a, b { h a; cx a, b; }\nqreg q[2];\ncreg m[1];\ncreg c[2];\nif (c == 3) two q[0], q[1];\nif(c==2) measure q -> c;\nif (m==1) reset q[1];\nx q[0];\n')
+    const conds = c.ops.map((o) => (o.kind === 'barrier' ? undefined : o.cond))
+    expect(c.ops.map((o) => o.kind)).toEqual(['gate', 'gate', 'measure', 'measure', 'reset', 'gate'])
+    expect(conds[0]).toEqual({ id: 1, creg: 'c', offset: 1, size: 2, value: 3 })
+    expect(conds[1]).toBe(conds[0])
+    expect(conds[2]).toEqual({ id: 2, creg: 'c', offset: 1, size: 2, value: 2 })
+    expect(conds[3]).toBe(conds[2])
+    expect(conds[4]).toEqual({ id: 3, creg: 'm', offset: 0, size: 1, value: 1 })
+    expect(conds[5]).toBeUndefined()
+  })
+
   for (const [what, src, line, column, msg] of rejected) {
     it(`rejects ${what} with its line and column`, () => {
       const err = errorOf(src)

@@ -1,14 +1,22 @@
 // OpenQASM 2.0 front end: tokenizes, parses and flattens a program (registers, user gates, broadcast,
 // parameter expressions) into a list of built-in gate applications, measures, resets and barriers.
-// Anything it does not support (if, opaque, other includes) is rejected with the line and column.
+// Anything it does not support (opaque, other includes, OpenQASM 3) is rejected with the line and column.
 import { QasmError } from './errors.js'
 import { GATE_ARITY } from './gates.js'
+import { tokenize, type Tok } from './qasm-lexer.js'
+
+/**
+ * `if (creg == value)`: the op runs only when the classical register, read as an unsigned integer with
+ * its bit 0 least significant, equals `value`. The ops of one statement share one Condition object (`id`),
+ * and it is evaluated once, before the first of them (so `if (c==1) measure q -> c;` tests c once).
+ */
+export interface Condition { id: number; creg: string; offset: number; size: number; value: number }
 
 /** One operation of a flattened circuit; qubits and clbits are global indices. */
 export type CircuitOp =
-  | { kind: 'gate'; name: string; qubits: number[]; params: number[] }
-  | { kind: 'measure'; qubit: number; clbit: number }
-  | { kind: 'reset'; qubit: number }
+  | { kind: 'gate'; name: string; qubits: number[]; params: number[]; cond?: Condition }
+  | { kind: 'measure'; qubit: number; clbit: number; cond?: Condition }
+  | { kind: 'reset'; qubit: number; cond?: Condition }
   | { kind: 'barrier'; qubits: number[] }
 
 /** A register and where its bits start in the global numbering. */
@@ -17,47 +25,13 @@ export interface Register { name: string; size: number; offset: number }
 /** A parsed, flattened circuit. */
 export interface Circuit { numQubits: number; numClbits: number; qregs: Register[]; cregs: Register[]; ops: CircuitOp[] }
 
-type Tok = { k: 'id' | 'num' | 'str' | 'sym' | 'bad' | 'eof'; v: string; line: number; col: number }
 type Expr = { k: 'num'; v: number } | { k: 'var'; name: string; tok: Tok } | { k: 'bin'; op: string; a: Expr; b: Expr } | { k: 'neg'; a: Expr } | { k: 'fn'; name: string; a: Expr }
 type BodyOp = { name: string; params: Expr[]; args: string[]; tok: Tok }
 type GateDef = { params: string[]; args: string[]; body: BodyOp[] }
 type Arg = { reg: Register; index: number | null; tok: Tok }
 
 const FUNCS: Record<string, (x: number) => number> = { sin: Math.sin, cos: Math.cos, tan: Math.tan, exp: Math.exp, ln: Math.log, sqrt: Math.sqrt }
-const UNSUPPORTED: Record<string, string> = { if: 'classically controlled operations (if) are not supported', opaque: 'opaque gates are not supported' }
-
-function tokenize(src: string): Tok[] {
-  const toks: Tok[] = []
-  let i = 0, line = 1, lineStart = 0
-  const num = /^(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)/
-  while (i < src.length) {
-    const ch = src[i], col = i - lineStart + 1
-    if (ch === '\n') { line++; lineStart = ++i; continue }
-    if (ch === ' ' || ch === '\t' || ch === '\r') { i++; continue }
-    if (ch === '/' && src[i + 1] === '/') { while (i < src.length && src[i] !== '\n') i++; continue }
-    if (ch === '/' && src[i + 1] === '*') {
-      const end = src.indexOf('*/', i + 2)
-      if (end < 0) throw new QasmError('unterminated comment', line, col)
-      for (let j = i; j < end; j++) if (src[j] === '\n') { line++; lineStart = j + 1 }
-      i = end + 2; continue
-    }
-    if (/[A-Za-z_]/.test(ch)) { let j = i + 1; while (j < src.length && /\w/.test(src[j])) j++; toks.push({ k: 'id', v: src.slice(i, j), line, col }); i = j; continue }
-    const m = num.exec(src.slice(i, i + 64))
-    if (/[\d.]/.test(ch) && m) { toks.push({ k: 'num', v: m[0], line, col }); i += m[0].length; continue }
-    if (ch === '"') {
-      const end = src.indexOf('"', i + 1)
-      if (end < 0 || src.slice(i, end).includes('\n')) throw new QasmError('unterminated string', line, col)
-      toks.push({ k: 'str', v: src.slice(i + 1, end), line, col }); i = end + 1; continue
-    }
-    if (src.startsWith('->', i) || src.startsWith('==', i)) { toks.push({ k: 'sym', v: src.slice(i, i + 2), line, col }); i += 2; continue }
-    if ('; ,()[]{}+-*/^'.includes(ch)) { toks.push({ k: 'sym', v: ch, line, col }); i++; continue }
-    // Reported when the parser reaches it, so an earlier error wins.
-    toks.push({ k: 'bad', v: ch, line, col })
-    i++
-  }
-  toks.push({ k: 'eof', v: '', line, col: i - lineStart + 1 })
-  return toks
-}
+const UNSUPPORTED: Record<string, string> = { opaque: 'opaque gates are not supported' }
 
 class Parser {
   private pos = 0
@@ -67,6 +41,7 @@ class Parser {
   private numQubits = 0
   private numClbits = 0
   private qelib = false
+  private conditions = 0
   readonly ops: CircuitOp[] = []
   constructor(private readonly toks: Tok[]) {}
 
@@ -99,12 +74,14 @@ class Parser {
   }
 
   parse(): Circuit {
-    if (this.peek().v === 'OPENQASM') {
-      this.next()
-      const v = this.next()
-      if (v.k !== 'num' || !v.v.startsWith('2')) this.fail(v, `only OPENQASM 2.0 is supported, found ${this.describe(v)}`)
-      this.expect(';')
+    const head = this.peek()
+    if (head.v !== 'OPENQASM' || head.k !== 'id') {
+      throw new QasmError(`expected the header 'OPENQASM 2.0;' before ${this.describe(head)}: an OpenQASM 2.0 program must start with it`, head.line, head.col, 'QASM_MISSING_HEADER')
     }
+    this.next()
+    const v = this.next()
+    if (v.k !== 'num' || !v.v.startsWith('2')) this.fail(v, `only OPENQASM 2.0 is supported, found ${this.describe(v)}`)
+    this.expect(';')
     while (this.peek().k !== 'eof') this.statement()
     return { numQubits: this.numQubits, numClbits: this.numClbits, qregs: [...this.qregs.values()], cregs: [...this.cregs.values()], ops: this.ops }
   }
@@ -136,6 +113,7 @@ class Parser {
         return
       }
       case 'gate': return this.gateDef()
+      case 'if': return this.conditional()
       case 'measure': {
         this.next()
         const q = this.arg(this.qregs, 'quantum')
@@ -165,6 +143,32 @@ class Parser {
     }
   }
 
+  /** `if (creg == n) op;` where op is a gate application, measure or reset (OpenQASM 2.0 allows nothing else). */
+  private conditional(): void {
+    this.next()
+    this.expect('(')
+    const name = this.ident()
+    const reg = this.cregs.get(name.v)
+    if (!reg) this.fail(name, this.qregs.has(name.v) ? `if needs a classical register, ${name.v} is quantum` : `unknown classical register ${name.v}`)
+    if (this.peek().v === '[') this.fail(this.peek(), `if compares a whole classical register (if (${name.v} == n)), not one bit`)
+    this.expect('==')
+    const vt = this.peek()
+    const value = this.int()
+    this.expect(')')
+    if (value >= 2 ** reg.size) this.fail(vt, `${name.v} has ${reg.size} bit(s), so it never equals ${value}`)
+    const op = this.peek()
+    if (op.k !== 'id' || op.v === 'if' || op.v === 'barrier' || op.v === 'gate' || op.v === 'qreg' || op.v === 'creg' || op.v === 'include' || UNSUPPORTED[op.v]) {
+      this.fail(op, `expected a gate, measure or reset after if (...) but found ${this.describe(op)}`)
+    }
+    const from = this.ops.length
+    this.statement()
+    const cond: Condition = { id: ++this.conditions, creg: reg.name, offset: reg.offset, size: reg.size, value }
+    for (let i = from; i < this.ops.length; i++) {
+      const o = this.ops[i]
+      if (o.kind !== 'barrier') o.cond = cond
+    }
+  }
+
   private gateDef(): void {
     this.next()
     const name = this.ident()
@@ -182,7 +186,7 @@ class Parser {
     while (this.peek().v !== '}') {
       const op = this.ident()
       if (UNSUPPORTED[op.v]) this.fail(op, UNSUPPORTED[op.v])
-      if (op.v === 'measure' || op.v === 'reset') this.fail(op, `${op.v} is not allowed inside a gate definition`)
+      if (op.v === 'measure' || op.v === 'reset' || op.v === 'if') this.fail(op, `${op.v} is not allowed inside a gate definition`)
       const pe: Expr[] = []
       if (op.v !== 'barrier' && this.peek().v === '(') {
         this.next()

@@ -60,6 +60,28 @@ describe('analytic states', () => {
   }
 })
 
+describe('norm of large states', () => {
+  /** A swap test on n = 2m + 1 qubits: equal ry angles on q1..q2m, then H, m controlled swaps, H on q0. */
+  const swapTest = (n: number, tail = '') => {
+    const lines = [HEAD + `qreg q[${n}];`, 'creg c[1];']
+    for (let i = 1; i < n; i++) lines.push(`ry(2.0) q[${i}];`)
+    lines.push('h q[0];')
+    for (let i = 1; 2 * i < n; i++) lines.push(`cswap q[0],q[${i}],q[${i + (n - 1) / 2}];`)
+    lines.push('h q[0];')
+    return lines.join('\n') + '\n' + tail
+  }
+
+  it('a 21-qubit swap test keeps the norm within 1e-12 (a plain running sum reported 1 - 5.2e-12)', () => {
+    const r = simulateQasm(swapTest(21), { topK: 1 })
+    expect(Math.abs(r.norm - 1)).toBeLessThan(1e-12)
+  })
+
+  it('so does the same circuit measured mid-circuit (the collapse renormalizes by the measured probability)', () => {
+    const r = simulateQasm(swapTest(21, 'measure q[0] -> c[0];\nh q[0];\n'), { topK: 1, shots: 3 })
+    expect(Math.abs(r.norm - 1)).toBeLessThan(1e-12)
+  })
+})
+
 describe('sampling and measurement', () => {
   const bell = HEAD + 'qreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\nmeasure q -> c;\n'
 

@@ -1,6 +1,6 @@
 // `jaegis forecast` end to end on the shared series, through command.run with a collecting context.
 import { SHARED_DATA } from '../shared-data.js'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -8,12 +8,19 @@ import { command } from '../../cli/commands/forecast.js'
 import { UsageError, type CommandContext } from '../../cli/command.js'
 import { SeriesFormatError } from '../../kernels/forecast/index.js'
 import { projectRoot } from '../../kernels/wasm-path.js'
+import { jaegis } from './cli-run.js'
 
 const SERIES = join(SHARED_DATA, 'series')
 
+/** What a command writes is whole lines: each ends in a newline (the real stdout adds none). */
+function line(t: string): string {
+  expect(t.endsWith('\n'), JSON.stringify(t)).toBe(true)
+  return t.slice(0, -1)
+}
+
 function context(cwd = SERIES): CommandContext & { lines: string[] } {
   const lines: string[] = []
-  return { lines, out: (t) => lines.push(t), err: () => {}, isTTY: false, env: {}, cwd }
+  return { lines, out: (t) => lines.push(line(t)), err: () => {}, isTTY: false, env: {}, cwd }
 }
 
 describe('jaegis forecast', () => {
@@ -58,5 +65,54 @@ describe('jaegis forecast', () => {
     const dir = mkdtempSync(join(tmpdir(), 'jaegis-forecast-'))
     writeFileSync(join(dir, 'bad.csv'), 'timestamp,value\n2020-01-01,1\n2020-01-02,lots\n')
     await expect(command.run(['bad.csv', '--horizon', '2'], context(dir))).rejects.toThrow(SeriesFormatError)
+  })
+})
+
+describe('jaegis forecast, the binary', () => {
+  /** nyc_taxi's first 1000 values, as a CSV with integer timestamps 0, 30, 60, ... and as values only. */
+  function files(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'jaegis-forecast-e2e-'))
+    const rows = readFileSync(join(SERIES, 'nab_nyc_taxi.csv'), 'utf8').trim().split('\n').slice(1, 1001).map((l) => l.split(',')[1])
+    writeFileSync(join(dir, 'minutes.csv'), 'minute,value\n' + rows.map((v, i) => `${i * 30},${v}`).join('\n') + '\n')
+    writeFileSync(join(dir, 'values.csv'), rows.join('\n') + '\n')
+    writeFileSync(join(dir, 'values-header.csv'), 'passengers\r\n' + rows.join('\r\n') + '\r\n')
+    return dir
+  }
+
+  it('continues integer timestamps by their step (JSON and text)', async () => {
+    const dir = files()
+    const r = await jaegis(['forecast', 'minutes.csv', '--horizon', '3', '--season', '48', '--json'], dir)
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.points).toBe(1000)
+    expect(out.forecast.map((f: { timestamp: string }) => f.timestamp)).toEqual(['30000', '30030', '30060'])
+    const text = await jaegis(['forecast', 'minutes.csv', '--horizon', '3', '--season', '48'], dir)
+    const lines = text.stdout.trim().split('\n')
+    expect(lines[1]).toMatch(/^timestamp\s+mean/)
+    expect(lines.slice(2).map((l) => l.split(/\s+/)[0])).toEqual(['30000', '30030', '30060'])
+  })
+
+  it('accepts a CSV of values only, with or without a header, steps as timestamps', async () => {
+    const dir = files()
+    const a = await jaegis(['forecast', 'values.csv', '--horizon', '2', '--season', '48', '--json'], dir)
+    const b = await jaegis(['forecast', 'values-header.csv', '--horizon', '2', '--season', '48', '--json'], dir)
+    const c = await jaegis(['forecast', 'minutes.csv', '--horizon', '2', '--season', '48', '--json'], dir)
+    expect(a.code, a.stderr).toBe(0)
+    expect(b.code, b.stderr).toBe(0)
+    const [ja, jb, jc] = [a, b, c].map((r) => JSON.parse(r.stdout))
+    expect(ja.points).toBe(1000)
+    expect(ja.forecast.map((f: { timestamp: string }) => f.timestamp)).toEqual(['1001', '1002'])
+    expect(jb.forecast.map((f: { timestamp: string }) => f.timestamp)).toEqual(['1001', '1002'])
+    // Same values, same forecast as the two-column file.
+    expect(ja.forecast.map((f: { mean: number }) => f.mean)).toEqual(jc.forecast.map((f: { mean: number }) => f.mean))
+    expect(jb.forecast.map((f: { mean: number }) => f.mean)).toEqual(jc.forecast.map((f: { mean: number }) => f.mean))
+  })
+
+  it('still names the line of a bad value in a values-only CSV', async () => {
+    const dir = files()
+    writeFileSync(join(dir, 'bad.csv'), '1\n2\nlots\n4\n')
+    const r = await jaegis(['forecast', 'bad.csv', '--horizon', '2'], dir)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe('jaegis forecast: line 3: value "lots" is not a finite number\n')
   })
 })

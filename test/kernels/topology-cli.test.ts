@@ -7,13 +7,20 @@ import { describe, expect, it } from 'vitest'
 import { command } from '../../cli/commands/topo.js'
 import { UsageError, type CommandContext } from '../../cli/command.js'
 import { projectRoot } from '../../kernels/wasm-path.js'
+import { jaegis } from './cli-run.js'
 
 const ZOO = join(SHARED_DATA, 'topologyzoo')
+
+/** What a command writes is whole lines: each ends in a newline (the real stdout adds none). */
+function line(t: string): string {
+  expect(t.endsWith('\n'), JSON.stringify(t)).toBe(true)
+  return t.slice(0, -1)
+}
 
 function context(): CommandContext & { lines: string[]; errors: string[] } {
   const lines: string[] = []
   const errors: string[] = []
-  return { lines, errors, out: (t) => lines.push(t), err: (t) => errors.push(t), isTTY: false, env: {}, cwd: ZOO }
+  return { lines, errors, out: (t) => lines.push(line(t)), err: (t) => errors.push(line(t)), isTTY: false, env: {}, cwd: ZOO }
 }
 
 describe('jaegis topo', () => {
@@ -67,5 +74,27 @@ describe('jaegis topo', () => {
     const dir = mkdtempSync(join(tmpdir(), 'topo-cli-'))
     writeFileSync(join(dir, 'bad.graphml'), '<graphml><graph edgedefault="undirected"><node id="a"/><edge source="a" target="b"/></graph></graphml>')
     await expect(command.run([join(dir, 'bad.graphml'), '--from', 'a'], context())).rejects.toThrow(/line 1: edge a -> b: target node "b" does not exist/)
+  })
+})
+
+describe('jaegis topo, the binary', () => {
+  it('a --place error prints the --place usage line, not the --from one', async () => {
+    const r = await jaegis(['topo', 'Abilene.graphml', '--place', 'two'], ZOO)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe('jaegis topo: --place needs a positive integer, got "two"\nusage: jaegis topo <file.graphml> --place K [--json]\n')
+    const big = await jaegis(['topo', 'Abilene.graphml', '--place', '12'], ZOO)
+    expect(big.stderr).toBe('jaegis topo: --place 12 but Abilene has only 11 nodes\nusage: jaegis topo <file.graphml> --place K [--json]\n')
+    const neither = await jaegis(['topo', 'Abilene.graphml'], ZOO)
+    expect(neither.stderr).toContain('--from <node id or label> [--json]\n       jaegis topo <file.graphml> --place K [--json]\n')
+  })
+
+  it('checks --place before reading the file', async () => {
+    // A file that does not exist: the flag error must come first, with its usage line.
+    const r = await jaegis(['topo', 'no-such-file.graphml', '--place', '0'], ZOO)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe('jaegis topo: --place needs a positive integer, got "0"\nusage: jaegis topo <file.graphml> --place K [--json]\n')
+    const ok = await jaegis(['topo', 'Abilene.graphml', '--place', '2', '--json'], ZOO)
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(JSON.parse(ok.stdout).sites).toHaveLength(2)
   })
 })
