@@ -1,0 +1,192 @@
+// Isolation in time: lanes keep a slow, heavy or flooded function from delaying any other, and
+// every guarantee (fresh state, deadlines, logs, stats, order of answers) holds in a lane.
+import { connect } from 'node:net'
+import { createServer, type Server } from 'node:http'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createRuntime, LANE_POLICY, type Artifact, type Runtime } from '../runtime/index.js'
+import { acceptFastConnections, createGateway } from '../gateway/index.js'
+import { buildFunction, text } from './helpers.js'
+
+let misbehave: Artifact
+let hello: Artifact
+let runtime: Runtime | undefined
+
+beforeAll(async () => {
+  ;[misbehave, hello] = await Promise.all([buildFunction('misbehave').then((r) => r.artifact), buildFunction('hello').then((r) => r.artifact)])
+})
+afterEach(() => {
+  runtime?.close()
+  runtime = undefined
+})
+
+/** The /busy?N answer the fixture computes: an i32 LCG run N million times from 1. */
+function busyAnswer(millions: number): string {
+  let x = 1
+  for (let i = 0; i < millions * 1_000_000; i++) x = (Math.imul(x, 1103515245) + 12345) | 0
+  return `busy ${x}`
+}
+
+/** A copy of `a` with other limits (as a manifest would set them) and other settings. */
+function withLimits(a: Artifact, limits: Record<string, number>, config: Record<string, unknown> = {}): Artifact {
+  return { ...a, meta: { ...a.meta, config: { ...a.meta.config, ...config, limits: { ...a.meta.config.limits, ...limits } } } }
+}
+
+const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code ?? String(e))
+
+describe('lanes', () => {
+  it('a function that loops forever delays nobody: others answer at once, loops end concurrently at their deadlines', async () => {
+    runtime = createRuntime({ lanes: { minLanes: 2 } })
+    runtime.load(misbehave)
+    runtime.load(hello)
+    const t0 = performance.now()
+    const ends: number[] = []
+    const spins = [1, 2, 3].map(() => code(runtime!.invoke('misbehave', { path: '/spin' })).then((c) => (ends.push(performance.now() - t0), c)))
+    // While three loops run, hello answers on this thread, synchronously.
+    const r = runtime.dispatch('hello', { query: 'name=lanes' })
+    expect(r).not.toBeInstanceOf(Promise)
+    expect(text((r as { body: Uint8Array }).body)).toBe('Hello, lanes!\n')
+    expect(ends).toEqual([])
+    expect(await Promise.all(spins)).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT'])
+    // One after another they would end at 200, 400 and 600 ms: in lanes they end together.
+    expect(Math.max(...ends)).toBeLessThan(2.5 * misbehave.meta.config.limits.timeoutMs)
+  })
+
+  it('stops an invocation that outlives its slice and re-runs it from the snapshot in a lane, invisibly', async () => {
+    const logs: string[] = []
+    runtime = createRuntime({ lanes: { minLanes: 1 }, onLog: (l) => logs.push(l.message) })
+    runtime.load(misbehave)
+    const first = runtime.dispatch('misbehave', { path: '/busy', query: '10' })
+    expect(first).toBeInstanceOf(Promise) // it outlived the slice here and went to a lane
+    expect(text((await first).body)).toBe(busyAnswer(10))
+    // The stopped attempt's log line was dropped: the user sees one run.
+    await vi.waitFor(() => expect(logs).toEqual(['busy start']))
+    // Its function now runs in lanes, even for a short request.
+    const next = runtime.dispatch('misbehave', { path: '/count' })
+    expect(next).toBeInstanceOf(Promise)
+    expect(text((await next).body)).toBe('1') // fresh state in the lane too
+    await vi.waitFor(() => expect(runtime!.stats().functions.misbehave!.invocations).toBe(2))
+    expect(runtime.stats().functions.misbehave!.errors).toEqual({})
+  })
+
+  it('runs a long-marked function inline again once it proves short in lanes', async () => {
+    runtime = createRuntime({ lanes: { minLanes: 1 } })
+    runtime.load(misbehave)
+    await runtime.invoke('misbehave', { path: '/busy', query: '10' })
+    for (let i = 0; i < LANE_POLICY.shortProofRuns; i++) {
+      const r = runtime.dispatch('misbehave', { path: '/' })
+      expect(r).toBeInstanceOf(Promise)
+      await r
+    }
+    expect(runtime.dispatch('misbehave', { path: '/' })).not.toBeInstanceOf(Promise)
+  })
+
+  it('queues beyond max_concurrency and refuses with OVERLOADED beyond max_queue', async () => {
+    runtime = createRuntime({ lanes: { minLanes: 2 } })
+    runtime.load(withLimits(misbehave, { maxConcurrency: 1, maxQueue: 1, timeoutMs: 5000 }))
+    await runtime.invoke('misbehave', { path: '/busy', query: '1' }) // now long-running: lanes from here
+    const order: string[] = []
+    const a = runtime.invoke('misbehave', { path: '/busy', query: '20' }).then((r) => (order.push('a'), text(r.body)))
+    const b = runtime.invoke('misbehave', { path: '/busy', query: '1' }).then((r) => (order.push('b'), text(r.body)))
+    const c = code(runtime.invoke('misbehave', { path: '/busy', query: '1' }))
+    expect(await c).toBe('OVERLOADED')
+    expect(await a).toBe(busyAnswer(20))
+    expect(await b).toBe(busyAnswer(1))
+    // b was shorter and a lane was free, yet it waited for a: one at a time.
+    expect(order).toEqual(['a', 'b'])
+  })
+
+  it('serves waiting work round-robin: a flooded function does not hold up a quiet one', async () => {
+    runtime = createRuntime({ lanes: { minLanes: 1, maxLanes: 1 } })
+    runtime.load(withLimits(misbehave, { timeoutMs: 30_000 }))
+    runtime.load(withLimits(misbehave, { timeoutMs: 30_000 }, { name: 'quiet' }))
+    await runtime.invoke('misbehave', { path: '/busy', query: '1' })
+    await runtime.invoke('quiet', { path: '/busy', query: '1' })
+    let floodDone = 0
+    const flood = Array.from({ length: 30 }, () => runtime!.invoke('misbehave', { path: '/busy', query: '1' }).then(() => floodDone++))
+    const q = await runtime.invoke('quiet', { path: '/busy', query: '1' })
+    expect(text(q.body)).toBe(busyAnswer(1))
+    // Behind a FIFO it would wait for all 30; round-robin serves it after the one running.
+    expect(floodDone).toBeLessThanOrEqual(2)
+    await Promise.all(flood)
+  })
+
+  it('answers a request that waited past its deadline with TIMEOUT, on time', async () => {
+    runtime = createRuntime({ lanes: { minLanes: 1, maxLanes: 1 } })
+    runtime.load(withLimits(misbehave, { timeoutMs: 3000 }))
+    // reuse = true: never inline, so it waits for the one lane.
+    runtime.load(withLimits(misbehave, { timeoutMs: 200 }, { name: 'waiter', reuse: true }))
+    const spin = code(runtime.invoke('misbehave', { path: '/spin' }))
+    await new Promise((r) => setTimeout(r, 50))
+    const t0 = performance.now()
+    const waiting = code(runtime.invoke('waiter', { path: '/count' }))
+    expect(await waiting).toBe('TIMEOUT')
+    const waitedMs = performance.now() - t0
+    expect(waitedMs).toBeGreaterThanOrEqual(199)
+    expect(waitedMs).toBeLessThan(2000) // by its own deadline, long before the lane is free
+    expect(await spin).toBe('TIMEOUT')
+  })
+
+  it('loads a new version into lanes after a deploy: the next request runs it', async () => {
+    runtime = createRuntime({ lanes: { minLanes: 1 } })
+    runtime.load(misbehave)
+    await runtime.invoke('misbehave', { path: '/busy', query: '1' })
+    expect(text((await runtime.invoke('misbehave', { path: '/env', query: 'GREETING' })).body)).toBe('hi from the manifest')
+    const v2 = { ...misbehave, meta: { ...misbehave.meta, config: { ...misbehave.meta.config, env: { GREETING: 'v2' } } } }
+    runtime.load(v2)
+    await runtime.invoke('misbehave', { path: '/busy', query: '1' })
+    expect(text((await runtime.invoke('misbehave', { path: '/env', query: 'GREETING' })).body)).toBe('v2')
+    runtime.unload('misbehave')
+    expect(await code(runtime.invoke('misbehave', {}))).toBe('UNKNOWN_FUNCTION')
+  })
+})
+
+describe('gateway with lanes', () => {
+  let server: Server
+  let port: number
+  let served: Runtime
+  beforeAll(async () => {
+    served = createRuntime({ lanes: { minLanes: 2 } })
+    served.load(misbehave)
+    served.load(hello)
+    const gateway = createGateway(served)
+    server = createServer((req, res) => {
+      if (gateway(req, res)) return
+      res.writeHead(200, { 'content-length': 3 })
+      res.end('ok\n')
+    })
+    acceptFastConnections(server, gateway)
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+    port = (server.address() as { port: number }).port
+  })
+  afterAll(() => {
+    server.closeAllConnections()
+    server.close()
+    served.close()
+  })
+
+  it('answers pipelined requests in order when the first runs in a lane', async () => {
+    const sock = connect(port, '127.0.0.1')
+    let got = ''
+    sock.on('data', (d) => (got += d))
+    sock.write('GET /fn/misbehave/busy?10 HTTP/1.1\r\nHost: x\r\n\r\nGET /fn/hello?name=second HTTP/1.1\r\nHost: x\r\n\r\nGET /fn/misbehave/spin HTTP/1.1\r\nHost: x\r\n\r\nGET /fn/hello?name=fourth HTTP/1.1\r\nHost: x\r\n\r\n')
+    await vi.waitFor(() => expect(got).toContain('Hello, fourth!'), { timeout: 5000 })
+    sock.destroy()
+    const order = ['busy ', 'Hello, second!', '"TIMEOUT"', 'Hello, fourth!'].map((s) => got.indexOf(s))
+    expect(order.every((i) => i >= 0)).toBe(true)
+    expect([...order].sort((x, y) => x - y)).toEqual(order)
+    expect(got.match(/HTTP\/1\.1 /g)).toHaveLength(4)
+  })
+
+  it('keeps answering other functions and other routes while every lane spins', async () => {
+    const spins = Array.from({ length: 4 }, () => fetch(`http://127.0.0.1:${port}/fn/misbehave/spin`).then((r) => r.status))
+    await new Promise((r) => setTimeout(r, 20))
+    const started = performance.now()
+    const [h, other] = await Promise.all([fetch(`http://127.0.0.1:${port}/fn/hello`), fetch(`http://127.0.0.1:${port}/healthz`)])
+    expect(h.status).toBe(200)
+    expect(other.status).toBe(200)
+    const answeredIn = performance.now() - started
+    expect(await Promise.all(spins)).toEqual([504, 504, 504, 504])
+    // Answered while the loops still ran: before the first of them reached its deadline.
+    expect(answeredIn).toBeLessThan(misbehave.meta.config.limits.timeoutMs)
+  })
+})
