@@ -3,8 +3,9 @@
 import { performance } from 'node:perf_hooks'
 import { decodeResponse, measureRequest, writeRequest, type FunctionRequest, type FunctionResponse, type HeaderCache } from './abi/index.js'
 import type { FunctionConfig } from './artifact.js'
-import { JaegisError, TrapError, isJaegisError } from './errors.js'
+import { JaegisError, classify } from './errors.js'
 import { instantiate, type InvocationContext, type LogLevel, type ModuleExports } from './instance.js'
+import { MemoryImage, chunkMask } from './memory-image.js'
 import { GLOBAL_EXPORT_PREFIX, RESET_GLOBALS_EXPORT } from './wasm/meter.js'
 
 /** How an invocation found its instance. */
@@ -65,9 +66,7 @@ export class FunctionHost {
   private readonly resetFunction: boolean
   private readonly fuelPerCheck: number
   private readonly onLog: FunctionHostOptions['onLog']
-  private readonly snapshotMemory: Uint8Array
-  /** Non-zero stretches of the image as [start, end) pairs: a restore copies these and zeroes the gaps. */
-  private readonly imageRuns: number[]
+  private readonly image: MemoryImage
   private dirtyShift: number | undefined
   private readonly maxMemoryPages: number
   private snapshotGlobals!: Array<number | bigint>
@@ -92,8 +91,7 @@ export class FunctionHost {
     this.resetFunction = options.resetFunction
     this.fuelPerCheck = options.fuelPerCheck
     this.onLog = options.onLog
-    this.snapshotMemory = options.memoryImage
-    this.imageRuns = nonZeroRuns(options.memoryImage, 256)
+    this.image = new MemoryImage(options.memoryImage)
     this.trackedModule = options.resetFunction && !options.config.reuse ? options.trackedModule : undefined
     this.maxMemoryPages = options.maxMemoryPages
     this.minWarm = options.config.pool.minWarm
@@ -116,10 +114,10 @@ export class FunctionHost {
       log: this.onLog,
     }
     const recycled = this.spareMemories.pop()
-    const memory = recycled ?? new WebAssembly.Memory({ initial: this.snapshotMemory.byteLength / 65536, maximum: this.maxMemoryPages })
+    const memory = recycled ?? new WebAssembly.Memory({ initial: this.image.byteLength / 65536, maximum: this.maxMemoryPages })
     const view = new Uint8Array(memory.buffer)
     // A new memory is zero already: copy only the image's non-zero runs (touching zeros would only fault pages in).
-    this.restore(view, 0, view.length, recycled !== undefined)
+    this.image.restore(view, 0, view.length, recycled !== undefined)
     const inst = { ctx, view, hostDirty: 0, dirtyShift: this.dirtyShift } as PooledInstance
     if (this.dirtyShift !== undefined) {
       const shift = this.dirtyShift
@@ -137,53 +135,24 @@ export class FunctionHost {
     return inst
   }
 
-  /** Restores bytes [from, to) of `mem` from the image; `zeroGaps` false skips zeroing (memory known zero). */
-  private restore(mem: Uint8Array, from: number, to: number, zeroGaps = true): void {
-    const runs = this.imageRuns
-    const image = this.snapshotMemory
-    let at = from
-    for (let i = 0; i < runs.length && at < to; i += 2) {
-      const start = runs[i]!
-      const end = runs[i + 1]!
-      if (end <= at) continue
-      if (start >= to) break
-      if (start > at) {
-        if (zeroGaps) mem.fill(0, at, start)
-        at = start
-      }
-      const stop = Math.min(end, to)
-      mem.set(image.subarray(at, stop), at)
-      at = stop
-    }
-    if (zeroGaps && at < to) mem.fill(0, at, to)
-  }
-
   /** Keeps a dropped instance's memory for the next new instance, when it has the snapshot's size. */
   private recycle(memory: WebAssembly.Memory): void {
-    if (!this.closed && memory.buffer.byteLength === this.snapshotMemory.byteLength && this.spareMemories.length < Math.max(2, this.maxWarm)) this.spareMemories.push(memory)
+    if (!this.closed && memory.buffer.byteLength === this.image.byteLength && this.spareMemories.length < Math.max(2, this.maxWarm)) this.spareMemories.push(memory)
   }
 
   /** Resets an instance to the snapshot. False when it cannot be (its memory grew): drop it. */
   private reset(inst: PooledInstance): boolean {
     const mem = inst.view
-    const size = this.snapshotMemory.byteLength
+    const size = this.image.byteLength
     if (mem.byteLength !== size) return false // the memory grew (the view was detached): drop the instance
     if (inst.dirtyShift !== undefined) {
       // The reset function resets the globals and hands over the chunks the module wrote.
       const mask = (inst.exports[RESET_GLOBALS_EXPORT] as () => number)() | inst.hostDirty
       inst.hostDirty = 0
-      const shift = inst.dirtyShift
-      for (let bit = 0; bit < 32; bit++) {
-        if ((mask & (1 << bit)) === 0) continue
-        let last = bit
-        while (last < 31 && mask & (1 << (last + 1))) last++
-        // A store of up to 16 bytes is marked by its first byte: restore 15 more past the chunk.
-        this.restore(mem, bit << shift, Math.min(size, ((last + 1) << shift) + 15))
-        bit = last
-      }
+      this.image.restoreChunks(mem, mask, inst.dirtyShift)
       return true
     }
-    this.restore(mem, 0, size)
+    this.image.restore(mem, 0, size)
     if (this.resetFunction) (inst.exports[RESET_GLOBALS_EXPORT] as () => void)()
     else for (let i = 0; i < inst.globals.length; i++) inst.globals[i]!.value = this.snapshotGlobals[i]
     return true
@@ -283,7 +252,7 @@ export class FunctionHost {
     const t = this.trial
     t.invocations++
     t.totalMs += performance.now() - t0
-    if (inst.view.byteLength !== this.snapshotMemory.byteLength) t.grown++
+    if (inst.view.byteLength !== this.image.byteLength) t.grown++
     if (t.invocations < TRACKING_TRIAL) return
     const tracked = this.trackedModule!
     this.trackedModule = undefined
@@ -330,43 +299,3 @@ export class FunctionHost {
 const TRACKING_TRIAL = 32
 /** Mean invocation time from which the marks (not the reset) dominate: stay with the untracked module. */
 const TRACKING_MAX_MEAN_MS = 0.25
-
-/** Bits of the chunks (of 1 << shift bytes) that bytes [ptr, ptr + len) fall in. */
-function chunkMask(ptr: number, len: number, shift: number): number {
-  if (len <= 0) return 0
-  const first = ptr >>> shift
-  const last = (ptr + len - 1) >>> shift
-  if (first > 31) return 0
-  return (-1 << first) & (-1 >>> (31 - Math.min(last, 31)))
-}
-
-/** [start, end) pairs of the non-zero stretches of `image`, joining stretches less than `gap` bytes apart. */
-function nonZeroRuns(image: Uint8Array, gap: number): number[] {
-  const runs: number[] = []
-  let i = 0
-  while (i < image.length) {
-    while (i < image.length && image[i] === 0) i++
-    if (i === image.length) break
-    let end = i
-    let zeros = 0
-    for (let j = i; j < image.length && zeros < gap; j++) {
-      if (image[j] === 0) zeros++
-      else {
-        zeros = 0
-        end = j + 1
-      }
-    }
-    // The scan above stopped only after `gap` zeros, so this run cannot join the previous one.
-    runs.push(i, end)
-    i = end
-  }
-  return runs
-}
-
-/** Maps anything thrown while running wasm to a JaegisError. */
-export function classify(err: unknown, doing: string): JaegisError {
-  if (isJaegisError(err)) return err
-  if (err instanceof WebAssembly.RuntimeError) return new TrapError(`wasm trap: ${err.message}`, err)
-  if (err instanceof RangeError && /call stack/i.test(err.message)) return new TrapError('wasm trap: call stack exhausted', err)
-  return new JaegisError('INTERNAL', `unexpected error while ${doing}: ${(err as Error)?.message ?? String(err)}`, { cause: err, expose: false })
-}

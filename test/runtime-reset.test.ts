@@ -9,7 +9,7 @@ import { buildFunction, text } from './helpers.js'
 interface HostInternals {
   ready: Array<{ exports: { memory: WebAssembly.Memory } }>
   dirty: Array<{ exports: { memory: WebAssembly.Memory } }>
-  snapshotMemory: Uint8Array
+  image: { bytes: Uint8Array }
   dirtyShift: number | undefined
   reset(inst: unknown): boolean
 }
@@ -29,7 +29,7 @@ function checkResets(runtime: Runtime, name: string, requests: Array<Parameters<
     const inst = host.dirty.pop()
     if (!inst) continue
     if (!host.reset(inst)) continue // the memory grew: such an instance is dropped, never reused
-    expect(Buffer.compare(new Uint8Array(inst.exports.memory.buffer), host.snapshotMemory)).toBe(0)
+    expect(Buffer.compare(new Uint8Array(inst.exports.memory.buffer), host.image.bytes)).toBe(0)
     host.ready.push(inst)
     checked++
   }

@@ -1,17 +1,16 @@
 // Runs a jco-transpiled component (instantiation mode): the host compiles the prepared core modules
 // once (through the module cache), supplies WASI 0.2 imports per instance, and gives each metered core
 // module the deadline/memory hook. http components get a request per call; command components run CGI-style.
-import { performance } from 'node:perf_hooks'
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
 import type { Artifact } from '../artifact.js'
 import { JaegisError, TrapError } from '../errors.js'
-import { meterSignal, type LogLevel } from '../instance.js'
+import { deadlineIn, meterSignal, type Deadline, type LogLevel } from '../instance.js'
 import type { LruModuleCache } from '../module-cache.js'
 import { MEMORY_IMPORT, METER_IMPORT } from '../wasm/meter.js'
 import type { ComponentMeta } from './artifact.js'
 import { bodyBytes, cgiEnvironment, headerPairs, parseCgiOutput } from './cgi.js'
 import { rewriteGlue } from './glue.js'
-import { PooledHost, type Deadline } from './pool-host.js'
+import { PooledHost } from './pool-host.js'
 import { Fields, IncomingRequest, ResponseOutparam } from './wasi/http.js'
 import { BufferSink, LineSink } from './wasi/io.js'
 import { ExitSignal, wasiImports, type WasiContext } from './wasi/preview2.js'
@@ -101,7 +100,7 @@ export class ComponentHost extends PooledHost<ComponentInstance> {
   }
 
   protected create(): ComponentInstance {
-    const deadline: Deadline = { deadline: performance.now() + this.config.limits.timeoutMs, timeoutMs: this.config.limits.timeoutMs }
+    const deadline = deadlineIn(this.config.limits.timeoutMs)
     const stdout = new LineSink((l) => this.onLog('info', l))
     const stderr = new LineSink((l) => this.onLog('error', l))
     const ctx: WasiContext = {

@@ -4,8 +4,9 @@
 import { performance } from 'node:perf_hooks'
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
 import type { FunctionConfig } from '../artifact.js'
-import { JaegisError, TimeoutError } from '../errors.js'
-import { classify, type FunctionStats, type StartKind } from '../function-host.js'
+import { JaegisError, TimeoutError, classify } from '../errors.js'
+import type { FunctionStats, StartKind } from '../function-host.js'
+import type { Deadline } from '../instance.js'
 import { blockHook, sleepMs } from './wasi/io.js'
 
 /** What the Runtime needs from a host of any kind. */
@@ -18,12 +19,6 @@ export interface NonCoreHost {
   invoke(req: FunctionRequest, startKind?: StartKind): { response: FunctionResponse; start: StartKind }
   setPool(minWarm: number, maxWarm: number): void
   close(): void
-}
-
-/** Deadline state shared between the host and one instance's imports. */
-export interface Deadline {
-  deadline: number
-  timeoutMs: number
 }
 
 export abstract class PooledHost<I extends { deadline: Deadline }> implements NonCoreHost {

@@ -1,14 +1,13 @@
 // Runs a WASI preview-1 command module CGI-style: one fresh instance per request (a command's
 // _start runs once), pre-instantiated in the pool, metered for deadlines and capped in memory.
-import { performance } from 'node:perf_hooks'
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
 import type { Artifact } from '../artifact.js'
 import { JaegisError, TrapError } from '../errors.js'
 import { METER_IMPORT } from '../wasm/meter.js'
-import { meterSignal } from '../instance.js'
+import { deadlineIn, meterSignal, type Deadline } from '../instance.js'
 import { bodyBytes, cgiEnvironment, parseCgiOutput } from '../component/cgi.js'
 import type { HostOptions } from '../component/component-host.js'
-import { PooledHost, type Deadline } from '../component/pool-host.js'
+import { PooledHost } from '../component/pool-host.js'
 import { LineSink } from '../component/wasi/io.js'
 import { ExitSignal } from '../component/wasi/preview2.js'
 import { PREVIEW1_MODULE, preview1Imports, type Preview1Context } from './preview1.js'
@@ -44,7 +43,7 @@ export class CommandHost extends PooledHost<CommandInstance> {
   }
 
   protected create(): CommandInstance {
-    const deadline: Deadline = { deadline: performance.now() + this.config.limits.timeoutMs, timeoutMs: this.config.limits.timeoutMs }
+    const deadline = deadlineIn(this.config.limits.timeoutMs)
     const out = { chunks: [] as Uint8Array[], size: 0 }
     const stderr = new LineSink((l) => this.onLog('error', l))
     const ctx: Preview1Context = {
