@@ -1,9 +1,9 @@
 // Public entry point of jaegis/runtime: the embeddable isolate host. It never imports the scheduler.
 export { createRuntime, Runtime } from './runtime.js'
 export type { RuntimeOptions, LogEntry, InvokeEvent, LoadResult, PreparedFunction } from './runtime.js'
-export type { FunctionStats, StartKind } from './function-host.js'
+export type { FunctionStats, StartKind } from './pool/instance-pool.js'
 export { instantiate } from './instance.js'
-export type { LogLevel, InvocationContext, ModuleExports } from './instance.js'
+export type { LogLevel, InvocationContext, ModuleExports, Deadline } from './instance.js'
 export { ABI_VERSION, checkAbi, encodeRequest, decodeResponse } from './abi/index.js'
 export type { FunctionRequest, FunctionResponse } from './abi/index.js'
 export { readArtifact, readArtifactSync, verifyArtifact, ARTIFACT_META_FILE, ARTIFACT_WASM_FILE } from './artifact.js'

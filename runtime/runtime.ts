@@ -4,11 +4,12 @@ import { performance } from 'node:perf_hooks'
 import { checkAbi, type FunctionRequest, type FunctionResponse } from './abi/index.js'
 import { readArtifactSync, type Artifact, type FunctionConfig } from './artifact.js'
 import { JaegisError } from './errors.js'
-import { FunctionHost, type FunctionStats, type StartKind } from './function-host.js'
+import { createCoreHost } from './core-strategy.js'
 import type { LogLevel } from './instance.js'
 import { LruModuleCache, defaultModuleCache } from './module-cache.js'
 import { meterModule } from './wasm/meter.js'
-import { createNonCoreHost, type NonCoreHost } from './component/index.js'
+import { createNonCoreHost } from './component/index.js'
+import type { FunctionHost, FunctionStats, InvokeOptions, StartKind } from './pool/instance-pool.js'
 
 /** One log line from a function. */
 export interface LogEntry {
@@ -45,7 +46,7 @@ export interface RuntimeOptions {
 
 /** A validated, warm function version that does not serve yet (Runtime.prepare). */
 export interface PreparedFunction {
-  readonly host: FunctionHost | NonCoreHost
+  readonly host: FunctionHost
   readonly result: LoadResult
 }
 
@@ -60,7 +61,7 @@ export interface LoadResult {
 }
 
 export class Runtime {
-  private readonly functions = new Map<string, FunctionHost | NonCoreHost>()
+  private readonly functions = new Map<string, FunctionHost>()
   private readonly cache: LruModuleCache
   private readonly options: RuntimeOptions
   private closed = false
@@ -95,7 +96,7 @@ export class Runtime {
     const { config, digest } = artifact.meta
     this.checkRoute(config)
     if (artifact.meta.kind !== 'core') {
-      // Components and WASI command modules (runtime/component): same pools, limits, logs and errors.
+      // Components and WASI command modules (runtime/component): the same InstancePool, limits, logs and errors.
       const { host, cached } = createNonCoreHost(artifact, { moduleCache: this.cache, fuelPerCheck: this.options.fuelPerCheck ?? 10_000, onLog: this.logFor(config.name, digest) })
       return { host, result: { name: config.name, digest, loadMs: performance.now() - t0, cached } }
     }
@@ -109,7 +110,7 @@ export class Runtime {
     if (!metered.memoryImage) throw new JaegisError('INVALID_WASM', 'module has passive data segments or non-constant data offsets, which Jaegis does not support')
     if (!module) module = this.cache.get(metered.bytes, key).module
     checkAbi(module)
-    const host = new FunctionHost({
+    const host = createCoreHost({
       config,
       digest,
       module,
@@ -215,7 +216,7 @@ export class Runtime {
     const t0 = performance.now()
     const onInvoke = this.options.onInvoke
     try {
-      const { response, start } = host.invoke(req, cold ? 'hostcold' : undefined)
+      const { response, start } = host.invoke(req, cold ? HOST_COLD : undefined)
       onInvoke?.({ function: name, digest: host.digest, start, startMs: performance.timeOrigin + t0, durationMs: performance.now() - t0, status: response.status })
       return response
     } catch (err) {
@@ -254,6 +255,8 @@ export class Runtime {
     if (this.closed) throw new JaegisError('CLOSED', 'runtime is closed')
   }
 }
+
+const HOST_COLD: InvokeOptions = { start: 'hostcold' }
 
 /** Creates an embeddable runtime. */
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
