@@ -1,7 +1,7 @@
 // Public entry point of jaegis/runtime: the embeddable isolate host. It never imports the scheduler.
 export { createRuntime, Runtime } from './runtime.js'
 export type { RuntimeOptions, LogEntry, InvokeEvent, LoadResult, PreparedFunction } from './runtime.js'
-export type { FunctionStats, StartKind } from './pool/instance-pool.js'
+export type { FunctionHost, FunctionStats, InvokeOptions, StartKind } from './pool/instance-pool.js'
 export { instantiate } from './instance.js'
 export type { LogLevel, InvocationContext, ModuleExports, Deadline } from './instance.js'
 export { ABI_VERSION, checkAbi, encodeRequest, decodeResponse } from './abi/index.js'
