@@ -81,3 +81,11 @@ export function formatMiB(bytes: number): string {
 export function isJaegisError(err: unknown): err is JaegisError {
   return err instanceof JaegisError
 }
+
+/** Maps anything thrown while instantiating or running wasm (`doing` says which) to a JaegisError. */
+export function classify(err: unknown, doing: string): JaegisError {
+  if (isJaegisError(err)) return err
+  if (err instanceof WebAssembly.RuntimeError) return new TrapError(`wasm trap: ${err.message}`, err)
+  if (err instanceof RangeError && /call stack/i.test(err.message)) return new TrapError('wasm trap: call stack exhausted', err)
+  return new JaegisError('INTERNAL', `unexpected error while ${doing}: ${(err as Error)?.message ?? String(err)}`, { cause: err, expose: false })
+}

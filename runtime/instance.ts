@@ -10,16 +10,28 @@ import { MEMORY_IMPORT, METER_IMPORT, SIGNAL_FUEL } from './wasm/meter.js'
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
-/** What the host knows about the invocation an instance is running. */
-export interface InvocationContext {
-  /** performance.now() value past which the invocation is stopped. */
+/**
+ * When the invocation an instance runs must stop: read by the instance's meter on every fuel check,
+ * set by the pool before every invocation, whatever the kind of function.
+ */
+export interface Deadline {
+  /** performance.now() value past which the invocation is stopped with TIMEOUT. */
   deadline: number
+  timeoutMs: number
   /**
    * performance.now() value past which an invocation on the calling thread is stopped with
-   * SliceExpiredError so that it can run again in a lane. @default Infinity (no slice)
+   * SliceExpiredError so that it can run again in a lane (the time slice). @default undefined: no slice
    */
   sliceDeadline?: number
-  timeoutMs: number
+}
+
+/** A deadline `timeoutMs` from now, without a slice: what an instance is created with (its instantiation runs metered code). */
+export function deadlineIn(timeoutMs: number): Deadline {
+  return { deadline: performance.now() + timeoutMs, timeoutMs, sliceDeadline: undefined }
+}
+
+/** What the host knows about the invocation an instance is running. */
+export interface InvocationContext extends Deadline {
   memoryLimitBytes: number
   fuelPerCheck: number
   env: Record<string, string>
@@ -47,7 +59,7 @@ const utf8Encoder = new TextEncoder()
  * TimeoutError (or SliceExpiredError past `limits.sliceDeadline`); on a refused grow it throws
  * MemoryLimitError with the size the module asked for.
  */
-export function meterSignal(limits: { readonly deadline: number; readonly timeoutMs: number; readonly sliceDeadline?: number }, fuelPerCheck: number, memoryLimitBytes: number, memoryBytes: () => number): (kind: number, arg: number) => number {
+export function meterSignal(limits: Readonly<Deadline>, fuelPerCheck: number, memoryLimitBytes: number, memoryBytes: () => number): (kind: number, arg: number) => number {
   return (kind, arg) => {
     if (kind === SIGNAL_FUEL) {
       const now = performance.now()

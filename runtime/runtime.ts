@@ -6,11 +6,12 @@ import { performance } from 'node:perf_hooks'
 import { checkAbi, type FunctionRequest, type FunctionResponse } from './abi/index.js'
 import { readArtifactSync, type Artifact, type FunctionConfig } from './artifact.js'
 import { JaegisError, isJaegisError } from './errors.js'
-import { FunctionHost, type FunctionStats, type InvokeOptions, type StartKind } from './function-host.js'
+import { createCoreHost } from './core-strategy.js'
 import type { LogLevel } from './instance.js'
 import { LruModuleCache, defaultModuleCache } from './module-cache.js'
 import { meterModule } from './wasm/meter.js'
-import { createNonCoreHost, type NonCoreHost } from './component/index.js'
+import { createNonCoreHost } from './component/index.js'
+import type { FunctionHost, FunctionStats, InvokeOptions, StartKind } from './pool/instance-pool.js'
 import { LaneSet, type LaneOptions } from './lanes/lanes.js'
 import { InlinePolicy, LANE_POLICY } from './lanes/policy.js'
 import type { LaneLoad } from './lanes/protocol.js'
@@ -72,14 +73,11 @@ export interface RuntimeReplicas {
 }
 
 /** Options of one invocation. */
-export interface InvokeSyncOptions extends InvokeOptions {
-  /** Report this start kind instead of the pool's. */
-  start?: StartKind
-}
+export type InvokeSyncOptions = InvokeOptions
 
 /** A validated, warm function version that does not serve yet (Runtime.prepare). */
 export interface PreparedFunction {
-  readonly host: FunctionHost | NonCoreHost
+  readonly host: FunctionHost
   readonly result: LoadResult
   /** The artifact it came from (lanes load it on demand). */
   readonly artifact: Artifact
@@ -96,7 +94,7 @@ export interface LoadResult {
 }
 
 export class Runtime {
-  private readonly functions = new Map<string, FunctionHost | NonCoreHost>()
+  private readonly functions = new Map<string, FunctionHost>()
   private readonly cache: LruModuleCache
   private readonly options: RuntimeOptions
   private closed = false
@@ -154,7 +152,7 @@ export class Runtime {
     const { config, digest } = artifact.meta
     this.checkRoute(config)
     if (artifact.meta.kind !== 'core') {
-      // Components and WASI command modules (runtime/component): same pools, limits, logs and errors.
+      // Components and WASI command modules (runtime/component): the same InstancePool, limits, logs and errors.
       const { host, cached } = createNonCoreHost(artifact, { moduleCache: this.cache, fuelPerCheck: this.options.fuelPerCheck ?? 10_000, onLog: this.logFor(config.name, digest) })
       return { host, artifact, result: { name: config.name, digest, loadMs: performance.now() - t0, cached } }
     }
@@ -168,7 +166,7 @@ export class Runtime {
     if (!metered.memoryImage) throw new JaegisError('INVALID_WASM', 'module has passive data segments or non-constant data offsets, which Jaegis does not support')
     if (!module) module = this.cache.get(metered.bytes, key).module
     checkAbi(module)
-    const host = new FunctionHost({
+    const host = createCoreHost({
       config,
       digest,
       module,
@@ -286,7 +284,7 @@ export class Runtime {
   }
 
   /** The serving host of `name`, after the checks every invocation gets (exists, body size). */
-  private hostFor(name: string, req: FunctionRequest): FunctionHost | NonCoreHost {
+  private hostFor(name: string, req: FunctionRequest): FunctionHost {
     this.assertOpen()
     const host = this.functions.get(name)
     if (!host) throw new JaegisError('UNKNOWN_FUNCTION', `no function named "${name}" is deployed`)
@@ -306,13 +304,13 @@ export class Runtime {
     return this.runHere(name, this.hostFor(name, req), req, options)
   }
 
-  private runHere(name: string, host: FunctionHost | NonCoreHost, req: FunctionRequest, options?: InvokeSyncOptions): FunctionResponse {
+  private runHere(name: string, host: FunctionHost, req: FunctionRequest, options?: InvokeSyncOptions): FunctionResponse {
     const cold = this.coldPending.size > 0 && this.coldPending.delete(name)
     const startKind = options?.start ?? (cold ? 'hostcold' : undefined)
     const t0 = performance.now()
     const onInvoke = this.options.onInvoke
     try {
-      const { response, start } = host.invoke(req, startKind, options)
+      const { response, start } = host.invoke(req, startKind ? { ...options, start: startKind } : options)
       onInvoke?.({ function: name, digest: host.digest, start, startMs: performance.timeOrigin + t0, durationMs: performance.now() - t0, status: response.status })
       return response
     } catch (err) {
@@ -339,7 +337,7 @@ export class Runtime {
     const t0 = performance.now()
     const deadline = t0 + host.config.limits.timeoutMs
     const config = host.config
-    if (host instanceof FunctionHost && !config.reuse && this.inlinePolicy.inline(name, host.digest)) {
+    if (!config.reuse && this.artifacts.get(name)?.meta.kind === 'core' && this.inlinePolicy.inline(name, host.digest)) {
       const onLog = this.options.onLog
       this.heldLogs = onLog ? [] : undefined
       let response: FunctionResponse

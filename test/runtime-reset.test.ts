@@ -5,16 +5,30 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { createRuntime, type Runtime } from '../runtime/index.js'
 import { buildFunction, text } from './helpers.js'
 
-/** The pieces of a loaded function version this test looks into. */
-interface HostInternals {
-  ready: Array<{ exports: { memory: WebAssembly.Memory } }>
-  dirty: Array<{ exports: { memory: WebAssembly.Memory } }>
-  snapshotMemory: Uint8Array
-  dirtyShift: number | undefined
-  reset(inst: unknown): boolean
+type Instance = { exports: { memory: WebAssembly.Memory } }
+/** The pieces of a loaded function version (an InstancePool with a CoreStrategy) this test looks into. */
+interface PoolInternals {
+  ready: Instance[]
+  dirty: Instance[]
+  strategy: { image: { bytes: Uint8Array }; dirtyShift: number | undefined; reset(inst: unknown): boolean }
 }
 
-const internals = (runtime: Runtime, name: string) => (runtime as unknown as { functions: Map<string, HostInternals> }).functions.get(name)!
+const internals = (runtime: Runtime, name: string) => {
+  const pool = (runtime as unknown as { functions: Map<string, PoolInternals> }).functions.get(name)!
+  return {
+    get ready() {
+      return pool.ready
+    },
+    get dirty() {
+      return pool.dirty
+    },
+    snapshotMemory: pool.strategy.image.bytes,
+    get dirtyShift() {
+      return pool.strategy.dirtyShift
+    },
+    reset: (inst: unknown) => pool.strategy.reset(inst),
+  }
+}
 
 let seed = 7
 const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n)

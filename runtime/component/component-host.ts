@@ -1,19 +1,20 @@
 // Runs a jco-transpiled component (instantiation mode): the host compiles the prepared core modules
 // once (through the module cache), supplies WASI 0.2 imports per instance, and gives each metered core
 // module the deadline/memory hook. http components get a request per call; command components run CGI-style.
-import { performance } from 'node:perf_hooks'
+// The pool around the instances is InstancePool's (runtime/pool).
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
-import type { Artifact } from '../artifact.js'
+import type { Artifact, FunctionConfig } from '../artifact.js'
 import { JaegisError, TrapError } from '../errors.js'
-import { meterSignal, type LogLevel } from '../instance.js'
+import { deadlineIn, meterSignal, type Deadline, type LogLevel } from '../instance.js'
 import type { LruModuleCache } from '../module-cache.js'
+import type { SpareMemories } from '../pool/spare-memories.js'
+import type { AfterRun, InstanceStrategy } from '../pool/strategy.js'
 import { MEMORY_IMPORT, METER_IMPORT } from '../wasm/meter.js'
 import type { ComponentMeta } from './artifact.js'
 import { bodyBytes, cgiEnvironment, headerPairs, parseCgiOutput } from './cgi.js'
 import { rewriteGlue } from './glue.js'
-import { PooledHost, type Deadline } from './pool-host.js'
 import { Fields, IncomingRequest, ResponseOutparam } from './wasi/http.js'
-import { BufferSink, LineSink } from './wasi/io.js'
+import { BufferSink, LineSink, withBoundedWaits } from './wasi/io.js'
 import { ExitSignal, wasiImports, type WasiContext } from './wasi/preview2.js'
 
 type InstantiateFn = (getCoreModule: (name: string) => WebAssembly.Module, imports: unknown, instantiateCore: (m: WebAssembly.Module, i?: WebAssembly.Imports) => WebAssembly.Instance) => Record<string, unknown>
@@ -64,22 +65,27 @@ export function loadGlue(source: string, digest: string): InstantiateFn {
   return fn
 }
 
-export class ComponentHost extends PooledHost<ComponentInstance> {
+/** How the pool makes and runs instances of a component: a new instance per request unless the manifest opts into reuse. */
+export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
+  readonly afterRun: AfterRun
+  readonly noun = 'component'
+  private readonly config: FunctionConfig
   private readonly meta: ComponentMeta
   private readonly instantiate: InstantiateFn
   private readonly modules = new Map<string, WebAssembly.Module>()
   private readonly metered = new Set<WebAssembly.Module>()
-  /** Memory images by core module, and memories of dropped instances ready for reuse (same size as the image). */
+  /** Memory images by core module; memories of dropped instances come back through the pool's SpareMemories, keyed by file. */
   private readonly images = new Map<WebAssembly.Module, { file: string; image: Uint8Array; pages: number; maximumPages: number }>()
-  private readonly spare = new Map<string, WebAssembly.Memory[]>()
   private readonly fuelPerCheck: number
   private readonly onLog: HostOptions['onLog']
   /** True when every compiled part came from the cache. */
   readonly cached: boolean
 
   constructor(artifact: Artifact, options: HostOptions) {
-    super(artifact.meta.config, artifact.meta.digest)
+    this.config = artifact.meta.config
     this.meta = artifact.meta.component!
+    // Components are not reset yet: an instance that may not keep its state is replaced.
+    this.afterRun = this.meta.world !== 'cgi' && this.config.reuse ? 'keep' : 'discard'
     this.fuelPerCheck = options.fuelPerCheck
     this.onLog = options.onLog
     const files = artifact.files ?? {}
@@ -97,11 +103,10 @@ export class ComponentHost extends PooledHost<ComponentInstance> {
     }
     this.cached = cached
     this.instantiate = loadGlue(new TextDecoder().decode(files[this.meta.glue!.file]!), this.meta.glue!.digest)
-    this.start()
   }
 
-  protected create(): ComponentInstance {
-    const deadline: Deadline = { deadline: performance.now() + this.config.limits.timeoutMs, timeoutMs: this.config.limits.timeoutMs }
+  create(spares: SpareMemories): ComponentInstance {
+    const deadline = deadlineIn(this.config.limits.timeoutMs)
     const stdout = new LineSink((l) => this.onLog('info', l))
     const stderr = new LineSink((l) => this.onLog('error', l))
     const ctx: WasiContext = {
@@ -125,7 +130,7 @@ export class ComponentHost extends PooledHost<ComponentInstance> {
       const meter: Record<string, WebAssembly.ImportValue> = { [METER_IMPORT.name]: signal }
       const img = this.images.get(module)
       if (img) {
-        const memory = this.spare.get(img.file)?.pop() ?? new WebAssembly.Memory({ initial: img.pages, maximum: img.maximumPages })
+        const memory = spares.take(img.file) ?? new WebAssembly.Memory({ initial: img.pages, maximum: img.maximumPages })
         new Uint8Array(memory.buffer).set(img.image)
         memories.push({ file: img.file, memory })
         meter[MEMORY_IMPORT] = memory
@@ -144,21 +149,27 @@ export class ComponentHost extends PooledHost<ComponentInstance> {
   }
 
   /** Keeps the memories of a dropped instance (when they did not grow) for the next new instance. */
-  protected override discard(inst: ComponentInstance): void {
-    if (this.closed) return
-    for (const { file, memory } of inst.memories) {
-      const img = [...this.images.values()].find((i) => i.file === file)
-      if (!img || memory.buffer.byteLength !== img.image.byteLength) continue
-      const list = this.spare.get(file) ?? []
-      if (list.length < Math.max(2, this.maxWarm)) list.push(memory)
-      this.spare.set(file, list)
-    }
+  discard(inst: ComponentInstance, spares: SpareMemories): void {
+    for (const { file, memory } of inst.memories) spares.keep(file, memory, this.imageBytes(file))
   }
 
-  protected run(inst: ComponentInstance, req: FunctionRequest): { response: FunctionResponse; reusable: boolean } {
+  private imageBytes(file: string): number {
+    for (const img of this.images.values()) if (img.file === file) return img.image.byteLength
+    return -1
+  }
+
+  /** Never asked (afterRun is never `reset`): components get a new instance instead, for now. */
+  reset(): boolean {
+    return false
+  }
+
+  run(inst: ComponentInstance, req: FunctionRequest): FunctionResponse {
+    return withBoundedWaits(inst.deadline, () => this.runGuest(inst, req))
+  }
+
+  private runGuest(inst: ComponentInstance, req: FunctionRequest): FunctionResponse {
     try {
-      if (this.meta.world === 'cgi') return { response: this.runCommand(inst, req), reusable: false }
-      return { response: this.runHttp(inst, req), reusable: this.config.reuse }
+      return this.meta.world === 'cgi' ? this.runCommand(inst, req) : this.runHttp(inst, req)
     } catch (err) {
       if (err instanceof ExitSignal) throw new TrapError(`component exited with status ${err.code} before answering`)
       // jco rethrows traps with V8's text, which already says "wasm trap"; keep it as it is.

@@ -3,9 +3,12 @@
 import type { Artifact } from '../artifact.js'
 import type { LogLevel } from '../instance.js'
 import type { LruModuleCache } from '../module-cache.js'
-import { CommandHost } from '../wasi/command-host.js'
-import { ComponentHost } from './component-host.js'
-import type { NonCoreHost } from './pool-host.js'
+import { InstancePool, type FunctionHost } from '../pool/instance-pool.js'
+import { CommandStrategy } from '../wasi/command-host.js'
+import { ComponentStrategy } from './component-host.js'
+
+/** A host of a component or command module: the same as any FunctionHost (kept as a name of the public API). */
+export type NonCoreHost = FunctionHost
 
 export interface NonCoreHostOptions {
   moduleCache: LruModuleCache
@@ -15,11 +18,14 @@ export interface NonCoreHostOptions {
 
 /** Builds the host for a 'component' or 'wasi' artifact; its first instance is created (and checked) here. */
 export function createNonCoreHost(artifact: Artifact, options: NonCoreHostOptions): { host: NonCoreHost; cached: boolean } {
-  const host = artifact.meta.kind === 'wasi' ? new CommandHost(artifact, options) : new ComponentHost(artifact, options)
-  return { host, cached: host.cached }
+  const { config, digest } = artifact.meta
+  if (artifact.meta.kind === 'wasi') {
+    const strategy = new CommandStrategy(artifact, options)
+    return { host: new InstancePool(strategy, config, digest), cached: strategy.cached }
+  }
+  const strategy = new ComponentStrategy(artifact, options)
+  return { host: new InstancePool(strategy, config, digest), cached: strategy.cached }
 }
-
-export type { NonCoreHost } from './pool-host.js'
 export { NON_CORE_KINDS, isNonCoreKind, checkComponentParts, readComponentPartsSync } from './artifact.js'
 export type { ComponentMeta, ComponentWorld, CoreModulePart, NonCoreKind } from './artifact.js'
 export { cgiEnvironment, parseCgiOutput } from './cgi.js'

@@ -11,8 +11,8 @@ export const LANE_POLICY = {
   sliceMs: 2,
   /** Lane runs in a row under `shortMs` after which a long-running function runs inline again. */
   shortProofRuns: 32,
-  /** A lane run at most this long (ms) counts towards proving a function short. */
-  shortMs: 0.5,
+  /** A lane run at most this long (ms, half the slice) counts towards proving a function short. */
+  shortMs: 1,
   /** After a deadline, how long (ms) the gateway thread waits for a lane's own TIMEOUT before answering it itself. */
   deadlineGraceMs: 3,
   /** A lane that has not come back this long (ms) after answering a deadline is terminated and replaced. */

@@ -2,7 +2,7 @@
 // everything here crosses postMessage by structured clone (compiled modules are shared, not copied).
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
 import type { Artifact } from '../artifact.js'
-import type { FunctionStats, StartKind } from '../function-host.js'
+import type { FunctionStats, StartKind } from '../pool/instance-pool.js'
 import type { ErrorCode } from '../errors.js'
 import type { InvokeEvent, LogEntry } from '../runtime.js'
 

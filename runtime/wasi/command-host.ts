@@ -1,15 +1,14 @@
 // Runs a WASI preview-1 command module CGI-style: one fresh instance per request (a command's
 // _start runs once), pre-instantiated in the pool, metered for deadlines and capped in memory.
-import { performance } from 'node:perf_hooks'
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
-import type { Artifact } from '../artifact.js'
+import type { Artifact, FunctionConfig } from '../artifact.js'
 import { JaegisError, TrapError } from '../errors.js'
 import { METER_IMPORT } from '../wasm/meter.js'
-import { meterSignal } from '../instance.js'
+import { deadlineIn, meterSignal, type Deadline } from '../instance.js'
+import type { AfterRun, InstanceStrategy } from '../pool/strategy.js'
 import { bodyBytes, cgiEnvironment, parseCgiOutput } from '../component/cgi.js'
 import type { HostOptions } from '../component/component-host.js'
-import { PooledHost, type Deadline } from '../component/pool-host.js'
-import { LineSink } from '../component/wasi/io.js'
+import { LineSink, withBoundedWaits } from '../component/wasi/io.js'
 import { ExitSignal } from '../component/wasi/preview2.js'
 import { PREVIEW1_MODULE, preview1Imports, type Preview1Context } from './preview1.js'
 
@@ -24,7 +23,11 @@ interface CommandInstance {
 /** Largest stdout a command may write (the response body); further writes fail with EIO. */
 export const STDOUT_LIMIT_BYTES = 64 * 1024 * 1024
 
-export class CommandHost extends PooledHost<CommandInstance> {
+/** How the pool makes and runs instances of a command module: a new one per request (a command's _start runs once). */
+export class CommandStrategy implements InstanceStrategy<CommandInstance> {
+  readonly afterRun: AfterRun = 'discard'
+  readonly noun = 'component'
+  private readonly config: FunctionConfig
   private readonly module: WebAssembly.Module
   private readonly fuelPerCheck: number
   private readonly onLog: HostOptions['onLog']
@@ -32,7 +35,7 @@ export class CommandHost extends PooledHost<CommandInstance> {
   readonly cached: boolean
 
   constructor(artifact: Artifact, options: HostOptions) {
-    super(artifact.meta.config, artifact.meta.digest)
+    this.config = artifact.meta.config
     const part = artifact.meta.component!.coreModules[0]!
     const r = options.moduleCache.get(artifact.files![part.file]!, part.digest)
     this.module = r.module
@@ -40,11 +43,10 @@ export class CommandHost extends PooledHost<CommandInstance> {
     this.fuelPerCheck = options.fuelPerCheck
     this.onLog = options.onLog
     this.files = artifact.meta.component!.files
-    this.start()
   }
 
-  protected create(): CommandInstance {
-    const deadline: Deadline = { deadline: performance.now() + this.config.limits.timeoutMs, timeoutMs: this.config.limits.timeoutMs }
+  create(): CommandInstance {
+    const deadline = deadlineIn(this.config.limits.timeoutMs)
     const out = { chunks: [] as Uint8Array[], size: 0 }
     const stderr = new LineSink((l) => this.onLog('error', l))
     const ctx: Preview1Context = {
@@ -73,7 +75,19 @@ export class CommandHost extends PooledHost<CommandInstance> {
     return { deadline, ctx, out, stderr, start }
   }
 
-  protected run(inst: CommandInstance, req: FunctionRequest): { response: FunctionResponse; reusable: boolean } {
+  /** Never asked (afterRun is `discard`). */
+  reset(): boolean {
+    return false
+  }
+
+  /** Nothing to keep: the module owns its memory. */
+  discard(): void {}
+
+  run(inst: CommandInstance, req: FunctionRequest): FunctionResponse {
+    return withBoundedWaits(inst.deadline, () => this.runStart(inst, req))
+  }
+
+  private runStart(inst: CommandInstance, req: FunctionRequest): FunctionResponse {
     inst.ctx.env = cgiEnvironment(req, this.config.name, this.config.env)
     inst.ctx.stdin = bodyBytes(req.body)
     let code = 0
@@ -87,6 +101,6 @@ export class CommandHost extends PooledHost<CommandInstance> {
     }
     if (code !== 0) throw new TrapError(`command exited with status ${code}`)
     const stdout = inst.out.chunks.length === 1 ? inst.out.chunks[0]! : Buffer.concat(inst.out.chunks)
-    return { response: parseCgiOutput(stdout), reusable: false }
+    return parseCgiOutput(stdout)
   }
 }

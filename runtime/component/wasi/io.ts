@@ -1,6 +1,8 @@
 // wasi:io 0.2 for the component host: errors, pollables and in-memory streams. Streams are byte
 // buffers (request bodies in, response bodies and stdio out), so every call is synchronous and cheap.
 import { performance } from 'node:perf_hooks'
+import { TimeoutError } from '../../errors.js'
+import type { Deadline } from '../../instance.js'
 
 /** wasi:io/error.error: a host error a guest can print. */
 export class IoError {
@@ -38,6 +40,23 @@ export class Pollable {
  * invocation's deadline (it sleeps to the deadline, then the next fuel check or this hook throws TIMEOUT).
  */
 export const blockHook: { current: (ms: number) => void } = { current: sleepMs }
+
+/** Runs `fn` (one invocation) with blocking waits inside the guest (timers, polls) that never sleep past `d.deadline`. */
+export function withBoundedWaits<T>(d: Readonly<Deadline>, fn: () => T): T {
+  blockHook.current = (ms) => {
+    const left = d.deadline - performance.now()
+    if (ms >= left) {
+      sleepMs(left)
+      throw new TimeoutError(d.timeoutMs)
+    }
+    sleepMs(ms)
+  }
+  try {
+    return fn()
+  } finally {
+    blockHook.current = sleepMs
+  }
+}
 
 /** wasi:io/poll.poll: indices of the ready pollables; blocks until at least one is ready. */
 export function poll(list: Pollable[]): Uint32Array {
