@@ -209,7 +209,9 @@ export class Runtime {
     const artifact = this.artifacts.get(name)
     const host = this.functions.get(name)
     if (!artifact || !host) return undefined
-    return { artifact, modules: this.cache.entriesWithPrefix(artifact.meta.digest), pool: { minWarm: host.minWarm, maxWarm: host.maxWarm } }
+    // The artifact's own modules and, for components, its core modules (cached by their digests).
+    const keys = [artifact.meta.digest, ...(artifact.meta.component?.coreModules ?? []).map((m) => m.digest)]
+    return { artifact, modules: keys.flatMap((k) => this.cache.entriesWithPrefix(k)), pool: { minWarm: host.minWarm, maxWarm: host.maxWarm } }
   }
 
   /** Drops a prepared function that will not be activated. */

@@ -186,3 +186,30 @@ describe('the scaffolded function, built', () => {
     expect(rewriteGlue('export function instantiate() {}\n').fastImports).toBe(0)
   })
 })
+
+describe('JavaScript functions waiting on the network, in lanes', () => {
+  const DELAY_MS = 300
+  let slowUpstream: ChildProcess
+  let slowPort: number
+  const rt = createRuntime({ lanes: { minLanes: 2 } })
+  beforeAll(async () => {
+    rt.load(kitchen)
+    slowUpstream = spawn(process.execPath, ['-e', `require('http').createServer((q, s) => setTimeout(() => s.end('late ' + q.url), ${DELAY_MS})).listen(0, '127.0.0.1', function () { console.log(this.address().port) })`])
+    slowPort = await new Promise<number>((resolve) => slowUpstream.stdout!.once('data', (d) => resolve(Number(String(d).trim()))))
+  })
+  afterAll(() => {
+    rt.close()
+    slowUpstream?.kill()
+  })
+
+  it('serves concurrent callers of a function whose fetch waits in parallel', async () => {
+    const call = (i: number) => rt.invoke('kitchen', { path: '/fetch', query: encodeURIComponent(`http://127.0.0.1:${slowPort}/c${i}`) }).then((r) => text(r.body))
+    // A first burst grows the lanes (each new lane starts and loads the function once).
+    await Promise.all(Array.from({ length: 8 }, (_, i) => call(i)))
+    const t0 = performance.now()
+    const callers = Array.from({ length: 8 }, (_, i) => call(i))
+    expect(await Promise.all(callers)).toEqual(Array.from({ length: 8 }, (_, i) => `fetched 200: late /c${i}`))
+    // One after another they take 8 x 300 ms; waiting in lanes they overlap.
+    expect(performance.now() - t0).toBeLessThan(4 * DELAY_MS)
+  })
+})
