@@ -9,6 +9,7 @@ import type { LogLevel } from './instance.js'
 import { LruModuleCache, defaultModuleCache } from './module-cache.js'
 import { meterModule } from './wasm/meter.js'
 import { createNonCoreHost, type NonCoreHost } from './component/index.js'
+import { isReservedPath } from '../artifact/index.js'
 
 /** One log line from a function. */
 export interface LogEntry {
@@ -179,7 +180,7 @@ export class Runtime {
    * the rest of the path below it; undefined when none matches.
    */
   resolveRoute(path: string): { name: string; rest: string } | undefined {
-    if (this.routes.size === 0) return undefined
+    if (this.routes.size === 0 || isReservedPath(path)) return undefined // the platform's paths win whatever is loaded
     for (let end = path.length; end > 0; end = path.lastIndexOf('/', end - 1)) {
       const name = this.routes.get(path.slice(0, end))
       if (name !== undefined) return { name, rest: path.slice(end) || '/' }
