@@ -29,14 +29,14 @@ function topCounts(counts: Record<string, number>, k: number): [string, number][
 }
 
 function printText(file: string, r: SimulationResult, topK: number, ctx: CommandContext): void {
-  ctx.out(`${file}: ${r.numQubits} qubits, ${r.gates} gates, ${r.passes} pass${r.passes === 1 ? '' : 'es'} over the state; parsed in ${r.parseMs.toFixed(1)} ms, simulated in ${r.simulateMs.toFixed(1)} ms`)
+  ctx.line(`${file}: ${r.numQubits} qubits, ${r.gates} gates, ${r.passes} pass${r.passes === 1 ? '' : 'es'} over the state; parsed in ${r.parseMs.toFixed(1)} ms, simulated in ${r.simulateMs.toFixed(1)} ms`)
   if (r.counts) {
-    ctx.out(`top ${Math.min(topK, Object.keys(r.counts).length)} of ${r.shots} shots (seed ${r.seed}):`)
-    for (const [bits, count] of topCounts(r.counts, topK)) ctx.out(`  ${bits}  ${String(count).padStart(String(r.shots).length)}  ${(count / r.shots).toFixed(4)}`)
+    ctx.line(`top ${Math.min(topK, Object.keys(r.counts).length)} of ${r.shots} shots (seed ${r.seed}):`)
+    for (const [bits, count] of topCounts(r.counts, topK)) ctx.line(`  ${bits}  ${String(count).padStart(String(r.shots).length)}  ${(count / r.shots).toFixed(4)}`)
     return
   }
-  ctx.out(`most likely ${r.top.length} basis states:`)
-  for (const o of r.top) ctx.out(`  ${o.bitstring}  ${o.probability.toFixed(6)}`)
+  ctx.line(`most likely ${r.top.length} basis states:`)
+  for (const o of r.top) ctx.line(`  ${o.bitstring}  ${o.probability.toFixed(6)}`)
 }
 
 /** The `quantum` command. */
@@ -67,7 +67,7 @@ export const command: Command = {
     }
     if (values.json) {
       if (result.counts) result.counts = Object.fromEntries(topCounts(result.counts, Math.max(topK, 1)))
-      ctx.out(JSON.stringify({ file, ...result }))
+      ctx.line(JSON.stringify({ file, ...result }))
     } else printText(file, result, topK, ctx)
     return 0
   },

@@ -30,11 +30,11 @@ function printFrom(t: Topology, fromRef: string, json: boolean, ctx: CommandCont
   const dist = new ShortestPathEngine(t.graph).singleSource(from)
   const order = t.nodes.map((n) => n.index).sort((a, b) => dist[a] - dist[b] || a - b)
   if (json) {
-    ctx.out(JSON.stringify({ network: t.name, from: nodeRef(t, from), nodes: order.map((i) => ({ ...nodeRef(t, i), latencyMs: jsonMs(dist[i]) })), warnings: t.warnings }))
+    ctx.line(JSON.stringify({ network: t.name, from: nodeRef(t, from), nodes: order.map((i) => ({ ...nodeRef(t, i), latencyMs: jsonMs(dist[i]) })), warnings: t.warnings }))
     return
   }
-  ctx.out(`${t.name}: one-way latency from ${t.nodeName(from)} (id ${t.nodes[from].id}) to ${t.nodes.length} nodes`)
-  for (const i of order) ctx.out(`${fmtMs(dist[i]).padStart(12)}  ${t.nodeName(i)} (id ${t.nodes[i].id})`)
+  ctx.line(`${t.name}: one-way latency from ${t.nodeName(from)} (id ${t.nodes[from].id}) to ${t.nodes.length} nodes`)
+  for (const i of order) ctx.line(`${fmtMs(dist[i]).padStart(12)}  ${t.nodeName(i)} (id ${t.nodes[i].id})`)
 }
 
 function printPlacement(t: Topology, k: number, json: boolean, ctx: CommandContext): void {
@@ -43,7 +43,7 @@ function printPlacement(t: Topology, k: number, json: boolean, ctx: CommandConte
   const served = new Map<number, number>()
   for (const s of r.assignment) if (s >= 0) served.set(s, (served.get(s) ?? 0) + 1)
   if (json) {
-    ctx.out(
+    ctx.line(
       JSON.stringify({
         network: t.name,
         k,
@@ -56,10 +56,10 @@ function printPlacement(t: Topology, k: number, json: boolean, ctx: CommandConte
     )
     return
   }
-  ctx.out(`${t.name}: ${k} site(s) for ${all.length} demand nodes, demand-weighted mean latency ${fmtMs(r.meanLatencyMs)}`)
-  for (const s of r.sites) ctx.out(`  ${t.nodeName(s)} (id ${t.nodes[s].id}) serves ${served.get(s) ?? 0} node(s)`)
+  ctx.line(`${t.name}: ${k} site(s) for ${all.length} demand nodes, demand-weighted mean latency ${fmtMs(r.meanLatencyMs)}`)
+  for (const s of r.sites) ctx.line(`  ${t.nodeName(s)} (id ${t.nodes[s].id}) serves ${served.get(s) ?? 0} node(s)`)
   const unserved = r.assignment.filter((s) => s < 0).length
-  if (unserved) ctx.out(`  ${unserved} node(s) cannot reach any site`)
+  if (unserved) ctx.line(`  ${unserved} node(s) cannot reach any site`)
 }
 
 export const command: Command = {
@@ -76,7 +76,7 @@ export const command: Command = {
       if (!Number.isFinite(fallbackLinkLatencyMs) || fallbackLinkLatencyMs < 0) throw new UsageError(`--fallback-ms must be a number >= 0, got ${JSON.stringify(values['fallback-ms'])}`)
     }
     const t = await loadTopology(resolve(ctx.cwd, positionals[0]), { fallbackLinkLatencyMs })
-    if (!values.json) for (const w of t.warnings) ctx.err(`note: ${w}`)
+    if (!values.json) for (const w of t.warnings) ctx.errLine(`note: ${w}`)
     if (values.from !== undefined) {
       printFrom(t, values.from, values.json === true, ctx)
     } else {

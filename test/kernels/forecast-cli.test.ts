@@ -5,15 +5,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { command } from '../../cli/commands/forecast.js'
-import { UsageError, type CommandContext } from '../../cli/command.js'
+import { UsageError } from '../../cli/command.js'
+import { captureContext, type CapturedContext } from '../cli-capture.js'
 import { SeriesFormatError } from '../../kernels/forecast/index.js'
 import { projectRoot } from '../../kernels/wasm-path.js'
 
 const SERIES = join(SHARED_DATA, 'series')
 
-function context(cwd = SERIES): CommandContext & { lines: string[] } {
-  const lines: string[] = []
-  return { lines, out: (t) => lines.push(t), err: () => {}, isTTY: false, env: {}, cwd }
+function context(cwd = SERIES): CapturedContext {
+  return captureContext(cwd)
 }
 
 describe('jaegis forecast', () => {

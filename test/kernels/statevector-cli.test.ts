@@ -2,13 +2,13 @@
 import { SHARED_DATA } from '../shared-data.js'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { UsageError, type CommandContext } from '../../cli/command.js'
+import { UsageError } from '../../cli/command.js'
+import { captureContext, type CapturedContext } from '../cli-capture.js'
 import { command } from '../../cli/commands/quantum.js'
 import { projectRoot } from '../../kernels/wasm-path.js'
 
-function fakeCtx(): CommandContext & { lines: string[] } {
-  const lines: string[] = []
-  return { lines, out: (t) => lines.push(t), err: (t) => lines.push(`ERR ${t}`), isTTY: false, env: {}, cwd: join(SHARED_DATA, 'qasm') }
+function fakeCtx(): CapturedContext {
+  return captureContext(join(SHARED_DATA, 'qasm'))
 }
 
 describe('jaegis quantum', () => {

@@ -5,15 +5,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { command } from '../../cli/commands/topo.js'
-import { UsageError, type CommandContext } from '../../cli/command.js'
+import { UsageError } from '../../cli/command.js'
+import { captureContext, type CapturedContext } from '../cli-capture.js'
 import { projectRoot } from '../../kernels/wasm-path.js'
 
 const ZOO = join(SHARED_DATA, 'topologyzoo')
 
-function context(): CommandContext & { lines: string[]; errors: string[] } {
-  const lines: string[] = []
-  const errors: string[] = []
-  return { lines, errors, out: (t) => lines.push(t), err: (t) => errors.push(t), isTTY: false, env: {}, cwd: ZOO }
+function context(): CapturedContext {
+  return captureContext(ZOO)
 }
 
 describe('jaegis topo', () => {
