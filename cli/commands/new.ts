@@ -56,7 +56,7 @@ function packageRoot(): string {
 
 export function scaffold(name: string): Record<string, string> {
   return {
-    'jaegis.toml': `# ${name}: a Jaegis function. Reference: docs/manifest.md
+    'jaegis.toml': `# ${name}: a Jaegis function. Reference: docs/functions.md#the-manifest (in the jaegis package)
 name = "${name}"
 
 [limits]

@@ -142,6 +142,7 @@ export async function scaffoldJsFunction(dir: string, name: string, options: Sca
   const style = options.style ?? 'incoming-handler'
   await mkdir(join(root, 'src'), { recursive: true })
   const toml = [
+    `# ${name}: a Jaegis function in JavaScript. Reference: docs/components.md#manifest-fields-besides-the-shared-ones and docs/functions.md#the-manifest (in the jaegis package)`,
     `name = "${name}"`,
     'language = "js"',
     'entry = "src/index.js"',
