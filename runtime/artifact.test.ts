@@ -49,4 +49,24 @@ describe('artifact config', () => {
       expect(verifyArtifact(meta, WASM).meta.config.route).toBe(route)
     }
   })
+
+  it('refuses artifact.json values that cannot be turned into strings with its own error (found by fuzzing)', () => {
+    // JSON.parse gives an object whose own toString is an array: String() of it throws a TypeError.
+    const hostile = JSON.parse('{"toString": []}')
+    const cases: Array<[object, string, RegExp]> = [
+      [{ ...VALID, abi: hostile }, 'ABI_MISMATCH', /^artifact was built for Jaegis ABI v\{"toString":\[\]\}; this runtime speaks v1$/],
+      [{ ...withDigest(VALID), digest: hostile }, 'INVALID_ARTIFACT', /digest mismatch: artifact\.json says \{"toString":\[\]\}/],
+      [{ ...withDigest(VALID), kind: hostile }, 'INVALID_ARTIFACT', /unsupported kind \{"toString":\[\]\}/],
+    ]
+    for (const [meta, code, message] of cases) {
+      let thrown: unknown
+      try {
+        verifyArtifact(meta, WASM)
+      } catch (err) {
+        thrown = err
+      }
+      expect((thrown as { code?: string }).code, String(thrown)).toBe(code)
+      expect((thrown as Error).message).toMatch(message)
+    }
+  })
 })

@@ -7,7 +7,7 @@ import { ABI_VERSION } from './abi/index.js'
 import { JaegisError } from './errors.js'
 import { sha256Hex } from './module-cache.js'
 import { checkComponentParts, isNonCoreKind, readComponentPartsSync, type ComponentMeta } from './component/artifact.js'
-import { checkFunctionConfig, type FunctionConfig } from '../artifact/index.js'
+import { checkFunctionConfig, show, type FunctionConfig } from '../artifact/index.js'
 
 export type { FunctionConfig }
 
@@ -39,10 +39,12 @@ export function verifyArtifact(meta: unknown, wasm: Uint8Array, files?: Record<s
   const bad = (msg: string) => new JaegisError('INVALID_ARTIFACT', `invalid artifact: ${msg}`)
   if (typeof meta !== 'object' || meta === null) throw bad('artifact.json is not an object')
   const m = meta as Record<string, unknown>
-  if (m.abi !== ABI_VERSION) throw new JaegisError('ABI_MISMATCH', `artifact was built for Jaegis ABI v${String(m.abi)}; this runtime speaks v${ABI_VERSION}`)
-  if (m.kind !== 'core' && !isNonCoreKind(m.kind)) throw bad(`unsupported kind ${JSON.stringify(m.kind)} (expected "core", "component" or "wasi")`)
+  // Values go into messages through show(): String() throws on JSON like {"toString": []} (found by fuzzing).
+  const plain = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : show(v))
+  if (m.abi !== ABI_VERSION) throw new JaegisError('ABI_MISMATCH', `artifact was built for Jaegis ABI v${plain(m.abi)}; this runtime speaks v${ABI_VERSION}`)
+  if (m.kind !== 'core' && !isNonCoreKind(m.kind)) throw bad(`unsupported kind ${show(m.kind)} (expected "core", "component" or "wasi")`)
   const digest = sha256Hex(wasm)
-  if (m.digest !== digest) throw bad(`digest mismatch: artifact.json says ${String(m.digest)}, module.wasm hashes to ${digest}`)
+  if (m.digest !== digest) throw bad(`digest mismatch: artifact.json says ${plain(m.digest)}, module.wasm hashes to ${digest}`)
   // Names, limits, routes and capabilities: the one schema the manifest parser uses too.
   const checked = checkFunctionConfig(m.config)
   if (checked.problem !== undefined) throw bad(checked.problem)

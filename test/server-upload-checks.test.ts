@@ -1,5 +1,6 @@
-// An artifact.json edited to claim a platform path is refused at upload, and the runtime never routes a
-// reserved path to a function even when one was loaded without that check (issue 12, route hijack).
+// What the server's upload refuses: an artifact.json edited to claim a platform path (and the runtime
+// never routes a reserved path to a function even when one was loaded without that check: issue 12,
+// route hijack), and hostile JSON values found by fuzzing the schema.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -47,6 +48,18 @@ describe('reserved routes through the admin API', () => {
     const res = await api('POST', '/functions', form(hello, claiming('/hello-route')))
     expect(res.status, await res.clone().text()).toBe(201)
     expect(await (await fetch(`${server.url}/hello-route?name=r`)).text()).toBe('Hello, r!\n')
+  })
+})
+
+describe('hostile artifact.json values', () => {
+  it('refuses values that cannot be printed with 400, not an internal error', async () => {
+    const f = new FormData()
+    f.set('artifact', new Blob([JSON.stringify({ ...hello.meta, abi: 1 }).replace('"abi":1', '"abi":{"toString":[]}')]), 'artifact.json')
+    f.set('wasm', new Blob([hello.wasm as Uint8Array<ArrayBuffer>]), 'module.wasm')
+    const res = await api('POST', '/functions', f)
+    const text = await res.text()
+    expect(res.status, text).toBe(400)
+    expect(JSON.parse(text).error.message).toBe('artifact was built for Jaegis ABI v{"toString":[]}; this runtime speaks v1')
   })
 })
 
