@@ -1,12 +1,21 @@
 // The shape of one `jaegis` command. One file per command under cli/commands/; cli/main.ts
 // parses nothing itself beyond picking the command, and is the single error boundary.
 
+/** Builds a context's line writers from its raw writers, so the two can never disagree. */
+export function withLines(ctx: Omit<CommandContext, 'line' | 'errLine'>): CommandContext {
+  return { ...ctx, line: (t) => ctx.out(t + '\n'), errLine: (t) => ctx.err(t + '\n') }
+}
+
 /** What a command gets besides its own arguments. */
 export interface CommandContext {
-  /** Write to standard output (a line, without adding a newline). */
+  /** Write `text` to standard output exactly as given (no newline added). */
   out(text: string): void
-  /** Write to standard error. */
+  /** Write `text` and a newline to standard output. */
+  line(text: string): void
+  /** Write `text` to standard error exactly as given (no newline added). */
   err(text: string): void
+  /** Write `text` and a newline to standard error. */
+  errLine(text: string): void
   /** True when stdout is a terminal (spinners and colour only then). */
   isTTY: boolean
   /** Environment variables (process.env unless a test injects others). */
@@ -24,11 +33,6 @@ export interface Command {
   usage: string
   /** Runs the command; returns the process exit code. Throw a JaegisError (or UsageError) for failures. */
   run(argv: string[], ctx: CommandContext): Promise<number>
-}
-
-/** Writes one line to standard output (ctx.out adds no newline). */
-export function outLine(ctx: CommandContext, text: string): void {
-  ctx.out(text + '\n')
 }
 
 /** Wrong flags or arguments: the boundary prints the message and the command's usage line. */

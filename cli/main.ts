@@ -1,6 +1,6 @@
 // The `jaegis` command: picks a command and is the one error boundary (`jaegis <cmd>: <message>`).
 import { isJaegisError } from '../runtime/index.js'
-import { UsageError, type Command, type CommandContext } from './command.js'
+import { UsageError, withLines, type Command, type CommandContext } from './command.js'
 
 const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
   new: () => import('./commands/new.js'),
@@ -71,11 +71,11 @@ async function overview(): Promise<string> {
 }
 
 function processContext(): CommandContext {
-  return {
+  return withLines({
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
     isTTY: Boolean(process.stdout.isTTY),
     env: process.env,
     cwd: process.cwd(),
-  }
+  })
 }

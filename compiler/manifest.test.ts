@@ -28,7 +28,8 @@ describe('manifest values', () => {
   it('applies documented defaults', () => {
     const { config, entry } = parseManifest('name = "f"\n')
     expect(entry).toBe('assembly/index.ts')
-    expect(config.limits).toEqual({ memoryBytes: MANIFEST_DEFAULTS.memoryMib * 1048576, timeoutMs: MANIFEST_DEFAULTS.timeoutMs, bodyBytes: MANIFEST_DEFAULTS.bodyBytes })
+    expect(config.limits).toEqual({ memoryBytes: 32 * 1048576, timeoutMs: 5000, bodyBytes: 6 * 1048576, maxConcurrency: 0, maxQueue: 1000 })
+    expect(MANIFEST_DEFAULTS.maxQueue).toBe(1000)
     expect(config.pool).toEqual({ minWarm: 1, maxWarm: 16 })
     expect(config.reuse).toBe(false)
     expect(config.requireKey).toBe(false)
@@ -42,6 +43,8 @@ route = "/api"
 memory_mib = 64
 timeout_ms = 250
 body_bytes = 1024
+max_concurrency = 8
+max_queue = 0
 [env]
 MODE = "prod"
 [pool]
@@ -55,7 +58,7 @@ require_key = true
     expect(config).toEqual({
       name: 'api-v2',
       route: '/api',
-      limits: { memoryBytes: 64 * 1048576, timeoutMs: 250, bodyBytes: 1024 },
+      limits: { memoryBytes: 64 * 1048576, timeoutMs: 250, bodyBytes: 1024, maxConcurrency: 8, maxQueue: 0 },
       env: { MODE: 'prod' },
       pool: { minWarm: 0, maxWarm: 3 },
       reuse: true,

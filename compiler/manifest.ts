@@ -1,14 +1,17 @@
 // jaegis.toml -> FunctionConfig. Every error names the file and the field, and says what is allowed.
 import { parse, TomlError } from 'smol-toml'
+import { ENV_NAME_PATTERN, FUNCTION_NAME_RULE, LIMITS, POOL_LIMITS, isFunctionName, routeProblem, type IntRange } from '../artifact/index.js'
 import { JaegisError, type FunctionConfig } from '../runtime/index.js'
 
-/** Defaults for fields a manifest leaves out. */
+/** Defaults for fields a manifest leaves out (from artifact/limits.ts, the one owner of limits). */
 export const MANIFEST_DEFAULTS = {
-  memoryMib: 32,
-  timeoutMs: 5_000,
-  bodyBytes: 6 * 1024 * 1024,
-  minWarm: 1,
-  maxWarm: 16,
+  memoryMib: LIMITS.memoryMib.default,
+  timeoutMs: LIMITS.timeoutMs.default,
+  bodyBytes: LIMITS.bodyBytes.default,
+  maxConcurrency: LIMITS.maxConcurrency.default,
+  maxQueue: LIMITS.maxQueue.default,
+  minWarm: POOL_LIMITS.minWarm.default,
+  maxWarm: POOL_LIMITS.maxWarm.default,
 } as const
 
 /** What jaegis.toml holds beyond the runtime's FunctionConfig. */
@@ -20,8 +23,6 @@ export interface Manifest {
   language: 'assemblyscript'
 }
 
-const NAME_RE = /^[a-z][a-z0-9-]{0,62}$/
-const ENV_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 type Table = Record<string, unknown>
 
@@ -44,10 +45,10 @@ export function parseManifest(text: string, file = 'jaegis.toml'): Manifest {
     if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Date) throw fail(`"${key}" must be a table ([${key}])`)
     return v as Table
   }
-  const int = (table: Table, where: string, key: string, lo: number, hi: number, dflt: number): number => {
+  const int = (table: Table, where: string, key: string, range: IntRange, dflt = range.default): number => {
     const v = table[key]
     if (v === undefined) return dflt
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw fail(`"${where}${key}" must be an integer from ${lo} to ${hi}, got ${show(v)}`)
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < range.min || v > range.max) throw fail(`"${where}${key}" must be an integer from ${range.min} to ${range.max}, got ${show(v)}`)
     return v
   }
   const str = (table: Table, where: string, key: string): string | undefined => {
@@ -60,21 +61,20 @@ export function parseManifest(text: string, file = 'jaegis.toml'): Manifest {
   known(doc, '', ['name', 'route', 'entry', 'language', 'limits', 'env', 'pool', 'instance', 'auth'])
   const name = str(doc, '', 'name')
   if (name === undefined) throw fail('missing required field "name"')
-  if (!NAME_RE.test(name)) throw fail(`"name" must start with a lower-case letter and use only a-z, 0-9 and "-" (at most 63 characters), got ${show(name)}`)
+  if (!isFunctionName(name)) throw fail(`"name" ${FUNCTION_NAME_RULE}, got ${show(name)}`)
   const route = str(doc, '', 'route')
-  if (route !== undefined && (!route.startsWith('/') || route.startsWith('/fn/') || route.startsWith('/_api/') || /[?#\s]/.test(route) || route === '/')) {
-    throw fail(`"route" must be a path like "/hello" (not "/", not under /fn/ or /_api/, no spaces, "?" or "#"), got ${show(route)}`)
-  }
+  const badRoute = route === undefined ? undefined : routeProblem(route)
+  if (badRoute) throw fail(`"route" ${badRoute}, got ${show(route)}`)
   const entry = str(doc, '', 'entry') ?? 'assembly/index.ts'
   const language = str(doc, '', 'language') ?? 'assemblyscript'
   if (language !== 'assemblyscript') throw fail(`"language" must be "assemblyscript", got ${show(language)}`)
 
   const limits = sub('limits')
-  known(limits, 'limits.', ['memory_mib', 'timeout_ms', 'body_bytes'])
+  known(limits, 'limits.', ['memory_mib', 'timeout_ms', 'body_bytes', 'max_concurrency', 'max_queue'])
   const pool = sub('pool')
   known(pool, 'pool.', ['min_warm', 'max_warm'])
-  const minWarm = int(pool, 'pool.', 'min_warm', 0, 1000, MANIFEST_DEFAULTS.minWarm)
-  const maxWarm = int(pool, 'pool.', 'max_warm', 1, 1000, Math.max(minWarm, MANIFEST_DEFAULTS.maxWarm))
+  const minWarm = int(pool, 'pool.', 'min_warm', POOL_LIMITS.minWarm)
+  const maxWarm = int(pool, 'pool.', 'max_warm', POOL_LIMITS.maxWarm, Math.max(minWarm, POOL_LIMITS.maxWarm.default))
   if (minWarm > maxWarm) throw fail(`"pool.min_warm" (${minWarm}) must not be above "pool.max_warm" (${maxWarm})`)
   const instance = sub('instance')
   known(instance, 'instance.', ['reuse'])
@@ -85,7 +85,7 @@ export function parseManifest(text: string, file = 'jaegis.toml'): Manifest {
   const envTable = sub('env')
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(envTable)) {
-    if (!ENV_RE.test(k)) throw fail(`environment variable name "${k}" must match [A-Za-z_][A-Za-z0-9_]*`)
+    if (!ENV_NAME_PATTERN.test(k)) throw fail(`environment variable name "${k}" must match [A-Za-z_][A-Za-z0-9_]*`)
     if (typeof v !== 'string') throw fail(`"env.${k}" must be a string, got ${show(v)}`)
     env[k] = v
   }
@@ -97,9 +97,11 @@ export function parseManifest(text: string, file = 'jaegis.toml'): Manifest {
       name,
       ...(route !== undefined ? { route } : {}),
       limits: {
-        memoryBytes: int(limits, 'limits.', 'memory_mib', 1, 4096, MANIFEST_DEFAULTS.memoryMib) * 1024 * 1024,
-        timeoutMs: int(limits, 'limits.', 'timeout_ms', 1, 900_000, MANIFEST_DEFAULTS.timeoutMs),
-        bodyBytes: int(limits, 'limits.', 'body_bytes', 0, 256 * 1024 * 1024, MANIFEST_DEFAULTS.bodyBytes),
+        memoryBytes: int(limits, 'limits.', 'memory_mib', LIMITS.memoryMib) * 1024 * 1024,
+        timeoutMs: int(limits, 'limits.', 'timeout_ms', LIMITS.timeoutMs),
+        bodyBytes: int(limits, 'limits.', 'body_bytes', LIMITS.bodyBytes),
+        maxConcurrency: int(limits, 'limits.', 'max_concurrency', LIMITS.maxConcurrency),
+        maxQueue: int(limits, 'limits.', 'max_queue', LIMITS.maxQueue),
       },
       env,
       pool: { minWarm, maxWarm },

@@ -7,29 +7,9 @@ import { ABI_VERSION } from './abi/index.js'
 import { JaegisError } from './errors.js'
 import { sha256Hex } from './module-cache.js'
 import { checkComponentParts, isNonCoreKind, readComponentPartsSync, type ComponentMeta } from './component/artifact.js'
+import { checkFunctionConfig, show, type FunctionConfig } from '../artifact/index.js'
 
-/** A function's configuration as fixed at build time. */
-export interface FunctionConfig {
-  name: string
-  /** Extra public route the function claims besides /fn/<name> (a path prefix). */
-  route?: string
-  limits: {
-    /** Linear memory ceiling. */
-    memoryBytes: number
-    /** Deadline of one invocation. */
-    timeoutMs: number
-    /** Largest request body accepted. */
-    bodyBytes: number
-  }
-  /** Environment variables the function may read; no others are visible. */
-  env: Record<string, string>
-  /** Warm-pool bounds; the scheduler picks targets within them. */
-  pool: { minWarm: number; maxWarm: number }
-  /** Keep state between invocations on one instance instead of resetting to the snapshot. */
-  reuse: boolean
-  /** When true, invoking needs the function key (x-jaegis-key header). */
-  requireKey: boolean
-}
+export type { FunctionConfig }
 
 /** artifact.json: everything about the artifact but the wasm itself. */
 export interface ArtifactMeta {
@@ -54,42 +34,27 @@ export interface Artifact {
 export const ARTIFACT_META_FILE = 'artifact.json'
 export const ARTIFACT_WASM_FILE = 'module.wasm'
 
-const NAME_RE = /^[a-z][a-z0-9-]{0,62}$/
-
-/** Checks meta against the wasm: digest, size, ABI, and every config field's type and range. */
+/** Checks meta against the wasm: digest, size, ABI, and the config against artifact/ (limits an older artifact leaves out take their defaults). */
 export function verifyArtifact(meta: unknown, wasm: Uint8Array, files?: Record<string, Uint8Array>): Artifact {
   const bad = (msg: string) => new JaegisError('INVALID_ARTIFACT', `invalid artifact: ${msg}`)
   if (typeof meta !== 'object' || meta === null) throw bad('artifact.json is not an object')
   const m = meta as Record<string, unknown>
-  if (m.abi !== ABI_VERSION) throw new JaegisError('ABI_MISMATCH', `artifact was built for Jaegis ABI v${String(m.abi)}; this runtime speaks v${ABI_VERSION}`)
-  if (m.kind !== 'core' && !isNonCoreKind(m.kind)) throw bad(`unsupported kind ${JSON.stringify(m.kind)} (expected "core", "component" or "wasi")`)
+  // Values go into messages through show(): String() throws on JSON like {"toString": []} (found by fuzzing).
+  const plain = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : show(v))
+  if (m.abi !== ABI_VERSION) throw new JaegisError('ABI_MISMATCH', `artifact was built for Jaegis ABI v${plain(m.abi)}; this runtime speaks v${ABI_VERSION}`)
+  if (m.kind !== 'core' && !isNonCoreKind(m.kind)) throw bad(`unsupported kind ${show(m.kind)} (expected "core", "component" or "wasi")`)
   const digest = sha256Hex(wasm)
-  if (m.digest !== digest) throw bad(`digest mismatch: artifact.json says ${String(m.digest)}, module.wasm hashes to ${digest}`)
-  const c = m.config as Record<string, unknown> | undefined
-  if (typeof c !== 'object' || c === null) throw bad('config missing')
-  if (typeof c.name !== 'string' || !NAME_RE.test(c.name)) throw bad(`config.name ${JSON.stringify(c.name)} is not a valid function name`)
-  if (c.route !== undefined && (typeof c.route !== 'string' || !c.route.startsWith('/'))) throw bad('config.route must be a path starting with /')
-  const limits = c.limits as Record<string, unknown> | undefined
-  const int = (v: unknown, lo: number, hi: number, field: string) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw bad(`${field} must be an integer in [${lo}, ${hi}]`)
-    return v
-  }
-  int(limits?.memoryBytes, 65536, 4 * 1024 ** 3, 'config.limits.memoryBytes')
-  int(limits?.timeoutMs, 1, 3_600_000, 'config.limits.timeoutMs')
-  int(limits?.bodyBytes, 0, 1024 ** 3, 'config.limits.bodyBytes')
-  const pool = c.pool as Record<string, unknown> | undefined
-  const minWarm = int(pool?.minWarm, 0, 10_000, 'config.pool.minWarm')
-  const maxWarm = int(pool?.maxWarm, 1, 10_000, 'config.pool.maxWarm')
-  if (minWarm > maxWarm) throw bad('config.pool.minWarm is above maxWarm')
-  if (typeof c.env !== 'object' || c.env === null || Object.values(c.env).some((v) => typeof v !== 'string')) throw bad('config.env must map names to strings')
-  if (typeof c.reuse !== 'boolean') throw bad('config.reuse must be a boolean')
-  if (typeof c.requireKey !== 'boolean') throw bad('config.requireKey must be a boolean')
+  if (m.digest !== digest) throw bad(`digest mismatch: artifact.json says ${plain(m.digest)}, module.wasm hashes to ${digest}`)
+  // Names, limits, routes and capabilities: the one schema the manifest parser uses too.
+  const checked = checkFunctionConfig(m.config)
+  if (checked.problem !== undefined) throw bad(checked.problem)
+  const checkedMeta = { ...(m as unknown as ArtifactMeta), config: checked.config, sizeBytes: wasm.byteLength }
   if (m.kind !== 'core') {
     const problem = checkComponentParts(m, files)
     if (problem) throw bad(problem)
-    return { meta: { ...(m as unknown as ArtifactMeta), sizeBytes: wasm.byteLength }, wasm, files }
+    return { meta: checkedMeta, wasm, files }
   }
-  return { meta: { ...(m as unknown as ArtifactMeta), sizeBytes: wasm.byteLength }, wasm }
+  return { meta: checkedMeta, wasm }
 }
 
 /** Reads and verifies an artifact directory (artifact.json + module.wasm). */

@@ -15,6 +15,7 @@ import type { FunctionHost, FunctionStats, InvokeOptions, StartKind } from './po
 import { LaneSet, type LaneOptions } from './lanes/lanes.js'
 import { InlinePolicy, LANE_POLICY } from './lanes/policy.js'
 import type { LaneLoad } from './lanes/protocol.js'
+import { isReservedPath } from '../artifact/index.js'
 
 /** One log line from a function. */
 export interface LogEntry {
@@ -263,7 +264,7 @@ export class Runtime {
    * the rest of the path below it; undefined when none matches.
    */
   resolveRoute(path: string): { name: string; rest: string } | undefined {
-    if (this.routes.size === 0) return undefined
+    if (this.routes.size === 0 || isReservedPath(path)) return undefined // the platform's paths win whatever is loaded
     for (let end = path.length; end > 0; end = path.lastIndexOf('/', end - 1)) {
       const name = this.routes.get(path.slice(0, end))
       if (name !== undefined) return { name, rest: path.slice(end) || '/' }

@@ -77,7 +77,8 @@ function parsePerMinute(lines: string[], format: TraceFormat, source: string): T
     for (let m = 0; m < minutes; m++) {
       const raw = cols[meta + m]
       const v = Number(raw)
-      if (raw.trim() === '' || !Number.isInteger(v) || v < 0) fail(source, `line ${i + 1}, minute ${m + 1}: ${JSON.stringify(raw)} is not a count (integer >= 0)`)
+      // Counts are held in 32 bits: a larger one would wrap silently (found by fuzzing).
+      if (raw.trim() === '' || !Number.isInteger(v) || v < 0 || v > 0xffff_ffff) fail(source, `line ${i + 1}, minute ${m + 1}: ${JSON.stringify(raw)} is not a count (integer from 0 to 4294967295)`)
       counts[m] = v
     }
     let id = fn

@@ -1,7 +1,18 @@
 // Limits and failures of the runtime: deadlines, memory, traps, isolation between requests.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createRuntime, type Artifact, type LogEntry } from '../runtime/index.js'
+import { build } from '../compiler/index.js'
 import { buildFunction, text } from './helpers.js'
+
+/** Builds functions/<name> with its assembly/index.ts edited: a new version of the code. */
+async function buildEdited(name: string, edit: (source: string) => string): Promise<Artifact> {
+  const { dir } = await buildFunction(name)
+  const entry = join(dir, 'assembly', 'index.ts')
+  writeFileSync(entry, edit(readFileSync(entry, 'utf8')))
+  return (await build(dir)).artifact
+}
 
 let misbehave: Artifact
 let reuse: Artifact
@@ -118,26 +129,25 @@ describe('runtime limits', () => {
     expect(err.code).toBe('BODY_TOO_LARGE')
   })
 
-  it('counts host-warm starts when no instance is ready and warm ones when the pool has one', async () => {
+  it('counts host-warm starts when no instance is ready and warm ones when the pool has one', () => {
     const rt = createRuntime()
-    rt.load(hello)
-    rt.setPool('hello', { minWarm: 0, maxWarm: 1 })
-    await new Promise((r) => setImmediate(r))
-    rt.invokeSync('hello')
-    rt.invokeSync('hello')
-    await new Promise((r) => setImmediate(r))
-    rt.invokeSync('hello')
-    const starts = rt.stats().functions.hello!.starts
-    expect(starts.warm).toBeGreaterThanOrEqual(2)
-    expect(starts.warm + starts.hostwarm).toBe(3)
+    // No warm floor: the instance a trap destroys is not replaced, so the next start must instantiate.
+    rt.load({ ...misbehave, meta: { ...misbehave.meta, config: { ...misbehave.meta.config, pool: { minWarm: 0, maxWarm: 1 } } } })
+    expect(errorOf(() => rt.invokeSync('misbehave', { path: '/trap' })).code).toBe('TRAP') // ran on the instance load warmed
+    expect(rt.stats().functions.misbehave!.pool.ready + rt.stats().functions.misbehave!.pool.dirty).toBe(0)
+    rt.invokeSync('misbehave', { path: '/count' }) // nothing ready: host-warm
+    rt.invokeSync('misbehave', { path: '/count' }) // the instance that one returned: warm
+    expect(rt.stats().functions.misbehave!.starts).toEqual({ warm: 2, hostwarm: 1, hostcold: 0 })
   })
 
   it('loads a new version in place of the old one', async () => {
     const rt = createRuntime()
     rt.load(hello)
-    const other = await buildFunction('hello', (t) => t).then((r) => r.artifact)
+    expect(text(rt.invokeSync('hello', { query: 'name=v1' }).body)).toBe('Hello, v1!\n')
+    const other = await buildEdited('hello', (src) => src.replace('"Hello, "', '"Howdy, "'))
+    expect(other.meta.digest).not.toBe(hello.meta.digest) // really another version
     rt.load(other)
     expect(rt.list()).toEqual([{ name: 'hello', digest: other.meta.digest }])
-    expect(text(rt.invokeSync('hello', { query: 'name=v2' }).body)).toBe('Hello, v2!\n')
+    expect(text(rt.invokeSync('hello', { query: 'name=v2' }).body)).toBe('Howdy, v2!\n')
   })
 })

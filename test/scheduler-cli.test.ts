@@ -5,16 +5,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { command } from '../cli/commands/sim.js'
-import { UsageError, type CommandContext } from '../cli/command.js'
+import { UsageError } from '../cli/command.js'
+import { captureContext, type CapturedContext } from './cli-capture.js'
 import { projectRoot } from '../kernels/wasm-path.js'
 import { SchedulerError } from '../scheduler/index.js'
 
 const AZ = join(SHARED_DATA, 'azure-functions')
 const ZOO = join(SHARED_DATA, 'topologyzoo')
 
-function context(): CommandContext & { lines: string[] } {
-  const lines: string[] = []
-  return { lines, out: (t) => lines.push(t), err: () => {}, isTTY: false, env: {}, cwd: AZ }
+function context(): CapturedContext {
+  return captureContext(AZ)
 }
 
 describe('jaegis sim', () => {

@@ -2,7 +2,7 @@
 // with prediction intervals. Thin: parsing and forecasting live in kernels/forecast.
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { UsageError, outLine, type Command, type CommandContext } from '../command.js'
+import { UsageError, type Command, type CommandContext } from '../command.js'
 import { parse } from '../options.js'
 import { forecast, MODELS, parseSeriesCsv, type ForecastModel, type ForecastOptions } from '../../kernels/forecast/index.js'
 import { continueTimestamps } from '../../kernels/forecast/timestamps.js'
@@ -86,20 +86,20 @@ export const command: Command = {
     const stamps = continueTimestamps(series.timestamps, horizon) ?? continueIntegerTimestamps(series.timestamps, horizon)
 
     if (flags.json) {
-      outLine(ctx, JSON.stringify({
+      ctx.line(JSON.stringify({
         file: positionals[0], points: series.values.length, horizon, level, model: result.model, seasons: result.seasons,
         params: result.params, fitMs: round(fitMs),
         forecast: Array.from(result.mean, (mean, i) => ({ step: i + 1, timestamp: stamps?.[i] ?? null, mean: round(mean), lower: round(result.lower[i]), upper: round(result.upper[i]) })),
       }))
       return 0
     }
-    outLine(ctx, `${positionals[0]}: ${series.values.length} points, model ${result.model}, ${Math.round(level * 100)}% intervals, fitted in ${fitMs.toFixed(1)} ms`)
+    ctx.line(`${positionals[0]}: ${series.values.length} points, model ${result.model}, ${Math.round(level * 100)}% intervals, fitted in ${fitMs.toFixed(1)} ms`)
     const label = stamps ? 'timestamp' : 'step'
     const width = Math.max(label.length, ...(stamps ?? [String(horizon)]).map((s) => s.length))
-    outLine(ctx, `${label.padEnd(width)}  ${'mean'.padStart(14)}  ${'lower'.padStart(14)}  ${'upper'.padStart(14)}`)
+    ctx.line(`${label.padEnd(width)}  ${'mean'.padStart(14)}  ${'lower'.padStart(14)}  ${'upper'.padStart(14)}`)
     const fmt = (v: number) => (Math.abs(v) >= 1e6 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(4) : v.toFixed(3)).padStart(14)
     for (let i = 0; i < horizon; i++) {
-      outLine(ctx, `${(stamps?.[i] ?? String(i + 1)).padEnd(width)}  ${fmt(result.mean[i])}  ${fmt(result.lower[i])}  ${fmt(result.upper[i])}`)
+      ctx.line(`${(stamps?.[i] ?? String(i + 1)).padEnd(width)}  ${fmt(result.mean[i])}  ${fmt(result.lower[i])}  ${fmt(result.upper[i])}`)
     }
     return 0
   },

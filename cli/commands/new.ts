@@ -6,8 +6,8 @@ import { scaffoldJsFunction, type JsStyle } from '../../compiler/index.js'
 import { fileURLToPath } from 'node:url'
 import { UsageError, type Command } from '../command.js'
 import { GLOBAL_USAGE, parse, serverUrl } from '../options.js'
+import { isFunctionName } from '../../artifact/index.js'
 
-const NAME_RE = /^[a-z][a-z0-9-]{0,62}$/
 
 export const command: Command = {
   name: 'new',
@@ -25,7 +25,7 @@ ${GLOBAL_USAGE}`,
     const { values, positionals } = parse(argv, { dir: { type: 'string' }, lang: { type: 'string', default: 'assemblyscript' }, style: { type: 'string' } })
     const name = positionals[0]
     if (!name) throw new UsageError('missing the function name')
-    if (!NAME_RE.test(name)) throw new UsageError(`"${name}" is not a valid function name: start with a lower-case letter, then a-z, 0-9 or "-"`)
+    if (!isFunctionName(name)) throw new UsageError(`"${name}" is not a valid function name: start with a lower-case letter, then a-z, 0-9 or "-"`)
     if (!['assemblyscript', 'as', 'js', 'javascript'].includes(values.lang!)) throw new UsageError(`unknown --lang ${values.lang} (supported: assemblyscript, js)`)
     const dir = resolve(ctx.cwd, values.dir ?? name)
     if (existsSync(dir)) throw new UsageError(`${dir} already exists`)
@@ -56,7 +56,7 @@ function packageRoot(): string {
 
 export function scaffold(name: string): Record<string, string> {
   return {
-    'jaegis.toml': `# ${name}: a Jaegis function. Reference: docs/manifest.md
+    'jaegis.toml': `# ${name}: a Jaegis function. Reference: docs/functions.md#the-manifest (in the jaegis package)
 name = "${name}"
 
 [limits]

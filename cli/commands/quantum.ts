@@ -2,7 +2,7 @@
 // the most likely outcomes (or seeded shot counts) and the time taken. The kernel does the work.
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { outLine, type Command, type CommandContext } from '../command.js'
+import { type Command, type CommandContext } from '../command.js'
 import { parse } from '../options.js'
 import { UsageError } from '../command.js'
 import { QasmError, simulateQasm, type SimulationResult } from '../../kernels/statevector/index.js'
@@ -29,14 +29,14 @@ function topCounts(counts: Record<string, number>, k: number): [string, number][
 }
 
 function printText(file: string, r: SimulationResult, topK: number, ctx: CommandContext): void {
-  outLine(ctx, `${file}: ${r.numQubits} qubits, ${r.gates} gates, ${r.passes} pass${r.passes === 1 ? '' : 'es'} over the state; parsed in ${r.parseMs.toFixed(1)} ms, simulated in ${r.simulateMs.toFixed(1)} ms`)
+  ctx.line(`${file}: ${r.numQubits} qubits, ${r.gates} gates, ${r.passes} pass${r.passes === 1 ? '' : 'es'} over the state; parsed in ${r.parseMs.toFixed(1)} ms, simulated in ${r.simulateMs.toFixed(1)} ms`)
   if (r.counts) {
-    outLine(ctx, `top ${Math.min(topK, Object.keys(r.counts).length)} of ${r.shots} shots (seed ${r.seed}):`)
-    for (const [bits, count] of topCounts(r.counts, topK)) outLine(ctx, `  ${bits}  ${String(count).padStart(String(r.shots).length)}  ${(count / r.shots).toFixed(4)}`)
+    ctx.line(`top ${Math.min(topK, Object.keys(r.counts).length)} of ${r.shots} shots (seed ${r.seed}):`)
+    for (const [bits, count] of topCounts(r.counts, topK)) ctx.line(`  ${bits}  ${String(count).padStart(String(r.shots).length)}  ${(count / r.shots).toFixed(4)}`)
     return
   }
-  outLine(ctx, `most likely ${r.top.length} basis states:`)
-  for (const o of r.top) outLine(ctx, `  ${o.bitstring}  ${o.probability.toFixed(6)}`)
+  ctx.line(`most likely ${r.top.length} basis states:`)
+  for (const o of r.top) ctx.line(`  ${o.bitstring}  ${o.probability.toFixed(6)}`)
 }
 
 /** The `quantum` command. */
@@ -67,7 +67,7 @@ export const command: Command = {
     }
     if (values.json) {
       if (result.counts) result.counts = Object.fromEntries(topCounts(result.counts, Math.max(topK, 1)))
-      outLine(ctx, JSON.stringify({ file, ...result }))
+      ctx.line(JSON.stringify({ file, ...result }))
     } else printText(file, result, topK, ctx)
     return 0
   },

@@ -56,7 +56,7 @@ export const command: Command = {
       throw new UsageError((err as Error).message)
     }
     if (values.help) {
-      ctx.out(USAGE)
+      ctx.line(USAGE)
       return 0
     }
     if (!values.trace) throw new UsageError('--trace <file> is required')
@@ -104,22 +104,22 @@ export const command: Command = {
 
     const traceInfo = { file: values.trace, format: trace.format, functions: trace.functions.length, minutes: trace.minutes, invocations: traceInvocations(trace) }
     if (values.json) {
-      ctx.out(JSON.stringify({ trace: traceInfo, policies, ...(placement ? { placement } : {}), ...(plotNote ? { plot: plotNote } : {}) }))
+      ctx.line(JSON.stringify({ trace: traceInfo, policies, ...(placement ? { placement } : {}), ...(plotNote ? { plot: plotNote } : {}) }))
       return 0
     }
-    ctx.out(`trace ${values.trace}: ${trace.format}, ${traceInfo.functions} functions, ${traceInfo.minutes} min, ${traceInfo.invocations} invocations`)
+    ctx.line(`trace ${values.trace}: ${trace.format}, ${traceInfo.functions} functions, ${traceInfo.minutes} min, ${traceInfo.invocations} invocations`)
     const rows = [['policy', 'knob', 'cold starts', 'cold %', 'wasted GB-s', 'p99 added ms']]
     for (const n of names) {
       const p = policies[n]
       rows.push([n, p.knob, String(p.cold_starts), p.cold_start_pct.toFixed(2), p.wasted_gb_s.toFixed(0), String(p.p99_added_start_ms)])
     }
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)))
-    for (const r of rows) ctx.out(r.map((cell, c) => (c === 0 || c === 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '))
+    for (const r of rows) ctx.line(r.map((cell, c) => (c === 0 || c === 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '))
     if (placement) {
-      ctx.out(`placement on ${placement.hosts} hosts over ${placement.regions} regions (${placement.network}): ${placement.placed_instances} instances placed, ${placement.unplaced_instances} unplaced, ` +
+      ctx.line(`placement on ${placement.hosts} hosts over ${placement.regions} regions (${placement.network}): ${placement.placed_instances} instances placed, ${placement.unplaced_instances} unplaced, ` +
         `mean latency ${placement.mean_latency_ms} ms, plan ${placement.plan_ms} ms, re-plan after losing the busiest host ${placement.replan_ms_one_host_lost} ms (${placement.moved_on_replan} moved)`)
     }
-    if (plotNote) ctx.out(`wrote ${plotNote}`)
+    if (plotNote) ctx.line(`wrote ${plotNote}`)
     return 0
   },
 }

@@ -1,7 +1,7 @@
 // `jaegis topo`: latency from one node of a GraphML network to every node, or a K-site placement.
 // Thin: reading, searching and placing live in kernels/topology.
 import { resolve } from 'node:path'
-import { UsageError, outLine, type Command, type CommandContext } from '../command.js'
+import { UsageError, type Command, type CommandContext } from '../command.js'
 import { parse } from '../options.js'
 import { ShortestPathEngine, loadTopology, placeFacilities, type Topology } from '../../kernels/topology/index.js'
 
@@ -32,11 +32,11 @@ function printFrom(t: Topology, fromRef: string, json: boolean, ctx: CommandCont
   const dist = new ShortestPathEngine(t.graph).singleSource(from)
   const order = t.nodes.map((n) => n.index).sort((a, b) => dist[a] - dist[b] || a - b)
   if (json) {
-    outLine(ctx, JSON.stringify({ network: t.name, from: nodeRef(t, from), nodes: order.map((i) => ({ ...nodeRef(t, i), latencyMs: jsonMs(dist[i]) })), warnings: t.warnings }))
+    ctx.line(JSON.stringify({ network: t.name, from: nodeRef(t, from), nodes: order.map((i) => ({ ...nodeRef(t, i), latencyMs: jsonMs(dist[i]) })), warnings: t.warnings }))
     return
   }
-  outLine(ctx, `${t.name}: one-way latency from ${t.nodeName(from)} (id ${t.nodes[from].id}) to ${t.nodes.length} nodes`)
-  for (const i of order) outLine(ctx, `${fmtMs(dist[i]).padStart(12)}  ${t.nodeName(i)} (id ${t.nodes[i].id})`)
+  ctx.line(`${t.name}: one-way latency from ${t.nodeName(from)} (id ${t.nodes[from].id}) to ${t.nodes.length} nodes`)
+  for (const i of order) ctx.line(`${fmtMs(dist[i]).padStart(12)}  ${t.nodeName(i)} (id ${t.nodes[i].id})`)
 }
 
 function printPlacement(t: Topology, k: number, json: boolean, ctx: CommandContext): void {
@@ -45,7 +45,7 @@ function printPlacement(t: Topology, k: number, json: boolean, ctx: CommandConte
   const served = new Map<number, number>()
   for (const s of r.assignment) if (s >= 0) served.set(s, (served.get(s) ?? 0) + 1)
   if (json) {
-    outLine(ctx, 
+    ctx.line(
       JSON.stringify({
         network: t.name,
         k,
@@ -58,10 +58,10 @@ function printPlacement(t: Topology, k: number, json: boolean, ctx: CommandConte
     )
     return
   }
-  outLine(ctx, `${t.name}: ${k} site(s) for ${all.length} demand nodes, demand-weighted mean latency ${fmtMs(r.meanLatencyMs)}`)
-  for (const s of r.sites) outLine(ctx, `  ${t.nodeName(s)} (id ${t.nodes[s].id}) serves ${served.get(s) ?? 0} node(s)`)
+  ctx.line(`${t.name}: ${k} site(s) for ${all.length} demand nodes, demand-weighted mean latency ${fmtMs(r.meanLatencyMs)}`)
+  for (const s of r.sites) ctx.line(`  ${t.nodeName(s)} (id ${t.nodes[s].id}) serves ${served.get(s) ?? 0} node(s)`)
   const unserved = r.assignment.filter((s) => s < 0).length
-  if (unserved) outLine(ctx, `  ${unserved} node(s) cannot reach any site`)
+  if (unserved) ctx.line(`  ${unserved} node(s) cannot reach any site`)
 }
 
 export const command: Command = {
@@ -82,7 +82,7 @@ export const command: Command = {
     if (values.place !== undefined && (!Number.isInteger(k) || k < 1)) throw new UsageError(`--place needs a positive integer, got ${JSON.stringify(values.place)}`, PLACE_USAGE)
     if (values.from !== undefined && values.from.trim() === '') throw new UsageError('--from needs a node id or label', FROM_USAGE)
     const t = await loadTopology(resolve(ctx.cwd, positionals[0]), { fallbackLinkLatencyMs })
-    if (!values.json) for (const w of t.warnings) ctx.err(`note: ${w}\n`)
+    if (!values.json) for (const w of t.warnings) ctx.errLine(`note: ${w}`)
     if (values.from !== undefined) {
       printFrom(t, values.from, values.json === true, ctx)
     } else {

@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { FUNCTION_NAME_RULE, isFunctionName } from '../../artifact/index.js'
 import { JaegisError } from '../../runtime/index.js'
 
 /**
@@ -135,12 +136,13 @@ export interface ScaffoldOptions {
 
 /** Creates `<dir>/<name>` with jaegis.toml and src/index.js. Refuses to overwrite an existing folder. */
 export async function scaffoldJsFunction(dir: string, name: string, options: ScaffoldOptions = {}): Promise<{ dir: string; files: string[] }> {
-  if (!/^[a-z][a-z0-9-]{0,62}$/.test(name)) throw new JaegisError('INVALID_MANIFEST', `function name "${name}" must start with a lower-case letter and use only a-z, 0-9 and "-"`)
+  if (!isFunctionName(name)) throw new JaegisError('INVALID_MANIFEST', `function name "${name}" ${FUNCTION_NAME_RULE}`)
   const root = resolve(dir, name)
   if (existsSync(root)) throw new JaegisError('INVALID_MANIFEST', `${root} already exists`)
   const style = options.style ?? 'incoming-handler'
   await mkdir(join(root, 'src'), { recursive: true })
   const toml = [
+    `# ${name}: a Jaegis function in JavaScript. Reference: docs/components.md#manifest-fields-besides-the-shared-ones and docs/functions.md#the-manifest (in the jaegis package)`,
     `name = "${name}"`,
     'language = "js"',
     'entry = "src/index.js"',

@@ -105,3 +105,39 @@ describe('parseQasm', () => {
     })
   }
 })
+
+describe('hostile programs (found by fuzzing)', () => {
+  const program = (body: string) => `OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\n${body}\n`
+  const qasmError = (src: string): QasmError => {
+    let thrown: unknown
+    try {
+      parseQasm(src)
+    } catch (err) {
+      thrown = err
+    }
+    expect(thrown).toBeInstanceOf(QasmError) // not a RangeError from a blown stack
+    return thrown as QasmError
+  }
+
+  it('refuses deeply nested parameter expressions instead of overflowing the stack', () => {
+    for (const [open, close] of [['(', ')'], ['-', ''], ['sin(', ')'], ['+', '']]) {
+      expect(qasmError(program(`rz(${open.repeat(50_000)}1${close.repeat(50_000)}) q[0];`)).message).toMatch(/^line 4, column \d+: expression too large \(more than 1000 operators and parentheses\)$/)
+    }
+    // Left-deep chains too: evaluate() recurses over the tree.
+    expect(qasmError(program(`rz(${Array(50_000).fill('1').join('+')}) q[0];`)).message).toMatch(/expression too large/)
+    expect(parseQasm(program(`rz(${'('.repeat(300)}pi/2${')'.repeat(300)}) q[0];`)).ops).toHaveLength(1)
+  })
+
+  it('refuses a gate that expands to more than a million operations before expanding it', () => {
+    const defs = ['gate g0 a { U(0,0,0) a; }']
+    for (let i = 1; i < 40; i++) defs.push(`gate g${i} a { g${i - 1} a; g${i - 1} a; }`)
+    // 2^39 operations: refused from the definitions' sizes, never built (building them would exhaust memory).
+    expect(qasmError(program(`${defs.join('\n')}\ng39 q[0];`)).message).toBe('line 44, column 1: circuit expands to more than 1000000 operations')
+  })
+
+  it('refuses gate definitions nested more than 1000 deep', () => {
+    const defs = ['gate g0 a { U(0,0,0) a; }']
+    for (let i = 1; i <= 1000; i++) defs.push(`gate g${i} a { g${i - 1} a; }`)
+    expect(qasmError(program(defs.join('\n'))).message).toBe('line 1004, column 6: gate definitions nest more than 1000 deep')
+  })
+})

@@ -27,10 +27,17 @@ export interface Circuit { numQubits: number; numClbits: number; qregs: Register
 
 type Expr = { k: 'num'; v: number } | { k: 'var'; name: string; tok: Tok } | { k: 'bin'; op: string; a: Expr; b: Expr } | { k: 'neg'; a: Expr } | { k: 'fn'; name: string; a: Expr }
 type BodyOp = { name: string; params: Expr[]; args: string[]; tok: Tok }
-type GateDef = { params: string[]; args: string[]; body: BodyOp[] }
+/** `size`: operations one application expands to; `depth`: nesting of definitions below it (1 = only builtins). */
+type GateDef = { params: string[]; args: string[]; body: BodyOp[]; size: number; depth: number }
 type Arg = { reg: Register; index: number | null; tok: Tok }
 
 const FUNCS: Record<string, (x: number) => number> = { sin: Math.sin, cos: Math.cos, tan: Math.tan, exp: Math.exp, ln: Math.log, sqrt: Math.sqrt }
+/**
+ * Bounds that keep a hostile program from exhausting the stack or memory (found by fuzzing): operators
+ * and parentheses in one parameter expression, gate-definition nesting, and operations after expansion.
+ */
+export const QASM_LIMITS = { exprNodes: 1_000, gateDepth: 1_000, ops: 1_000_000 } as const
+
 const UNSUPPORTED: Record<string, string> = { opaque: 'opaque gates are not supported' }
 
 class Parser {
@@ -42,6 +49,8 @@ class Parser {
   private numClbits = 0
   private qelib = false
   private conditions = 0
+  /** Operators and parentheses of the expression being parsed (reset per top-level expression). */
+  private exprNodes = 0
   readonly ops: CircuitOp[] = []
   constructor(private readonly toks: Tok[]) {}
 
@@ -190,7 +199,7 @@ class Parser {
       const pe: Expr[] = []
       if (op.v !== 'barrier' && this.peek().v === '(') {
         this.next()
-        if (this.peek().v !== ')') { pe.push(this.expr()); while (this.peek().v === ',') { this.next(); pe.push(this.expr()) } }
+        if (this.peek().v !== ')') { pe.push(this.topExpr()); while (this.peek().v === ',') { this.next(); pe.push(this.topExpr()) } }
         this.expect(')')
       }
       const oa = [this.ident()]
@@ -202,7 +211,16 @@ class Parser {
       body.push({ name: op.v, params: pe, args: oa.map((a) => a.v), tok: op })
     }
     this.expect('}')
-    this.gates.set(name.v, { params, args, body })
+    // Sizes are known per definition, so a blow-up is refused before anything is expanded.
+    let size = 0
+    let depth = 1
+    for (const op of body) {
+      const def = this.gates.get(op.name)
+      size += def ? def.size : 1
+      if (def) depth = Math.max(depth, def.depth + 1)
+    }
+    if (depth > QASM_LIMITS.gateDepth) this.fail(name, `gate definitions nest more than ${QASM_LIMITS.gateDepth} deep`)
+    this.gates.set(name.v, { params, args, body, size, depth })
   }
 
   private isBuiltin(name: string): boolean {
@@ -228,7 +246,7 @@ class Parser {
     const pe: Expr[] = []
     if (this.peek().v === '(') {
       this.next()
-      if (this.peek().v !== ')') { pe.push(this.expr()); while (this.peek().v === ',') { this.next(); pe.push(this.expr()) } }
+      if (this.peek().v !== ')') { pe.push(this.topExpr()); while (this.peek().v === ',') { this.next(); pe.push(this.topExpr()) } }
       this.expect(')')
     }
     const args = this.argList()
@@ -244,10 +262,13 @@ class Parser {
     for (let i = 0; i < width; i++) {
       const qs = args.map((a) => a.reg.offset + (a.index ?? i))
       if (new Set(qs).size !== qs.length) this.fail(name, `gate ${name.v} uses a qubit twice`)
+      const size = this.gates.get(name.v)?.size ?? 1
+      if (this.ops.length + size > QASM_LIMITS.ops) this.fail(name, `circuit expands to more than ${QASM_LIMITS.ops} operations`)
       this.expand(name.v, qs, params)
     }
   }
 
+  /** Appends one application; recursion is bounded by QASM_LIMITS.gateDepth, checked at definition. */
   private expand(name: string, qs: number[], params: number[]): void {
     const def = this.gates.get(name)
     if (!def) { this.ops.push({ kind: 'gate', name, qubits: qs, params }); return }
@@ -280,25 +301,35 @@ class Parser {
     return args
   }
 
-  // Expressions, lowest precedence first: + -, * /, unary -, ^ (right-associative), atoms.
+  // Expressions, lowest precedence first: + -, * /, unary -, ^ (right-associative), atoms. Every
+  // operator and parenthesis counts against QASM_LIMITS.exprNodes, which bounds the tree's depth and so
+  // the recursion here and in evaluate().
+  private topExpr(): Expr {
+    this.exprNodes = 0
+    return this.expr()
+  }
+  private grow(): void {
+    if (++this.exprNodes > QASM_LIMITS.exprNodes) this.fail(this.peek(), `expression too large (more than ${QASM_LIMITS.exprNodes} operators and parentheses)`)
+  }
   private expr(): Expr {
     let a = this.term()
-    while (this.peek().v === '+' || this.peek().v === '-') { const op = this.next().v; a = { k: 'bin', op, a, b: this.term() } }
+    while (this.peek().v === '+' || this.peek().v === '-') { this.grow(); const op = this.next().v; a = { k: 'bin', op, a, b: this.term() } }
     return a
   }
   private term(): Expr {
     let a = this.unary()
-    while (this.peek().v === '*' || this.peek().v === '/') { const op = this.next().v; a = { k: 'bin', op, a, b: this.unary() } }
+    while (this.peek().v === '*' || this.peek().v === '/') { this.grow(); const op = this.next().v; a = { k: 'bin', op, a, b: this.unary() } }
     return a
   }
   private unary(): Expr {
-    if (this.peek().v === '-') { this.next(); return { k: 'neg', a: this.unary() } }
-    if (this.peek().v === '+') { this.next(); return this.unary() }
+    if (this.peek().v === '-') { this.grow(); this.next(); return { k: 'neg', a: this.unary() } }
+    if (this.peek().v === '+') { this.grow(); this.next(); return this.unary() }
     const a = this.atom()
-    if (this.peek().v === '^') { this.next(); return { k: 'bin', op: '^', a, b: this.unary() } }
+    if (this.peek().v === '^') { this.grow(); this.next(); return { k: 'bin', op: '^', a, b: this.unary() } }
     return a
   }
   private atom(): Expr {
+    if (this.peek().v === '(' || FUNCS[this.peek().v]) this.grow()
     const t = this.next()
     if (t.k === 'num') return { k: 'num', v: Number(t.v) }
     if (t.v === '(' && t.k === 'sym') { const e = this.expr(); this.expect(')'); return e }

@@ -136,12 +136,14 @@ describe('ShortestPathEngine', () => {
 
   it('rejects negative weights, NaN, bad node ids and bad CSR with TopologyError', () => {
     expect(() => csrFromEdges(2, { from: [0], to: [1], weight: [-1] })).toThrow(/negative weight -1/)
+    let thrown: unknown
     try {
       csrFromEdges(2, { from: [0], to: [1], weight: [-0.5] })
     } catch (err) {
-      expect(err).toBeInstanceOf(TopologyError)
-      expect((err as TopologyError).code).toBe('NEGATIVE_WEIGHT')
+      thrown = err
     }
+    expect(thrown).toBeInstanceOf(TopologyError) // fails when nothing was thrown, too
+    expect((thrown as TopologyError).code).toBe('NEGATIVE_WEIGHT')
     expect(() => csrFromEdges(2, { from: [0], to: [1], weight: [NaN] })).toThrow(/NaN/)
     expect(() => csrFromEdges(2, { from: [0], to: [2], weight: [1] })).toThrow(/outside 0..1/)
     const bad = { nodeCount: 2, offsets: new Int32Array([0, 1, 1]), targets: new Int32Array([1]), weights: new Float64Array([-3]) }

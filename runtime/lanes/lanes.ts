@@ -11,6 +11,7 @@ import type { FunctionConfig } from '../artifact.js'
 import { JaegisError, TimeoutError } from '../errors.js'
 import type { FunctionStats, StartKind } from '../pool/instance-pool.js'
 import type { InvokeEvent, LogEntry } from '../runtime.js'
+import { LIMITS } from '../../artifact/index.js'
 import { FairQueue } from './fair-queue.js'
 import { LANE_POLICY } from './policy.js'
 import { cloneableRequest, type FromLane, type LaneData, type LaneLoad, type ToLane } from './protocol.js'
@@ -324,8 +325,7 @@ export class LaneSet {
   }
 }
 
-/** A function's concurrency bound and queue size (0 concurrency: bounded by the lanes alone). */
+/** A function's concurrency bound and queue size (0 concurrency: bounded by the lanes alone); defaults from the schema. */
 function limitsOf(config: FunctionConfig): { maxConcurrency: number; maxQueue: number } {
-  const l = config.limits as FunctionConfig['limits'] & { maxConcurrency?: number; maxQueue?: number }
-  return { maxConcurrency: l.maxConcurrency ?? 0, maxQueue: l.maxQueue ?? LANE_POLICY.defaultMaxQueue }
+  return { maxConcurrency: config.limits.maxConcurrency ?? LIMITS.maxConcurrency.default, maxQueue: config.limits.maxQueue ?? LIMITS.maxQueue.default }
 }

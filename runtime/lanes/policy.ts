@@ -17,8 +17,6 @@ export const LANE_POLICY = {
   deadlineGraceMs: 3,
   /** A lane that has not come back this long (ms) after answering a deadline is terminated and replaced. */
   stuckLaneMs: 2_000,
-  /** Invocations of one function that may wait for a lane when the manifest sets no `max_queue`. */
-  defaultMaxQueue: 1_000,
   /** Niceness of lane threads (Linux): the gateway thread, the admin API and health checks win the CPU. */
   nice: 5,
 } as const

@@ -5,6 +5,7 @@ import { SchedulerError } from '../errors.js'
 import type { Fleet, Host, Tier } from './fleet.js'
 import { TIERS } from './fleet.js'
 import { countMoved, splitUnits } from './units.js'
+import { HostCapacity, type CapacityLayout } from './capacity.js'
 
 /** What one function needs placed. */
 export interface FunctionDemand {
@@ -53,21 +54,11 @@ export interface PlacerOptions {
   hysteresisRatio?: number
 }
 
-interface Internal {
-  free: Float64Array
-  freeCpu: Float64Array
-  alive: Uint8Array
+/** What the placer keeps about a plan it returned, so that removeHost can change it in place. */
+interface PlanState {
+  capacity: HostCapacity
   fnIndex: Map<string, number>
   functions: FunctionDemand[]
-  /** Per class: hosts before this position have less free memory than the smallest instance. */
-  cursor: Int32Array
-  /** Per region: classes before this position in its order are full. */
-  head: Int32Array
-  minMemoryMb: number
-  minCpuMilli: number
-  /** Per class: upper bounds of the free memory and CPU of its hosts (exact after a failed scan). */
-  maxFree: Float64Array
-  maxFreeCpu: Float64Array
   totals?: Totals
 }
 
@@ -79,8 +70,6 @@ interface Totals {
   /** Instances per host index. */
   hostLoad: Int32Array
 }
-
-const INTERNAL = Symbol('placement-state')
 
 /** Host classes and per-region class orders over one fleet. Reuse it for many plans. */
 export class GreedyLatencyPlacer {
@@ -97,10 +86,24 @@ export class GreedyLatencyPlacer {
   private readonly hysteresisMs: number
   private readonly hysteresisRatio: number
   private dead = new Set<number>()
+  private hostPosition: Int32Array = new Int32Array(0)
+  /** Per region: position of each class in order(region), -1 when unreachable. Rebuilt with `sorted`. */
+  private positions: (Int32Array | undefined)[] = []
+  /** The state behind each plan this placer returned; plans themselves stay plain data. */
+  private readonly states = new WeakMap<PlacementPlan, PlanState>()
+  private readonly layout: CapacityLayout
 
   constructor(private readonly fleet: Fleet, options: PlacerOptions = {}) {
     this.hysteresisMs = options.hysteresisMs ?? 2
     this.hysteresisRatio = options.hysteresisRatio ?? 0.2
+    const placer = this
+    this.layout = {
+      get classHosts() { return placer.classHosts },
+      get classOf() { return placer.classOf },
+      get hostPosition() { return placer.hostPosition },
+      regions: fleet.regions.length,
+      orderPosition: (region, c) => placer.orderPosition(region, c),
+    }
     fleet.regions.forEach((r, i) => this.regionIndex.set(r, i))
     if (fleet.regionLatencyMs.length !== fleet.regions.length ** 2) throw new SchedulerError('BAD_FLEET', 'regionLatencyMs must be regions x regions')
     for (const h of fleet.hosts) this.addHost(h)
@@ -124,6 +127,7 @@ export class GreedyLatencyPlacer {
       this.classTier.push(h.tier)
       this.classLabels.push(labels)
       this.sorted = [] // class orders are rebuilt lazily
+      this.positions = []
     }
     const idx = this.hosts.length
     this.hosts.push(h)
@@ -133,8 +137,12 @@ export class GreedyLatencyPlacer {
       const co = new Int32Array(Math.max(16, 2 * this.classOf.length))
       co.set(this.classOf)
       this.classOf = co
+      const hp = new Int32Array(co.length)
+      hp.set(this.hostPosition)
+      this.hostPosition = hp
     }
     this.classOf[idx] = c
+    this.hostPosition[idx] = this.classHosts[c].length - 1
   }
 
   private latency(region: number, c: number): number {
@@ -159,26 +167,26 @@ export class GreedyLatencyPlacer {
     return o
   }
 
+  private orderPosition(region: number, c: number): number {
+    let pos = this.positions[region]
+    if (!pos) {
+      pos = this.positions[region] = new Int32Array(this.classHosts.length).fill(-1)
+      this.order(region).forEach((cls, i) => { pos![cls] = i })
+    }
+    return c < pos.length ? pos[c] : -1
+  }
+
   /**
    * Places every function's instances. With `previous`, placements that still fit stay where they were
    * unless a host past the hysteresis is faster: an unchanged input gives an unchanged plan.
    */
   plan(functions: readonly FunctionDemand[], previous?: PlacementPlan): PlacementPlan {
-    const H = this.hosts.length
-    const st: Internal = {
-      free: Float64Array.from(this.hosts, (h) => h.memoryMb),
-      freeCpu: Float64Array.from(this.hosts, (h) => h.cpuMilli),
-      alive: new Uint8Array(H).fill(1),
-      fnIndex: new Map(),
-      functions: [...functions],
-      cursor: new Int32Array(this.classHosts.length),
-      head: new Int32Array(this.fleet.regions.length),
-      minMemoryMb: functions.reduce((m, f) => Math.min(m, f.memoryMb), Infinity),
-      minCpuMilli: functions.reduce((m, f) => Math.min(m, f.cpuMilli ?? 0), Infinity),
-      maxFree: Float64Array.from(this.classHosts, (hs) => hs.reduce((m, h) => Math.max(m, this.hosts[h].memoryMb), 0)),
-      maxFreeCpu: Float64Array.from(this.classHosts, (hs) => hs.reduce((m, h) => Math.max(m, this.hosts[h].cpuMilli), 0)),
+    const smallest = {
+      memoryMb: functions.reduce((m, f) => Math.min(m, f.memoryMb), Infinity),
+      cpuMilli: functions.reduce((m, f) => Math.min(m, f.cpuMilli ?? 0), Infinity),
     }
-    for (const d of this.dead) st.alive[d] = 0
+    const st: PlanState = { capacity: new HostCapacity(this.layout, this.hosts, this.dead, smallest), fnIndex: new Map(), functions: [...functions] }
+    const cap = st.capacity
     const units = splitUnits(functions, this.regionIndex, st.fnIndex)
     const lists: Placement[][] = functions.map(() => [])
     const unplaced = new Map<string, number>()
@@ -194,10 +202,10 @@ export class GreedyLatencyPlacer {
         for (const p of old) {
           if (k === 0 || p.region !== region) continue
           const h = this.hostIndex.get(p.host)
-          if (h === undefined || !st.alive[h] || !this.allowed(f, this.classOf[h])) continue
-          const n = Math.min(k, p.instances, this.fits(st, h, f))
+          if (h === undefined || !this.allowed(f, this.classOf[h])) continue
+          const n = Math.min(k, p.instances, cap.fits(h, f))
           if (n <= 0) continue
-          this.take(st, h, f, n)
+          cap.take(h, f, n)
           lists[units.fn[u]].push({ host: p.host, region, instances: n, latencyMs: this.latency(units.region[u], this.classOf[h]) })
           k -= n
         }
@@ -218,7 +226,7 @@ export class GreedyLatencyPlacer {
           const lat = this.latency(units.region[u], this.classOf[best])
           if (lat + Math.max(this.hysteresisMs, this.hysteresisRatio * p.latencyMs) < p.latencyMs) {
             const h = this.hostIndex.get(p.host)!
-            this.give(st, h, f, p.instances)
+            cap.give(h, f, p.instances)
             list.splice(i--, 1)
             need[u] += p.instances
           }
@@ -245,11 +253,10 @@ export class GreedyLatencyPlacer {
     const h = this.hostIndex.get(hostId)
     if (h === undefined) throw new SchedulerError('BAD_FLEET', `no host ${hostId} in this fleet`)
     this.dead.add(h)
-    const st = (plan as unknown as Record<symbol, Internal>)[INTERNAL]
-    st.alive[h] = 0
-    st.head.fill(0) // class orders may have been rebuilt by joins since the plan
-    st.free[h] = 0
-    st.freeCpu[h] = 0
+    const st = this.states.get(plan)
+    if (!st) throw new SchedulerError('BAD_OPTIONS', 'removeHost needs a plan this placer returned')
+    st.capacity.kill(h)
+    st.capacity.resetHeads() // class orders may have been rebuilt by joins since the plan
     let moved = 0
     // Only the functions that had instances there change: take their share out of the totals, re-place, add back.
     const agg = st.totals!
@@ -293,14 +300,14 @@ export class GreedyLatencyPlacer {
     }
   }
 
-  private finish(st: Internal, byFunction: Map<string, Placement[]>, unplaced: Map<string, number>, moved: number, lists: Placement[][]): PlacementPlan {
+  private finish(st: PlanState, byFunction: Map<string, Placement[]>, unplaced: Map<string, number>, moved: number, lists: Placement[][]): PlacementPlan {
     const agg: Totals = { weighted: 0, weight: 0, placed: 0, hostsUsed: 0, hostLoad: new Int32Array(this.hosts.length) }
     for (let i = 0; i < st.functions.length; i++) this.account(agg, st.functions[i], lists[i], 1)
     st.totals = agg
     return this.publish(st, byFunction, unplaced, moved)
   }
 
-  private publish(st: Internal, byFunction: Map<string, Placement[]>, unplaced: Map<string, number>, moved: number): PlacementPlan {
+  private publish(st: PlanState, byFunction: Map<string, Placement[]>, unplaced: Map<string, number>, moved: number): PlacementPlan {
     const agg = st.totals!
     const hostIndex = this.hostIndex
     const plan: PlacementPlan = {
@@ -312,10 +319,10 @@ export class GreedyLatencyPlacer {
       hostsUsed: agg.hostsUsed,
       freeMemoryMb: (hostId: string) => {
         const h = hostIndex.get(hostId)
-        return h === undefined ? NaN : st.free[h]
+        return h === undefined ? NaN : st.capacity.freeMemoryMb(h)
       },
     }
-    Object.defineProperty(plan, INTERNAL, { value: st, enumerable: false })
+    this.states.set(plan, st)
     return plan
   }
 
@@ -325,82 +332,35 @@ export class GreedyLatencyPlacer {
     return true
   }
 
-  private fits(st: Internal, h: number, f: FunctionDemand): number {
-    if (!st.alive[h]) return 0
-    const byMem = Math.floor(st.free[h] / f.memoryMb)
-    const cpu = f.cpuMilli ?? 0
-    return cpu > 0 ? Math.min(byMem, Math.floor(st.freeCpu[h] / cpu)) : byMem
-  }
-
-  private take(st: Internal, h: number, f: FunctionDemand, n: number): void {
-    st.free[h] -= n * f.memoryMb
-    st.freeCpu[h] -= n * (f.cpuMilli ?? 0)
-  }
-
-  private give(st: Internal, h: number, f: FunctionDemand, n: number): void {
-    st.free[h] += n * f.memoryMb
-    const c = this.classOf[h]
-    if (st.free[h] > st.maxFree[c]) st.maxFree[c] = st.free[h]
-    if (st.freeCpu[h] > st.maxFreeCpu[c]) st.maxFreeCpu[c] = st.freeCpu[h]
-    st.freeCpu[h] += n * (f.cpuMilli ?? 0)
-  }
-
-  /** Whether class c can still take an instance of the smallest size; advances its cursor past full hosts. */
-  private open(st: Internal, c: number): boolean {
-    if (c >= st.cursor.length) {
-      const grown = new Int32Array(this.classHosts.length)
-      grown.set(st.cursor)
-      st.cursor = grown
-      const max = Float64Array.from(this.classHosts, (hs) => hs.reduce((m, h) => Math.max(m, this.hosts[h].memoryMb), 0))
-      max.set(st.maxFree)
-      st.maxFree = max
-      const maxCpu = Float64Array.from(this.classHosts, (hs) => hs.reduce((m, h) => Math.max(m, this.hosts[h].cpuMilli), 0))
-      maxCpu.set(st.maxFreeCpu)
-      st.maxFreeCpu = maxCpu
-    }
-    if (st.maxFree[c] < st.minMemoryMb || st.maxFreeCpu[c] < st.minCpuMilli) return false
-    const hosts = this.classHosts[c]
-    let i = st.cursor[c]
-    while (i < hosts.length && (!st.alive[hosts[i]] || st.free[hosts[i]] < st.minMemoryMb || st.freeCpu[hosts[i]] < st.minCpuMilli)) i++
-    st.cursor[c] = i
-    return i < hosts.length
-  }
-
-  /** Position in `order` of the first class from `region` that is not full. */
-  private firstOpen(st: Internal, region: number, order: Int32Array): number {
-    let i = st.head[region]
-    while (i < order.length && !this.open(st, order[i])) i++
-    st.head[region] = i
-    return i
-  }
-
-  private bestFeasible(st: Internal, f: FunctionDemand, region: number): number {
+  private bestFeasible(st: PlanState, f: FunctionDemand, region: number): number {
+    const cap = st.capacity
     const order = this.order(region)
-    for (let i = this.firstOpen(st, region, order); i < order.length; i++) {
+    for (let i = cap.firstOpen(region, order); i < order.length; i++) {
       const c = order[i]
-      if (st.maxFree[c] < f.memoryMb || st.maxFreeCpu[c] < (f.cpuMilli ?? 0) || !this.allowed(f, c) || !this.open(st, c)) continue
+      if (!cap.mayFit(c, f) || !this.allowed(f, c) || !cap.open(c)) continue
       const hosts = this.classHosts[c]
-      for (let j = st.cursor[c]; j < hosts.length; j++) if (this.fits(st, hosts[j], f) > 0) return hosts[j]
-      this.tighten(st, c)
+      for (let j = cap.firstHost(c); j < hosts.length; j++) if (cap.fits(hosts[j], f) > 0) return hosts[j]
+      cap.tighten(c)
     }
     return -1
   }
 
   /** Places n instances from `region` greedily, appending to `out`; returns how many found no host. */
-  private placeGreedy(st: Internal, f: FunctionDemand, region: number, n: number, out: Placement[]): number {
+  private placeGreedy(st: PlanState, f: FunctionDemand, region: number, n: number, out: Placement[]): number {
+    const cap = st.capacity
     const regionName = this.fleet.regions[region]
     const order = this.order(region)
-    for (let i = this.firstOpen(st, region, order); i < order.length; i++) {
+    for (let i = cap.firstOpen(region, order); i < order.length; i++) {
       const c = order[i]
       if (n === 0) break
-      if (st.maxFree[c] < f.memoryMb || st.maxFreeCpu[c] < (f.cpuMilli ?? 0) || !this.allowed(f, c) || !this.open(st, c)) continue
+      if (!cap.mayFit(c, f) || !this.allowed(f, c) || !cap.open(c)) continue
       const lat = this.latency(region, c)
       const hosts = this.classHosts[c]
-      for (let j = st.cursor[c]; j < hosts.length; j++) {
+      for (let j = cap.firstHost(c); j < hosts.length; j++) {
         const h = hosts[j]
-        const k = Math.min(n, this.fits(st, h, f))
+        const k = Math.min(n, cap.fits(h, f))
         if (k <= 0) continue
-        this.take(st, h, f, k)
+        cap.take(h, f, k)
         const id = this.hosts[h].id
         const same = out.find((p) => p.host === id && p.region === regionName)
         if (same) same.instances += k
@@ -408,23 +368,8 @@ export class GreedyLatencyPlacer {
         n -= k
         if (n === 0) break
       }
-      if (n > 0) this.tighten(st, c)
+      if (n > 0) cap.tighten(c)
     }
     return n
-  }
-
-  /** After a scan of class c failed to fit something, make its free-capacity bounds exact. */
-  private tighten(st: Internal, c: number): void {
-    let mem = 0
-    let cpu = 0
-    const hosts = this.classHosts[c]
-    for (let j = st.cursor[c]; j < hosts.length; j++) {
-      const h = hosts[j]
-      if (!st.alive[h]) continue
-      if (st.free[h] > mem) mem = st.free[h]
-      if (st.freeCpu[h] > cpu) cpu = st.freeCpu[h]
-    }
-    st.maxFree[c] = mem
-    st.maxFreeCpu[c] = cpu
   }
 }

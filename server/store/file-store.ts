@@ -8,6 +8,7 @@ import { appendFile, mkdir, open, readFile, readdir, rename, rm, stat, writeFile
 import { dirname, isAbsolute, join } from 'node:path'
 import { ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, readArtifact, type Artifact } from '../../runtime/index.js'
 import { crashPoint, fsyncDir, writeFileAtomic } from './atomic.js'
+import { FUNCTION_NAME_PATTERN } from '../../artifact/index.js'
 import type { Deployment, LogRecord, Store } from './store.js'
 
 export interface FileStoreOptions {
@@ -15,7 +16,7 @@ export interface FileStoreOptions {
   maxLogBytes?: number
 }
 
-const NAME_RE = /^[a-z][a-z0-9-]{0,62}$/
+const NAME_RE = FUNCTION_NAME_PATTERN
 const DIGEST_RE = /^[0-9a-f]{64}$/
 
 export class FileStore implements Store {

@@ -5,22 +5,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { command } from '../../cli/commands/forecast.js'
-import { UsageError, type CommandContext } from '../../cli/command.js'
+import { UsageError } from '../../cli/command.js'
+import { captureContext, type CapturedContext } from '../cli-capture.js'
 import { SeriesFormatError } from '../../kernels/forecast/index.js'
 import { projectRoot } from '../../kernels/wasm-path.js'
 import { jaegis } from './cli-run.js'
 
 const SERIES = join(SHARED_DATA, 'series')
 
-/** What a command writes is whole lines: each ends in a newline (the real stdout adds none). */
-function line(t: string): string {
-  expect(t.endsWith('\n'), JSON.stringify(t)).toBe(true)
-  return t.slice(0, -1)
-}
-
-function context(cwd = SERIES): CommandContext & { lines: string[] } {
-  const lines: string[] = []
-  return { lines, out: (t) => lines.push(line(t)), err: () => {}, isTTY: false, env: {}, cwd }
+function context(cwd = SERIES): CapturedContext {
+  return captureContext(cwd)
 }
 
 describe('jaegis forecast', () => {

@@ -4,20 +4,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { UsageError, type CommandContext } from '../../cli/command.js'
+import { UsageError } from '../../cli/command.js'
+import { captureContext, type CapturedContext } from '../cli-capture.js'
 import { command } from '../../cli/commands/quantum.js'
 import { projectRoot } from '../../kernels/wasm-path.js'
 import { jaegis } from './cli-run.js'
 
-/** What a command writes is whole lines: each ends in a newline (the real stdout adds none). */
-function line(t: string): string {
-  expect(t.endsWith('\n'), JSON.stringify(t)).toBe(true)
-  return t.slice(0, -1)
-}
-
-function fakeCtx(): CommandContext & { lines: string[] } {
-  const lines: string[] = []
-  return { lines, out: (t) => lines.push(line(t)), err: (t) => lines.push(`ERR ${line(t)}`), isTTY: false, env: {}, cwd: join(SHARED_DATA, 'qasm') }
+function fakeCtx(): CapturedContext {
+  return captureContext(join(SHARED_DATA, 'qasm'))
 }
 
 describe('jaegis quantum', () => {

@@ -5,22 +5,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { command } from '../../cli/commands/topo.js'
-import { UsageError, type CommandContext } from '../../cli/command.js'
+import { UsageError } from '../../cli/command.js'
+import { captureContext, type CapturedContext } from '../cli-capture.js'
 import { projectRoot } from '../../kernels/wasm-path.js'
 import { jaegis } from './cli-run.js'
 
 const ZOO = join(SHARED_DATA, 'topologyzoo')
 
-/** What a command writes is whole lines: each ends in a newline (the real stdout adds none). */
-function line(t: string): string {
-  expect(t.endsWith('\n'), JSON.stringify(t)).toBe(true)
-  return t.slice(0, -1)
-}
-
-function context(): CommandContext & { lines: string[]; errors: string[] } {
-  const lines: string[] = []
-  const errors: string[] = []
-  return { lines, errors, out: (t) => lines.push(line(t)), err: (t) => errors.push(line(t)), isTTY: false, env: {}, cwd: ZOO }
+function context(): CapturedContext {
+  return captureContext(ZOO)
 }
 
 describe('jaegis topo', () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { UndirectedGraph } from 'graphology'
 import { dijkstra } from 'graphology-shortest-path'
 import { projectRoot } from '../../kernels/wasm-path.js'
-import { ShortestPathEngine, Topology, loadTopology, fibreLatencyMs, placeFacilities } from '../../kernels/topology/index.js'
+import { ShortestPathEngine, Topology, loadTopology, fibreLatencyMs, placeFacilities, latencyMatrix } from '../../kernels/topology/index.js'
 
 const ZOO = join(SHARED_DATA, 'topologyzoo')
 
@@ -110,5 +110,33 @@ describe('Topology Zoo specifics', () => {
     const one = placeFacilities({ graph: t.graph, demandNodes: nodes, siteNodes: nodes, k: 1 })
     expect(a.meanLatencyMs).toBeLessThan(one.meanLatencyMs)
     expect(Number.isFinite(a.meanLatencyMs)).toBe(true)
+    // Every single swap (close one chosen site, open any other node) is evaluated exactly from the
+    // latency matrix: none serves more nodes, or as many at a lower mean latency.
+    const L = latencyMatrix(t.graph, nodes, nodes)
+    const n = nodes.length
+    const cost = (sites: readonly number[]) => {
+      let unserved = 0
+      let sum = 0
+      for (let d = 0; d < n; d++) {
+        let best = Infinity
+        for (const s of sites) best = Math.min(best, L[d * n + s]!)
+        if (best === Infinity) unserved++
+        else sum += best
+      }
+      return { unserved, mean: sum / Math.max(1, n - unserved) }
+    }
+    const mine = cost(a.sites)
+    expect(mine.mean).toBeCloseTo(a.meanLatencyMs, 6)
+    let swaps = 0
+    for (let r = 0; r < a.sites.length; r++) {
+      for (let c = 0; c < n; c++) {
+        if (a.sites.includes(c)) continue
+        const other = cost(a.sites.map((s, i) => (i === r ? c : s)))
+        swaps++
+        expect(other.unserved, `swap ${a.sites[r]} -> ${c}`).toBeGreaterThanOrEqual(mine.unserved)
+        if (other.unserved === mine.unserved) expect(other.mean, `swap ${a.sites[r]} -> ${c}`).toBeGreaterThanOrEqual(mine.mean - 1e-9)
+      }
+    }
+    expect(swaps).toBe(3 * (n - 3))
   })
 })

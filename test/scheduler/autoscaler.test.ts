@@ -1,6 +1,6 @@
 // The Autoscaler a server drives: live observations in, targets and explanations out.
 import { describe, expect, it } from 'vitest'
-import { Autoscaler, EwmaForecaster, FixedKeepAlivePolicy, PredictivePolicy } from '../../scheduler/index.js'
+import { Autoscaler, EwmaForecaster, FixedKeepAlivePolicy, PredictivePolicy, type PoolTarget, type ScalingPolicy } from '../../scheduler/index.js'
 
 const T0 = Date.UTC(2026, 0, 1)
 const MIN = 60_000
@@ -50,12 +50,37 @@ describe('Autoscaler', () => {
   })
 
   it('accepts invocations reported out of order (they arrive when they end)', () => {
-    const a = new Autoscaler({ policy: new PredictivePolicy({ forecaster: new EwmaForecaster() }) })
+    // A policy that records what the autoscaler feeds it: the contract is start order, nothing lost,
+    // nothing at or after the decision time, and a late report counted at the last fed start.
+    const fed: Array<[number, number]> = []
+    const decidedAt: number[] = []
+    const recorder: ScalingPolicy = {
+      name: 'recorder', knob: { name: 'none', value: 0, unit: '' }, decisionIntervalMs: 1000,
+      forFunction: () => ({
+        recordInvocation: (s, d) => { fed.push([s - T0, d]) },
+        decide: (now) => { decidedAt.push(now - T0); return { warm: 0, keepAliveMs: 0, explanation: { decidedBy: 'recorder', summary: '', numbers: {} } } as unknown as PoolTarget },
+      }),
+    }
+    const a = new Autoscaler({ policy: recorder })
     a.recordInvocation('f', T0 + 5000, 100)
-    a.recordInvocation('f', T0 + 1000, 100)
-    expect(() => a.decide('f', T0 + 10_000)).not.toThrow()
-    a.recordInvocation('f', T0 + 2000, 100) // before one already fed: counted at that one's start
-    expect(() => a.decide('f', T0 + 20_000)).not.toThrow()
+    a.recordInvocation('f', T0 + 1000, 200)
+    a.recordInvocation('f', T0 + 12_000, 300) // starts after the next decision: held back until then
+    a.decide('f', T0 + 10_000)
+    expect(fed).toEqual([[1000, 200], [5000, 100]])
+    a.recordInvocation('f', T0 + 2000, 400) // before one already fed: counted at that one's start
+    a.decide('f', T0 + 20_000)
+    expect(fed).toEqual([[1000, 200], [5000, 100], [5000, 400], [12_000, 300]])
+    expect(decidedAt).toEqual([10_000, 20_000])
+    // And with a real policy, the same invocations in either order give the same decision.
+    const inOrder = new Autoscaler({ policy: new PredictivePolicy({ forecaster: new EwmaForecaster() }) })
+    const reversed = new Autoscaler({ policy: new PredictivePolicy({ forecaster: new EwmaForecaster() }) })
+    const starts = Array.from({ length: 50 }, (_, i) => T0 + i * 900)
+    for (const s of starts) inOrder.recordInvocation('f', s, 2500)
+    for (const s of [...starts].reverse()) reversed.recordInvocation('f', s, 2500)
+    const none = new Autoscaler({ policy: new PredictivePolicy({ forecaster: new EwmaForecaster() }) })
+    const decision = inOrder.decide('f', T0 + MIN)
+    expect(reversed.decide('f', T0 + MIN)).toEqual(decision)
+    expect(none.decide('f', T0 + MIN)).not.toEqual(decision) // the invocations were counted at all
   })
 
   it('rejects bad observations', () => {

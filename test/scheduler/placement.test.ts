@@ -132,6 +132,9 @@ describe('GreedyLatencyPlacer', () => {
     const wanted = fns.reduce((a, f) => a + f.instances, 0)
     const unplaced = [...plan.unplaced.values()].reduce((a, b) => a + b, 0)
     expect(plan.placedInstances + unplaced).toBe(wanted)
+    expect(unplaced).toBe(0) // the synthetic fleet has room for the whole workload: every instance is placed
+    expect(plan.unplaced.size).toBe(0)
+    expect(plan.placedInstances).toBe(wanted)
     const byId = new Map(fleet.hosts.map((h) => [h.id, h]))
     const fnById = new Map(fns.map((f) => [f.id, f]))
     const mem = new Map<string, number>()

@@ -1,0 +1,10 @@
+// Public entry point of jaegis/artifact: what an artifact's configuration may hold (names, limits and
+// their ranges, reserved routes, capabilities). Imported by the compiler, the runtime and the server;
+// it imports none of them.
+export type { FunctionConfig } from './config.js'
+export { LIMITS, POOL_LIMITS, MEMORY_BYTES, WASM_PAGE_BYTES, inRange, poolProblem } from './limits.js'
+export type { IntRange } from './limits.js'
+export { FUNCTION_NAME_PATTERN, FUNCTION_NAME_RULE, ENV_NAME_PATTERN, isFunctionName } from './names.js'
+export { RESERVED_ROUTE_PREFIXES, ROUTE_RULE, isReservedPath, routeProblem } from './routes.js'
+export { checkFunctionConfig, show } from './check.js'
+export type { ConfigCheck } from './check.js'
