@@ -4,6 +4,7 @@ export type { RuntimeOptions, LogEntry, InvokeEvent, LoadResult, PreparedFunctio
 export type { LaneOptions } from './lanes/lanes.js'
 export { LANE_POLICY } from './lanes/policy.js'
 export type { FunctionHost, FunctionStats, InvokeOptions, StartKind } from './pool/instance-pool.js'
+export type { TrackingPolicy } from './core-strategy.js'
 export { instantiate } from './instance.js'
 export type { LogLevel, InvocationContext, ModuleExports, Deadline } from './instance.js'
 export { ABI_VERSION, checkAbi, encodeRequest, decodeResponse } from './abi/index.js'

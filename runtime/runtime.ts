@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks'
 import { checkAbi, type FunctionRequest, type FunctionResponse } from './abi/index.js'
 import { readArtifactSync, type Artifact, type FunctionConfig } from './artifact.js'
 import { JaegisError, isJaegisError } from './errors.js'
-import { createCoreHost } from './core-strategy.js'
+import { createCoreHost, type TrackingPolicy } from './core-strategy.js'
 import type { LogLevel } from './instance.js'
 import { LruModuleCache, defaultModuleCache } from './module-cache.js'
 import { meterModule } from './wasm/meter.js'
@@ -60,6 +60,8 @@ export interface RuntimeOptions {
    * @default none
    */
   replicas?: RuntimeReplicas
+  /** When a core function moves to the dirty-tracking module. @default DEFAULT_TRACKING_POLICY (32 invocations averaging under 0.25 ms) */
+  tracking?: TrackingPolicy
 }
 
 /** Runtimes elsewhere that mirror this one (see RuntimeOptions.replicas). */
@@ -177,6 +179,7 @@ export class Runtime {
       maxMemoryPages: maxPages,
       fuelPerCheck: fuel,
       onLog: this.logFor(config.name, digest),
+      ...(this.options.tracking ? { tracking: this.options.tracking } : {}),
       trackedModule: () => {
         const tracked = meter(true)
         if (tracked.dirtyChunkShift === undefined) return undefined

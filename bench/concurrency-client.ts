@@ -1,0 +1,79 @@
+// One client process of bench:concurrency: opens `count` keep-alive connections to the target from
+// its own 127.x source address, then (when the parent says go) sends one request on each at once,
+// reads each response, and keeps every connection open until told to close. Reports over IPC.
+import { connect, type Socket } from 'node:net'
+
+interface Start {
+  port: number
+  count: number
+  localAddress: string
+  /** Connects in flight at once (the listen backlog is finite). */
+  connectBatch: number
+}
+
+const REQUEST = Buffer.from('GET /fn/hello?name=c HTTP/1.1\r\nHost: bench\r\n\r\n')
+const send = (m: unknown) => process.send!(m)
+const sockets: Socket[] = []
+let errors = 0
+
+process.on('message', async (m: { t: string } & Partial<Start>) => {
+  if (m.t === 'start') {
+    const o = m as Start
+    let next = 0
+    const open = () =>
+      new Promise<void>((resolve) => {
+        const s = connect({ port: o.port, host: '127.0.0.1', localAddress: o.localAddress })
+        s.setNoDelay(true)
+        s.once('connect', () => {
+          sockets.push(s)
+          resolve()
+        })
+        s.once('error', () => {
+          errors++
+          resolve()
+        })
+      })
+    const runner = async () => {
+      while (next < o.count) {
+        next++
+        await open()
+      }
+    }
+    await Promise.all(Array.from({ length: o.connectBatch }, runner))
+    send({ t: 'connected', connected: sockets.length, errors })
+  } else if (m.t === 'go') {
+    const latencies: number[] = []
+    let pending = sockets.length
+    const t0 = performance.now()
+    const done = () => {
+      if (--pending === 0) send({ t: 'answered', latencies, errors })
+    }
+    for (const s of sockets) {
+      let buf = ''
+      let finished = false
+      const finish = (ok: boolean) => {
+        if (finished) return
+        finished = true
+        if (ok) latencies.push(performance.now() - t0)
+        else errors++
+        done()
+      }
+      s.on('data', (d) => {
+        buf += d.toString('latin1')
+        // hello answers with a Content-Length body: the response is complete once the body is in.
+        const head = buf.indexOf('\r\n\r\n')
+        if (head < 0) return
+        const len = /content-length: (\d+)/i.exec(buf.slice(0, head))
+        if (len && buf.length >= head + 4 + Number(len[1])) finish(buf.startsWith('HTTP/1.1 200'))
+      })
+      s.on('close', () => finish(false))
+      s.on('error', () => {})
+      s.write(REQUEST)
+    }
+    if (sockets.length === 0) send({ t: 'answered', latencies, errors })
+  } else if (m.t === 'close') {
+    for (const s of sockets) s.destroy()
+    process.exit(0)
+  }
+})
+send({ t: 'ready' })
