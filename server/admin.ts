@@ -1,7 +1,7 @@
 // The admin API under /_api/v1: deploy, list, show, delete, rollback, pool, logs (JSON or SSE).
 // Every route needs the bearer token; a wrong or missing one gets 401 and changes nothing.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { JaegisError, verifyArtifact, type Runtime } from '../runtime/index.js'
+import { JaegisError, verifyArtifact, type FunctionStats, type Runtime } from '../runtime/index.js'
 import { readBody, sendError, type ErrorLogger } from '../gateway/index.js'
 import { prepareUploadedArtifact } from '../compiler/index.js'
 import { bearer, secretEquals } from './auth.js'
@@ -20,10 +20,10 @@ export interface AdminOptions {
   /** Largest artifact upload. @default 256 MiB */
   maxUploadBytes?: number
   onError: ErrorLogger
-  /** Runs after a deploy, rollback or delete, before the response: the server refreshes what it derives from deployments (keys, autoscaler). */
-  afterChange?: () => Promise<void>
-  /** The autoscaler's driver: its decision is merged into `show` and `list`, and served by `explain`. */
-  scheduler?: { describe(name: string): Record<string, unknown> | undefined; explain(name: string): unknown }
+  /** Runs after a deploy, rollback or delete of `name`, before the response: the server refreshes what it derives from that deployment (key, autoscaler). */
+  afterChange?: (name: string) => Promise<void>
+  /** The autoscaler's driver: its decision is merged into `show` and `list`, and served by `explain`; `policy` names the scaling policy it runs. */
+  scheduler?: { readonly policy: string; describe(name: string): Record<string, unknown> | undefined; explain(name: string): unknown }
 }
 
 export const API_PREFIX = '/_api/v1/'
@@ -37,10 +37,10 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
     res.end(text)
   }
-  const summary = (d: Deployment) => {
+  /** `stats` is one snapshot of runtime.stats().functions, taken once per request (it copies every function's counters). */
+  const summary = (d: Deployment, stats: FunctionStats | undefined) => {
     const config = o.runtime.config(d.name)
     const current = d.versions.find((v) => v.version === d.current)
-    const stats = o.runtime.stats().functions[d.name]
     return {
       name: d.name,
       status: o.deployer.status(d.name),
@@ -67,14 +67,22 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
   }
 
   const routes: Array<[string, RegExp, Handler]> = [
-    ['GET', /^functions$/, async (_req, res) => json(res, 200, { functions: (await o.store.listDeployments()).map(summary) })],
+    [
+      'GET',
+      /^functions$/,
+      async (_req, res) => {
+        const deployments = await o.store.listDeployments()
+        const stats = o.runtime.stats().functions
+        json(res, 200, { functions: deployments.map((d) => summary(d, stats[d.name])) })
+      },
+    ],
     [
       'POST',
       /^functions$/,
       async (req, res) => {
         const artifact = await readUpload(req, maxUpload)
         const r = await o.deployer.deploy(artifact)
-        await o.afterChange?.()
+        await o.afterChange?.(r.name)
         json(res, r.changed ? 201 : 200, { ...r, url: `${o.baseUrl()}/fn/${r.name}` })
       },
     ],
@@ -84,7 +92,7 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
       async (_req, res, [name]) => {
         const d = await need(name!)
         const stats = o.runtime.stats().functions[name!]
-        json(res, 200, { ...summary(d), versions: d.versions, ...(d.key ? { key: d.key } : {}), stats: stats ? { invocations: stats.invocations, errors: stats.errors, starts: stats.starts } : undefined })
+        json(res, 200, { ...summary(d, stats), versions: d.versions, ...(d.key ? { key: d.key } : {}), stats: stats ? { invocations: stats.invocations, errors: stats.errors, starts: stats.starts } : undefined })
       },
     ],
     [
@@ -93,7 +101,7 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
       async (_req, res, [name]) => {
         if (!(await o.deployer.remove(name!))) throw new JaegisError('UNKNOWN_FUNCTION', `no function named "${name}" is deployed`)
         o.logs.drop(name!)
-        await o.afterChange?.()
+        await o.afterChange?.(name!)
         json(res, 200, { name, deleted: true })
       },
     ],
@@ -105,7 +113,7 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
         const version = body.version
         if (version !== undefined && (typeof version !== 'number' || !Number.isInteger(version))) throw new JaegisError('BAD_REQUEST', '"version" must be an integer')
         const r = await o.deployer.rollback(name!, version as number | undefined)
-        await o.afterChange?.()
+        await o.afterChange?.(name!)
         json(res, 200, r)
       },
     ],
@@ -122,7 +130,7 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
           return v
         }
         o.runtime.setPool(name!, { minWarm: int('min_warm'), maxWarm: int('max_warm') })
-        json(res, 200, summary(await need(name!)))
+        json(res, 200, summary(await need(name!), o.runtime.stats().functions[name!]))
       },
     ],
     [
@@ -134,7 +142,7 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
         const decision = o.scheduler?.explain(name!)
         json(res, 200, {
           name,
-          autoscaler: o.scheduler ? 'predictive' : 'off',
+          autoscaler: o.scheduler?.policy ?? 'off',
           bounds: config ? { min_warm: config.pool.minWarm, max_warm: config.pool.maxWarm } : undefined,
           decision: decision ?? null,
           ...(decision ? {} : { note: o.scheduler ? 'no decision yet: the autoscaler decides every few seconds once the function has been deployed' : 'the autoscaler is off; pools follow the manifest' }),
@@ -162,25 +170,45 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
     ],
   ]
 
-  return (req, res) => {
+  const dispatch = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
     const url = new URL(req.url ?? '/', 'http://local')
     const presented = bearer(req.headers.authorization)
     if (!presented || !secretEquals(presented, o.token)) {
       req.resume()
-      sendError(res, new JaegisError('UNAUTHORIZED', 'the admin API needs "Authorization: Bearer <token>" with the server\'s token (see <data dir>/token or JAEGIS_TOKEN)'), o.onError)
-      return
+      throw new JaegisError('UNAUTHORIZED', 'the admin API needs "Authorization: Bearer <token>" with the server\'s token (see <data dir>/token or JAEGIS_TOKEN)')
     }
     const path = url.pathname.slice(API_PREFIX.length)
     for (const [method, re, handler] of routes) {
       const m = re.exec(path)
       if (!m) continue
       if (req.method !== method) continue
-      handler(req, res, m.slice(1).map(decodeURIComponent), url).catch((err) => sendError(res, err, o.onError))
-      return
+      return handler(req, res, m.slice(1).map(decodeParam), url)
     }
     req.resume()
     const known = routes.some(([, re]) => re.test(path))
-    sendError(res, new JaegisError('NOT_FOUND', known ? `method ${req.method} is not allowed on ${url.pathname}` : `no admin route ${req.method} ${url.pathname}`), o.onError)
+    throw new JaegisError('NOT_FOUND', known ? `method ${req.method} is not allowed on ${url.pathname}` : `no admin route ${req.method} ${url.pathname}`)
+  }
+
+  // No request may end the process: whatever a handler throws, synchronously or not, becomes a response.
+  return (req, res) => {
+    const fail = (err: unknown) => {
+      req.resume()
+      sendError(res, err, o.onError)
+    }
+    try {
+      dispatch(req, res)?.catch(fail)
+    } catch (err) {
+      fail(err)
+    }
+  }
+}
+
+/** A path segment, percent-decoded; malformed encoding (`%E0%A4%A`) is the client's mistake. */
+function decodeParam(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    throw new JaegisError('BAD_REQUEST', `malformed percent-encoding in ${JSON.stringify(segment)}`)
   }
 }
 

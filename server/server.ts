@@ -12,6 +12,7 @@ import { Deployer } from './deployer.js'
 import { LogHub } from './logs.js'
 import { Metrics } from './metrics.js'
 import { PoolDriver } from './scheduling.js'
+import type { Autoscaler } from '../scheduler/index.js'
 import { FileStore } from './store/file-store.js'
 import type { Store } from './store/store.js'
 
@@ -34,6 +35,8 @@ export interface ServerOptions {
   onError?: ErrorLogger
   /** Let the predictive autoscaler size pools from live traffic. @default true */
   autoscale?: boolean
+  /** The autoscaler, with its policy. @default new Autoscaler() (the predictive policy) */
+  autoscaler?: Autoscaler
 }
 
 export interface JaegisServer {
@@ -72,7 +75,7 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
     },
   })
   logs = new LogHub(store)
-  driver = options.autoscale === false ? undefined : new PoolDriver(runtime)
+  driver = options.autoscale === false ? undefined : new PoolDriver(runtime, options.autoscaler)
   metrics = new Metrics(runtime, (registry) => driver?.register(registry))
   const platformLog = (name: string, message: string, level = 'info') => logs!.add(name, { timeMs: Date.now(), level, message, version: 0 })
   const deployer = new Deployer(runtime, store, platformLog)
@@ -81,16 +84,23 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
 
   let baseUrl = ''
   const keys = new Map<string, string>()
-  const refreshKeys = async () => {
+  /** Re-reads what is derived from deployments (keys, versions, the autoscaler's functions): one name after a change, or all at start. */
+  const refreshKeys = async (only?: string) => {
+    const current = only === undefined ? await store.listDeployments() : [await store.getDeployment(only)].filter((d) => d !== undefined)
     const names = new Set<string>()
-    for (const d of await store.listDeployments()) {
+    for (const d of current) {
       names.add(d.name)
       driver?.track(d.name)
       versionOf.set(d.name, d.current)
       if (d.key) keys.set(d.name, d.key)
       else keys.delete(d.name)
     }
-    for (const name of driver?.autoscaler.functions() ?? []) if (!names.has(name)) driver!.forget(name)
+    for (const name of only === undefined ? (driver?.autoscaler.functions() ?? []) : [only]) {
+      if (names.has(name)) continue
+      driver?.forget(name)
+      versionOf.delete(name)
+      keys.delete(name)
+    }
   }
   const gateway = createGateway(runtime, { maxInflight: options.maxInflight, onError, checkKey: (name, key) => keys.get(name) === key, onReject: (name, code) => metrics!.gatewayError(name, code) })
   const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError, afterChange: refreshKeys, ...(driver ? { scheduler: driver } : {}) })
