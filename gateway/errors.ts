@@ -24,6 +24,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   BAD_RESPONSE: 500,
   OVERLOADED: 503,
   CLOSED: 503,
+  NO_SPACE: 507,
   INTERNAL: 500,
 }
 

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'BAD_RESPONSE'
   | 'OVERLOADED'
   | 'CLOSED'
+  | 'NO_SPACE'
   | 'INTERNAL'
 
 /** Base of every error Jaegis throws on purpose. `expose` says whether `message` is safe to show a caller. */

@@ -13,6 +13,7 @@ import { LogHub } from './logs.js'
 import { Metrics } from './metrics.js'
 import { PoolDriver } from './scheduling.js'
 import type { Autoscaler } from '../scheduler/index.js'
+import { surviveFailedStdioWrites } from './stdio.js'
 import { FileStore } from './store/file-store.js'
 import type { Store } from './store/store.js'
 
@@ -56,6 +57,7 @@ export interface JaegisServer {
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<JaegisServer> {
+  surviveFailedStdioWrites()
   const dataDir = resolve(options.dataDir ?? '.jaegis')
   await mkdir(dataDir, { recursive: true })
   const store = options.store ?? (await FileStore.open(dataDir))
@@ -76,9 +78,9 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
   })
   logs = new LogHub(store)
   driver = options.autoscale === false ? undefined : new PoolDriver(runtime, options.autoscaler)
-  metrics = new Metrics(runtime, (registry) => driver?.register(registry))
+  metrics = new Metrics(runtime, { extra: (registry) => driver?.register(registry), droppedLogLines: () => logs!.droppedLines })
   const platformLog = (name: string, message: string, level = 'info') => logs!.add(name, { timeMs: Date.now(), level, message, version: 0 })
-  const deployer = new Deployer(runtime, store, platformLog)
+  const deployer = new Deployer(runtime, store, platformLog, onError)
   await deployer.restore()
   const deployedOnStart: Array<{ name: string; url: string }> = []
 

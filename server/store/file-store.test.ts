@@ -2,10 +2,21 @@ import { mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { FullDiskFs } from '../../test/faulty-fs.js'
 import { storeContract } from '../../test/store-contract.js'
 import { FileStore } from './file-store.js'
 
-storeContract('FileStore', () => FileStore.open(mkdtempSync(join(tmpdir(), 'jaegis-store-'))))
+storeContract(
+  'FileStore',
+  () => FileStore.open(mkdtempSync(join(tmpdir(), 'jaegis-store-'))),
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jaegis-store-full-'))
+    const fs = new FullDiskFs()
+    const store = await FileStore.open(dir, { fs })
+    const leftovers = async () => ['artifacts', 'deployments', 'logs'].flatMap((sub) => readdirSync(join(dir, sub)).filter((e) => e.startsWith('.tmp-')).map((e) => `${sub}/${e}`))
+    return { store, fill: (full: boolean) => void (fs.full = full), leftovers }
+  },
+)
 
 describe('FileStore', () => {
   it('clears temporary files a crash left behind', async () => {
