@@ -1,12 +1,14 @@
 // The admin API under /_api/v1: deploy, list, show, delete, rollback, pool, logs (JSON or SSE).
 // Every route needs the bearer token; a wrong or missing one gets 401 and changes nothing.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { JaegisError, verifyArtifact, type FunctionStats, type Runtime } from '../runtime/index.js'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { JaegisError, type FunctionStats, type Runtime } from '../runtime/index.js'
 import { readBody, sendError, type ErrorLogger } from '../gateway/index.js'
-import { prepareUploadedArtifact } from '../compiler/index.js'
 import { bearer, secretEquals } from './auth.js'
 import type { Deployer } from './deployer.js'
 import type { LogHub } from './logs.js'
+import { ClientGoneError, DEFAULT_MAX_UPLOAD_BYTES, prepareUploadDir, readUpload } from './upload.js'
 import type { Deployment, Store } from './store/store.js'
 
 export interface AdminOptions {
@@ -17,8 +19,10 @@ export interface AdminOptions {
   token: string
   /** Public base URL, for the URLs the API returns. */
   baseUrl: () => string
-  /** Largest artifact upload. @default 256 MiB */
+  /** Largest artifact upload, in bytes (`jaegis serve --max-upload`). @default 64 MiB */
   maxUploadBytes?: number
+  /** Folder where uploads are spooled while they arrive. @default <os tmpdir>/jaegis-uploads */
+  uploadDir?: string
   onError: ErrorLogger
   /** Runs after a deploy, rollback or delete of `name`, before the response: the server refreshes what it derives from that deployment (key, autoscaler). */
   afterChange?: (name: string) => Promise<void>
@@ -31,7 +35,8 @@ export const API_PREFIX = '/_api/v1/'
 type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => Promise<void>
 
 export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const maxUpload = o.maxUploadBytes ?? 256 * 1024 * 1024
+  const maxUpload = o.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES
+  const uploadDir = prepareUploadDir(o.uploadDir ?? join(tmpdir(), 'jaegis-uploads'))
   const json = (res: ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body, null, 2) + '\n'
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
@@ -80,7 +85,7 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
       'POST',
       /^functions$/,
       async (req, res) => {
-        const artifact = await readUpload(req, maxUpload)
+        const artifact = await readUpload(req, { maxBytes: maxUpload, dir: uploadDir })
         const r = await o.deployer.deploy(artifact)
         await o.afterChange?.(r.name)
         json(res, r.changed ? 201 : 200, { ...r, url: `${o.baseUrl()}/fn/${r.name}` })
@@ -192,6 +197,7 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
   // No request may end the process: whatever a handler throws, synchronously or not, becomes a response.
   return (req, res) => {
     const fail = (err: unknown) => {
+      if (err instanceof ClientGoneError) return void res.destroy() // nobody to answer; a client event, not an error
       req.resume()
       sendError(res, err, o.onError)
     }
@@ -222,38 +228,4 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   } catch (err) {
     throw new JaegisError('BAD_REQUEST', `request body must be a JSON object (${(err as Error).message})`)
   }
-}
-
-/** A deploy upload: multipart/form-data with an "artifact" part (artifact.json) and a "wasm" part (module.wasm). */
-async function readUpload(req: IncomingMessage, maxBytes: number): Promise<import('../runtime/index.js').Artifact> {
-  const type = req.headers['content-type'] ?? ''
-  if (!type.startsWith('multipart/form-data')) {
-    req.resume()
-    throw new JaegisError('BAD_REQUEST', 'upload an artifact as multipart/form-data with parts "artifact" (artifact.json) and "wasm" (module.wasm), e.g. curl -F artifact=@build/artifact.json -F wasm=@build/module.wasm')
-  }
-  const body = await readBody(req, maxBytes).catch((err) => {
-    throw new JaegisError('BODY_TOO_LARGE', `artifact upload is over the limit of ${maxBytes} bytes`, { cause: err })
-  })
-  let form: FormData
-  try {
-    form = await new Request('http://local/', { method: 'POST', headers: { 'content-type': type }, body: body as Uint8Array<ArrayBuffer> }).formData()
-  } catch (err) {
-    throw new JaegisError('BAD_REQUEST', `malformed multipart upload: ${(err as Error).message}`)
-  }
-  const metaPart = form.get('artifact')
-  const wasmPart = form.get('wasm')
-  if (metaPart === null || wasmPart === null) throw new JaegisError('BAD_REQUEST', `upload is missing the ${metaPart === null ? '"artifact"' : '"wasm"'} part`)
-  const metaText = typeof metaPart === 'string' ? metaPart : await metaPart.text()
-  const wasm = typeof wasmPart === 'string' ? new TextEncoder().encode(wasmPart) : new Uint8Array(await wasmPart.arrayBuffer())
-  let meta: unknown
-  try {
-    meta = JSON.parse(metaText)
-  } catch (err) {
-    throw new JaegisError('INVALID_ARTIFACT', `invalid artifact: artifact.json is not JSON (${(err as Error).message})`)
-  }
-  // Components and WASI modules: the server derives their parts (jco's JS glue runs in this process,
-  // so it must never come from a client); only the original binary and the configuration are taken.
-  const kind = (meta as { kind?: unknown } | null)?.kind
-  if (kind === 'component' || kind === 'wasi') return prepareUploadedArtifact(meta, wasm)
-  return verifyArtifact(meta, wasm)
 }

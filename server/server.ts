@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http'
 import { mkdir } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { createRuntime, JaegisError, type Artifact, type Runtime } from '../runtime/index.js'
 import { acceptFastConnections, createGateway, defaultErrorLogger, sendError, type ErrorLogger } from '../gateway/index.js'
 import { API_PREFIX, createAdmin } from './admin.js'
@@ -36,6 +36,8 @@ export interface ServerOptions {
   onError?: ErrorLogger
   /** Let the predictive autoscaler size pools from live traffic. @default true */
   autoscale?: boolean
+  /** Largest artifact upload, in bytes; larger ones get 413. @default 64 MiB */
+  maxUploadBytes?: number
   /** The autoscaler, with its policy. @default new Autoscaler() (the predictive policy) */
   autoscaler?: Autoscaler
 }
@@ -105,7 +107,7 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
     }
   }
   const gateway = createGateway(runtime, { maxInflight: options.maxInflight, onError, checkKey: (name, key) => keys.get(name) === key, onReject: (name, code) => metrics!.gatewayError(name, code) })
-  const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError, afterChange: refreshKeys, ...(driver ? { scheduler: driver } : {}) })
+  const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError, afterChange: refreshKeys, maxUploadBytes: options.maxUploadBytes, uploadDir: join(dataDir, 'uploads'), ...(driver ? { scheduler: driver } : {}) })
   let shuttingDown = false
 
   const server: Server = createServer({ keepAlive: true }, (req, res) => {
