@@ -32,6 +32,9 @@ export interface AdminOptions {
 
 export const API_PREFIX = '/_api/v1/'
 
+/** Functions summarized by `list` between two yields to the event loop. */
+const LIST_SLICE = 250
+
 type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => Promise<void>
 
 export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -78,7 +81,12 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
       async (_req, res) => {
         const deployments = await o.store.listDeployments()
         const stats = o.runtime.stats().functions
-        json(res, 200, { functions: deployments.map((d) => summary(d, stats[d.name])) })
+        const functions: unknown[] = []
+        for (let i = 0; i < deployments.length; i++) {
+          if (i > 0 && i % LIST_SLICE === 0) await new Promise((resolve) => setImmediate(resolve)) // let requests in between slices
+          functions.push(summary(deployments[i]!, stats[deployments[i]!.name]))
+        }
+        json(res, 200, { functions })
       },
     ],
     [

@@ -20,9 +20,15 @@ export interface FileStoreOptions {
 const NAME_RE = /^[a-z][a-z0-9-]{0,62}$/
 const DIGEST_RE = /^[0-9a-f]{64}$/
 
+/**
+ * Deployment records are read once at open and then served from memory (a list of 2,000 functions
+ * used to read 2,000 files); every write goes to disk first, then to memory. Returned records are
+ * frozen: they are the store's, not the caller's.
+ */
 export class FileStore implements Store {
   private readonly maxLogBytes: number
   private readonly fs: StoreFs
+  private readonly deployments = new Map<string, Deployment>()
 
   private constructor(readonly dir: string, options: FileStoreOptions) {
     this.maxLogBytes = options.maxLogBytes ?? 4 * 1024 * 1024
@@ -36,7 +42,9 @@ export class FileStore implements Store {
       await fs.mkdir(join(dir, sub))
       for (const e of await fs.readdir(join(dir, sub))) if (e.startsWith(TMP_PREFIX)) await fs.rm(join(dir, sub, e))
     }
-    return new FileStore(dir, options)
+    const store = new FileStore(dir, options)
+    await store.loadDeployments()
+    return store
   }
 
   async putArtifact(artifact: Artifact): Promise<void> {
@@ -91,33 +99,42 @@ export class FileStore implements Store {
   }
 
   async getDeployment(name: string): Promise<Deployment | undefined> {
-    if (!NAME_RE.test(name)) return undefined
-    try {
-      return JSON.parse((await this.fs.readFile(join(this.dir, 'deployments', `${name}.json`))).toString('utf8')) as Deployment
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw new JaegisError('INTERNAL', `deployment record of ${name} is unreadable: ${(err as Error).message}`, { cause: err, expose: false })
-    }
+    return NAME_RE.test(name) ? this.deployments.get(name) : undefined
   }
 
   async listDeployments(): Promise<Deployment[]> {
-    const files = (await this.fs.readdir(join(this.dir, 'deployments'))).filter((f) => f.endsWith('.json') && !f.startsWith(TMP_PREFIX))
-    const all = await Promise.all(files.map((f) => this.getDeployment(f.slice(0, -5))))
-    return all.filter((d): d is Deployment => d !== undefined).sort((a, b) => a.name.localeCompare(b.name))
+    return [...this.deployments.values()].sort((a, b) => a.name.localeCompare(b.name))
   }
 
   async putDeployment(deployment: Deployment): Promise<void> {
     if (!NAME_RE.test(deployment.name)) throw new JaegisError('BAD_REQUEST', `invalid function name ${JSON.stringify(deployment.name)}`)
-    await writeFileAtomic(join(this.dir, 'deployments', `${deployment.name}.json`), JSON.stringify(deployment, null, 2) + '\n', 0o644, this.fs).catch((err) => {
+    const text = JSON.stringify(deployment, null, 2) + '\n'
+    await writeFileAtomic(join(this.dir, 'deployments', `${deployment.name}.json`), text, 0o644, this.fs).catch((err) => {
       throw diskError(err, 'the deployment record')
     })
+    this.deployments.set(deployment.name, frozen(JSON.parse(text) as Deployment))
+  }
+
+  /** Reads every deployment record into memory: the store's process is the only writer of its folder. */
+  private async loadDeployments(): Promise<void> {
+    const files = (await this.fs.readdir(join(this.dir, 'deployments'))).filter((f) => f.endsWith('.json') && !f.startsWith(TMP_PREFIX))
+    for (const f of files) {
+      const name = f.slice(0, -5)
+      if (!NAME_RE.test(name)) continue
+      try {
+        this.deployments.set(name, frozen(JSON.parse((await this.fs.readFile(join(this.dir, 'deployments', f))).toString('utf8')) as Deployment))
+      } catch (err) {
+        throw new JaegisError('INTERNAL', `deployment record of ${name} is unreadable: ${(err as Error).message}`, { cause: err, expose: false })
+      }
+    }
   }
 
   async deleteDeployment(name: string): Promise<boolean> {
     if (!NAME_RE.test(name)) return false
     const path = join(this.dir, 'deployments', `${name}.json`)
-    if (!this.fs.exists(path)) return false
+    if (!this.deployments.has(name) && !this.fs.exists(path)) return false
     await this.fs.rm(path)
+    this.deployments.delete(name)
     await this.fs.fsyncDir(join(this.dir, 'deployments'))
     await this.fs.rm(join(this.dir, 'logs', `${name}.jsonl`))
     return true
@@ -159,4 +176,13 @@ export class FileStore implements Store {
   }
 
   async close(): Promise<void> {}
+}
+
+/** `value` and everything in it made read-only. */
+function frozen<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) frozen(v)
+    Object.freeze(value)
+  }
+  return value
 }
