@@ -2,7 +2,7 @@
 // lines lost while full counted and reported, unused artifacts collected (never one a version needs),
 // and a server whose own output goes to a full disk keeps running.
 import { spawn } from 'node:child_process'
-import { closeSync, mkdtempSync, openSync, readdirSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -135,7 +135,8 @@ describe('server output on a full disk', () => {
       })
     })
 
-  it('keeps serving after an internal error it cannot log, and exits 0 on SIGTERM', async () => {
+  // /dev/full answers every write with ENOSPC: stdout and stderr on a full disk, without filling one.
+  it.runIf(existsSync('/dev/full'))('keeps serving after an internal error it cannot log, and exits 0 on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jaegis-stdio-'))
     // A function whose versions' artifacts are gone: rolling back is an internal error, logged to stderr.
     const store = await FileStore.open(dir)
