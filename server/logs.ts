@@ -56,6 +56,8 @@ export class LogHub {
     this.flushing = this.flushing.then(async () => {
       const batches = [...this.pending]
       this.pending.clear()
+      // A loss is reported as soon as the store takes writes again, even if the function logs nothing new.
+      for (const name of this.lost.keys()) if (!batches.some(([n]) => n === name)) batches.push([name, []])
       for (const [name, records] of batches) await this.write(name, records)
     })
     return this.flushing
