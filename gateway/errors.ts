@@ -25,6 +25,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   OVERLOADED: 503,
   CLOSED: 503,
   SLICE_EXPIRED: 500,
+  NO_SPACE: 507,
   INTERNAL: 500,
 }
 

@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'OVERLOADED'
   | 'CLOSED'
   | 'SLICE_EXPIRED'
+  | 'NO_SPACE'
   | 'INTERNAL'
 
 /** Base of every error Jaegis throws on purpose. `expose` says whether `message` is safe to show a caller. */

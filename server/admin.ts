@@ -1,12 +1,14 @@
 // The admin API under /_api/v1: deploy, list, show, delete, rollback, pool, logs (JSON or SSE).
 // Every route needs the bearer token; a wrong or missing one gets 401 and changes nothing.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { JaegisError, verifyArtifact, type Runtime } from '../runtime/index.js'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { JaegisError, type FunctionStats, type Runtime } from '../runtime/index.js'
 import { readBody, sendError, type ErrorLogger } from '../gateway/index.js'
-import { prepareUploadedArtifact } from '../compiler/index.js'
 import { bearer, secretEquals } from './auth.js'
 import type { Deployer } from './deployer.js'
 import type { LogHub } from './logs.js'
+import { ClientGoneError, DEFAULT_MAX_UPLOAD_BYTES, prepareUploadDir, readUpload } from './upload.js'
 import type { Deployment, Store } from './store/store.js'
 
 export interface AdminOptions {
@@ -17,30 +19,36 @@ export interface AdminOptions {
   token: string
   /** Public base URL, for the URLs the API returns. */
   baseUrl: () => string
-  /** Largest artifact upload. @default 256 MiB */
+  /** Largest artifact upload, in bytes (`jaegis serve --max-upload`). @default 64 MiB */
   maxUploadBytes?: number
+  /** Folder where uploads are spooled while they arrive. @default <os tmpdir>/jaegis-uploads */
+  uploadDir?: string
   onError: ErrorLogger
-  /** Runs after a deploy, rollback or delete, before the response: the server refreshes what it derives from deployments (keys, autoscaler). */
-  afterChange?: () => Promise<void>
-  /** The autoscaler's driver: its decision is merged into `show` and `list`, and served by `explain`. */
-  scheduler?: { describe(name: string): Record<string, unknown> | undefined; explain(name: string): unknown }
+  /** Runs after a deploy, rollback or delete of `name`, before the response: the server refreshes what it derives from that deployment (key, autoscaler). */
+  afterChange?: (name: string) => Promise<void>
+  /** The autoscaler's driver: its decision is merged into `show` and `list`, and served by `explain`; `policy` names the scaling policy it runs. */
+  scheduler?: { readonly policy: string; describe(name: string): Record<string, unknown> | undefined; explain(name: string): unknown }
 }
 
 export const API_PREFIX = '/_api/v1/'
 
+/** Functions summarized by `list` between two yields to the event loop. */
+const LIST_SLICE = 250
+
 type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => Promise<void>
 
 export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const maxUpload = o.maxUploadBytes ?? 256 * 1024 * 1024
+  const maxUpload = o.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES
+  const uploadDir = prepareUploadDir(o.uploadDir ?? join(tmpdir(), 'jaegis-uploads'))
   const json = (res: ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body, null, 2) + '\n'
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
     res.end(text)
   }
-  const summary = (d: Deployment) => {
+  /** `stats` is one snapshot of runtime.stats().functions, taken once per request (it copies every function's counters). */
+  const summary = (d: Deployment, stats: FunctionStats | undefined) => {
     const config = o.runtime.config(d.name)
     const current = d.versions.find((v) => v.version === d.current)
-    const stats = o.runtime.stats().functions[d.name]
     return {
       name: d.name,
       status: o.deployer.status(d.name),
@@ -67,14 +75,27 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
   }
 
   const routes: Array<[string, RegExp, Handler]> = [
-    ['GET', /^functions$/, async (_req, res) => json(res, 200, { functions: (await o.store.listDeployments()).map(summary) })],
+    [
+      'GET',
+      /^functions$/,
+      async (_req, res) => {
+        const deployments = await o.store.listDeployments()
+        const stats = o.runtime.stats().functions
+        const functions: unknown[] = []
+        for (let i = 0; i < deployments.length; i++) {
+          if (i > 0 && i % LIST_SLICE === 0) await new Promise((resolve) => setImmediate(resolve)) // let requests in between slices
+          functions.push(summary(deployments[i]!, stats[deployments[i]!.name]))
+        }
+        json(res, 200, { functions })
+      },
+    ],
     [
       'POST',
       /^functions$/,
       async (req, res) => {
-        const artifact = await readUpload(req, maxUpload)
+        const artifact = await readUpload(req, { maxBytes: maxUpload, dir: uploadDir })
         const r = await o.deployer.deploy(artifact)
-        await o.afterChange?.()
+        await o.afterChange?.(r.name)
         json(res, r.changed ? 201 : 200, { ...r, url: `${o.baseUrl()}/fn/${r.name}` })
       },
     ],
@@ -84,7 +105,7 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
       async (_req, res, [name]) => {
         const d = await need(name!)
         const stats = o.runtime.stats().functions[name!]
-        json(res, 200, { ...summary(d), versions: d.versions, ...(d.key ? { key: d.key } : {}), stats: stats ? { invocations: stats.invocations, errors: stats.errors, starts: stats.starts } : undefined })
+        json(res, 200, { ...summary(d, stats), versions: d.versions, ...(d.key ? { key: d.key } : {}), stats: stats ? { invocations: stats.invocations, errors: stats.errors, starts: stats.starts } : undefined })
       },
     ],
     [
@@ -93,7 +114,7 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
       async (_req, res, [name]) => {
         if (!(await o.deployer.remove(name!))) throw new JaegisError('UNKNOWN_FUNCTION', `no function named "${name}" is deployed`)
         o.logs.drop(name!)
-        await o.afterChange?.()
+        await o.afterChange?.(name!)
         json(res, 200, { name, deleted: true })
       },
     ],
@@ -105,7 +126,7 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
         const version = body.version
         if (version !== undefined && (typeof version !== 'number' || !Number.isInteger(version))) throw new JaegisError('BAD_REQUEST', '"version" must be an integer')
         const r = await o.deployer.rollback(name!, version as number | undefined)
-        await o.afterChange?.()
+        await o.afterChange?.(name!)
         json(res, 200, r)
       },
     ],
@@ -122,7 +143,7 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
           return v
         }
         o.runtime.setPool(name!, { minWarm: int('min_warm'), maxWarm: int('max_warm') })
-        json(res, 200, summary(await need(name!)))
+        json(res, 200, summary(await need(name!), o.runtime.stats().functions[name!]))
       },
     ],
     [
@@ -134,7 +155,7 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
         const decision = o.scheduler?.explain(name!)
         json(res, 200, {
           name,
-          autoscaler: o.scheduler ? 'predictive' : 'off',
+          autoscaler: o.scheduler?.policy ?? 'off',
           bounds: config ? { min_warm: config.pool.minWarm, max_warm: config.pool.maxWarm } : undefined,
           decision: decision ?? null,
           ...(decision ? {} : { note: o.scheduler ? 'no decision yet: the autoscaler decides every few seconds once the function has been deployed' : 'the autoscaler is off; pools follow the manifest' }),
@@ -162,25 +183,46 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
     ],
   ]
 
-  return (req, res) => {
+  const dispatch = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
     const url = new URL(req.url ?? '/', 'http://local')
     const presented = bearer(req.headers.authorization)
     if (!presented || !secretEquals(presented, o.token)) {
       req.resume()
-      sendError(res, new JaegisError('UNAUTHORIZED', 'the admin API needs "Authorization: Bearer <token>" with the server\'s token (see <data dir>/token or JAEGIS_TOKEN)'), o.onError)
-      return
+      throw new JaegisError('UNAUTHORIZED', 'the admin API needs "Authorization: Bearer <token>" with the server\'s token (see <data dir>/token or JAEGIS_TOKEN)')
     }
     const path = url.pathname.slice(API_PREFIX.length)
     for (const [method, re, handler] of routes) {
       const m = re.exec(path)
       if (!m) continue
       if (req.method !== method) continue
-      handler(req, res, m.slice(1).map(decodeURIComponent), url).catch((err) => sendError(res, err, o.onError))
-      return
+      return handler(req, res, m.slice(1).map(decodeParam), url)
     }
     req.resume()
     const known = routes.some(([, re]) => re.test(path))
-    sendError(res, new JaegisError('NOT_FOUND', known ? `method ${req.method} is not allowed on ${url.pathname}` : `no admin route ${req.method} ${url.pathname}`), o.onError)
+    throw new JaegisError('NOT_FOUND', known ? `method ${req.method} is not allowed on ${url.pathname}` : `no admin route ${req.method} ${url.pathname}`)
+  }
+
+  // No request may end the process: whatever a handler throws, synchronously or not, becomes a response.
+  return (req, res) => {
+    const fail = (err: unknown) => {
+      if (err instanceof ClientGoneError) return void res.destroy() // nobody to answer; a client event, not an error
+      req.resume()
+      sendError(res, err, o.onError)
+    }
+    try {
+      dispatch(req, res)?.catch(fail)
+    } catch (err) {
+      fail(err)
+    }
+  }
+}
+
+/** A path segment, percent-decoded; malformed encoding (`%E0%A4%A`) is the client's mistake. */
+function decodeParam(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    throw new JaegisError('BAD_REQUEST', `malformed percent-encoding in ${JSON.stringify(segment)}`)
   }
 }
 
@@ -194,38 +236,4 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   } catch (err) {
     throw new JaegisError('BAD_REQUEST', `request body must be a JSON object (${(err as Error).message})`)
   }
-}
-
-/** A deploy upload: multipart/form-data with an "artifact" part (artifact.json) and a "wasm" part (module.wasm). */
-async function readUpload(req: IncomingMessage, maxBytes: number): Promise<import('../runtime/index.js').Artifact> {
-  const type = req.headers['content-type'] ?? ''
-  if (!type.startsWith('multipart/form-data')) {
-    req.resume()
-    throw new JaegisError('BAD_REQUEST', 'upload an artifact as multipart/form-data with parts "artifact" (artifact.json) and "wasm" (module.wasm), e.g. curl -F artifact=@build/artifact.json -F wasm=@build/module.wasm')
-  }
-  const body = await readBody(req, maxBytes).catch((err) => {
-    throw new JaegisError('BODY_TOO_LARGE', `artifact upload is over the limit of ${maxBytes} bytes`, { cause: err })
-  })
-  let form: FormData
-  try {
-    form = await new Request('http://local/', { method: 'POST', headers: { 'content-type': type }, body: body as Uint8Array<ArrayBuffer> }).formData()
-  } catch (err) {
-    throw new JaegisError('BAD_REQUEST', `malformed multipart upload: ${(err as Error).message}`)
-  }
-  const metaPart = form.get('artifact')
-  const wasmPart = form.get('wasm')
-  if (metaPart === null || wasmPart === null) throw new JaegisError('BAD_REQUEST', `upload is missing the ${metaPart === null ? '"artifact"' : '"wasm"'} part`)
-  const metaText = typeof metaPart === 'string' ? metaPart : await metaPart.text()
-  const wasm = typeof wasmPart === 'string' ? new TextEncoder().encode(wasmPart) : new Uint8Array(await wasmPart.arrayBuffer())
-  let meta: unknown
-  try {
-    meta = JSON.parse(metaText)
-  } catch (err) {
-    throw new JaegisError('INVALID_ARTIFACT', `invalid artifact: artifact.json is not JSON (${(err as Error).message})`)
-  }
-  // Components and WASI modules: the server derives their parts (jco's JS glue runs in this process,
-  // so it must never come from a client); only the original binary and the configuration are taken.
-  const kind = (meta as { kind?: unknown } | null)?.kind
-  if (kind === 'component' || kind === 'wasi') return prepareUploadedArtifact(meta, wasm)
-  return verifyArtifact(meta, wasm)
 }

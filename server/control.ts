@@ -3,7 +3,7 @@
 // serves; with workers it is the primary's reference copy and its replicas serve.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { mkdir } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { createRuntime, JaegisError, type InvokeEvent, type LogEntry, type Runtime, type RuntimeOptions } from '../runtime/index.js'
 import { defaultErrorLogger, sendError, type ErrorLogger } from '../gateway/index.js'
 import { API_PREFIX, createAdmin } from './admin.js'
@@ -13,6 +13,7 @@ import { LogHub } from './logs.js'
 import { Metrics } from './metrics.js'
 import { PoolDriver } from './scheduling.js'
 import { FileStore } from './store/file-store.js'
+import { surviveFailedStdioWrites } from './stdio.js'
 import type { ServerOptions } from './server.js'
 import type { Store } from './store/store.js'
 
@@ -33,8 +34,8 @@ export interface Control {
   log(e: LogEntry): void
   /** Function keys by name (for functions whose manifest requires one). */
   keys: Map<string, string>
-  /** Re-reads what derives from deployments (keys, the autoscaler's functions); `onKeys` hears of it. */
-  refreshKeys(): Promise<void>
+  /** Re-reads what derives from deployments (keys, the autoscaler's functions), for one name or all; `onKeys` hears of it. */
+  refreshKeys(only?: string): Promise<void>
   /** Serves everything that is not a function: admin API, /metrics, /healthz, /readyz. */
   handle(req: IncomingMessage, res: ServerResponse): void
   setBaseUrl(url: string): void
@@ -46,6 +47,7 @@ export interface Control {
  * `onKeys` is told whenever the keys change (the workers need them).
  */
 export async function createControl(options: ServerOptions, runtimeOptions: Pick<RuntimeOptions, 'lanes' | 'replicas'>, onKeys?: (keys: Map<string, string>) => void): Promise<Control> {
+  surviveFailedStdioWrites()
   const dataDir = resolve(options.dataDir ?? '.jaegis')
   await mkdir(dataDir, { recursive: true })
   const store = options.store ?? (await FileStore.open(dataDir))
@@ -64,27 +66,33 @@ export async function createControl(options: ServerOptions, runtimeOptions: Pick
   }
   const runtime = createRuntime({ ...runtimeOptions, onLog: log, onInvoke: observe })
   logs = new LogHub(store)
-  driver = options.autoscale === false ? undefined : new PoolDriver(runtime)
-  metrics = new Metrics(runtime, (registry) => driver?.register(registry))
+  driver = options.autoscale === false ? undefined : new PoolDriver(runtime, options.autoscaler)
+  metrics = new Metrics(runtime, { extra: (registry) => driver?.register(registry), droppedLogLines: () => logs!.droppedLines })
   const platformLog = (name: string, message: string, level = 'info') => logs!.add(name, { timeMs: Date.now(), level, message, version: 0 })
-  const deployer = new Deployer(runtime, store, platformLog)
+  const deployer = new Deployer(runtime, store, platformLog, onError)
 
   let baseUrl = ''
   const keys = new Map<string, string>()
-  const refreshKeys = async () => {
+  /** Re-reads what is derived from deployments (keys, versions, the autoscaler's functions): one name after a change, or all at start. */
+  const refreshKeys = async (only?: string) => {
+    const current = only === undefined ? await store.listDeployments() : [await store.getDeployment(only)].filter((d) => d !== undefined)
     const names = new Set<string>()
-    for (const d of await store.listDeployments()) {
+    for (const d of current) {
       names.add(d.name)
       driver?.track(d.name)
       versionOf.set(d.name, d.current)
       if (d.key) keys.set(d.name, d.key)
       else keys.delete(d.name)
     }
-    for (const name of [...keys.keys()]) if (!names.has(name)) keys.delete(name)
-    for (const name of driver?.autoscaler.functions() ?? []) if (!names.has(name)) driver!.forget(name)
+    for (const name of only === undefined ? [...new Set([...(driver?.autoscaler.functions() ?? []), ...keys.keys(), ...versionOf.keys()])] : [only]) {
+      if (names.has(name)) continue
+      driver?.forget(name)
+      versionOf.delete(name)
+      keys.delete(name)
+    }
     onKeys?.(keys)
   }
-  const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError, afterChange: refreshKeys, ...(driver ? { scheduler: driver } : {}) })
+  const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError, afterChange: refreshKeys, maxUploadBytes: options.maxUploadBytes, uploadDir: join(dataDir, 'uploads'), ...(driver ? { scheduler: driver } : {}) })
 
   const control: Control = {
     runtime,

@@ -1,5 +1,6 @@
 // Deployments: validate and warm a new version, persist it crash-safely, then move traffic to it.
 // Order matters: a crash before the deployment record is renamed leaves the previous version serving.
+// Artifacts no version refers to (a kill between the two writes, a removed function) are collected.
 import { randomBytes } from 'node:crypto'
 import { JaegisError, type Artifact, type Runtime } from '../runtime/index.js'
 import { crashPoint } from './store/atomic.js'
@@ -21,7 +22,13 @@ export class Deployer {
   readonly failures = new Map<string, string>()
   private queue: Promise<unknown> = Promise.resolve()
 
-  constructor(private readonly runtime: Runtime, private readonly store: Store, private readonly log: (name: string, message: string, level?: string) => void) {}
+  /** `onError` hears what fails off a request's path (collecting artifacts); it gets a label and the error. */
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly store: Store,
+    private readonly log: (name: string, message: string, level?: string) => void,
+    private readonly onError: (label: string, err: unknown) => void = () => {},
+  ) {}
 
   /** Deploys serialize: two at once for one name would race on the version number. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -39,8 +46,10 @@ export class Deployer {
         return { name, version: current.version, digest: current.digest, changed: false, ...(existing?.key ? { key: existing.key } : {}) }
       }
       const prepared = this.runtime.prepare(artifact) // validates and warms; throws with a reason
+      let stored = false
       try {
         await this.store.putArtifact(artifact)
+        stored = true
         crashPoint('after-artifact')
         const version = (existing?.versions.at(-1)?.version ?? 0) + 1
         const entry: DeploymentVersion = { version, digest: artifact.meta.digest, deployedAt: new Date().toISOString(), config: artifact.meta.config }
@@ -55,6 +64,7 @@ export class Deployer {
         return { name, version, digest: artifact.meta.digest, changed: true, ...(artifact.meta.config.requireKey && key ? { key } : {}) }
       } catch (err) {
         this.runtime.discard(prepared)
+        if (stored) await this.collect() // the artifact may now belong to no version
         throw err
       }
     })
@@ -93,11 +103,37 @@ export class Deployer {
       this.runtime.unload(name)
       await this.runtime.synced()
       this.failures.delete(name)
+      if (existed) await this.collect()
       return existed
     })
   }
 
-  /** Loads every deployment's serving version; a broken one is reported, never fatal. */
+  /**
+   * Removes stored artifacts that no version of any deployment refers to: neither a serving version
+   * nor a rollback target. Runs in the deploy queue, so an artifact written for a deploy in progress is
+   * never taken; a failure is reported, never fatal (the artifact stays for the next collection).
+   */
+  collectGarbage(): Promise<string[]> {
+    return this.serial(() => this.collect())
+  }
+
+  private async collect(): Promise<string[]> {
+    const removed: string[] = []
+    try {
+      const referenced = new Set<string>()
+      for (const d of await this.store.listDeployments()) for (const v of d.versions) referenced.add(v.digest)
+      for (const digest of await this.store.listArtifacts()) {
+        if (referenced.has(digest)) continue
+        await this.store.deleteArtifact(digest)
+        removed.push(digest)
+      }
+    } catch (err) {
+      this.onError('artifact-collection', err)
+    }
+    return removed
+  }
+
+  /** Loads every deployment's serving version (a broken one is reported, never fatal), then collects unused artifacts. */
   async restore(): Promise<void> {
     for (const d of await this.store.listDeployments()) {
       const v = d.versions.find((x) => x.version === d.current)
@@ -112,6 +148,7 @@ export class Deployer {
         this.log(d.name, msg, 'error')
       }
     }
+    await this.collectGarbage()
   }
 
   /** The stored wasm of a version, with the configuration that version was deployed with. */

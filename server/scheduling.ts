@@ -12,6 +12,11 @@ export class PoolDriver {
 
   constructor(private readonly runtime: Runtime, readonly autoscaler: Autoscaler = new Autoscaler()) {}
 
+  /** The scaling policy's name (`predictive`, `histogram`, `fixed`, ...), for `jaegis explain`. */
+  get policy(): string {
+    return this.autoscaler.policy.name
+  }
+
   /** Feeds one finished invocation (wired to the runtime's onInvoke). */
   observe(e: InvokeEvent): void {
     this.autoscaler.recordInvocation(e.function, e.startMs, e.durationMs)

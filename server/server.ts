@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Artifact, Runtime, RuntimeOptions } from '../runtime/index.js'
 import { acceptFastConnections, createGateway, type ErrorLogger } from '../gateway/index.js'
+import type { Autoscaler } from '../scheduler/index.js'
 import { startPrimary } from './cluster/primary.js'
 import { createControl, type Control } from './control.js'
 import type { PoolDriver } from './scheduling.js'
@@ -37,6 +38,10 @@ export interface ServerOptions {
    * the workers) and the autoscaler. @default 1
    */
   workers?: number
+  /** Largest artifact upload, in bytes; larger ones get 413. @default 64 MiB */
+  maxUploadBytes?: number
+  /** The autoscaler, with its policy. @default new Autoscaler() (the predictive policy) */
+  autoscaler?: Autoscaler
 }
 
 export interface JaegisServer {

@@ -19,8 +19,53 @@ export function fakeArtifact(name: string, seed: number): Artifact {
   return verifyArtifact(meta, wasm)
 }
 
-export function storeContract(label: string, makeStore: () => Promise<Store>): void {
+/** A store whose backing storage can be made full, and a look at what a failed write left behind. */
+export interface FullDiskHarness {
+  store: Store
+  /** Makes every later write fail as on a full disk (true) or work again (false). */
+  fill(full: boolean): void
+  /** Temporary files or folders present in the backing storage. */
+  leftovers(): Promise<string[]>
+}
+
+export function storeContract(label: string, makeStore: () => Promise<Store>, makeFullDisk?: () => Promise<FullDiskHarness>): void {
   describe(`Store contract: ${label}`, () => {
+    it('lists and deletes artifacts', async () => {
+      const store = await makeStore()
+      const [a, b] = [fakeArtifact('f', 1), fakeArtifact('f', 2)]
+      await store.putArtifact(a)
+      await store.putArtifact(b)
+      expect((await store.listArtifacts()).sort()).toEqual([a.meta.digest, b.meta.digest].sort())
+      await store.deleteArtifact(a.meta.digest)
+      await store.deleteArtifact(a.meta.digest) // nothing there: no error
+      await store.deleteArtifact('../deployments')
+      expect(await store.listArtifacts()).toEqual([b.meta.digest])
+      expect(await store.getArtifact(a.meta.digest)).toBeUndefined()
+      expect(await store.getArtifact(b.meta.digest)).toBeDefined()
+      await store.close()
+    })
+
+    it.runIf(makeFullDisk)('refuses writes on a full disk with NO_SPACE, keeps the previous state and leaves nothing behind', async () => {
+      const { store, fill, leftovers } = await makeFullDisk!()
+      const config = fakeArtifact('f', 0).meta.config
+      const v1 = { version: 1, digest: 'a'.repeat(64), deployedAt: '2026-01-01T00:00:00.000Z', config }
+      await store.putDeployment({ name: 'f', current: 1, versions: [v1] })
+      await store.appendLogs('f', [{ timeMs: 1, level: 'info', message: 'before', version: 1 }])
+      fill(true)
+      const code = (p: Promise<unknown>) => p.then(() => 'ok', (err: { code?: string; expose?: boolean; message: string }) => `${err.code} ${err.expose} ${/no space left on the data directory/.test(err.message)}`)
+      expect(await code(store.putArtifact(fakeArtifact('f', 9)))).toBe('NO_SPACE true true')
+      expect(await code(store.putDeployment({ name: 'f', current: 2, versions: [v1, { ...v1, version: 2 }] }))).toBe('NO_SPACE true true')
+      expect(await code(store.appendLogs('f', [{ timeMs: 2, level: 'info', message: 'lost', version: 1 }]))).toBe('NO_SPACE true true')
+      expect(await leftovers()).toEqual([])
+      expect(await store.getArtifact(fakeArtifact('f', 9).meta.digest)).toBeUndefined()
+      expect(await store.getDeployment('f')).toEqual({ name: 'f', current: 1, versions: [v1] })
+      expect((await store.readLogs('f', 10)).map((r) => r.message)).toEqual(['before'])
+      fill(false)
+      await store.putArtifact(fakeArtifact('f', 9))
+      expect(await store.getArtifact(fakeArtifact('f', 9).meta.digest)).toBeDefined()
+      await store.close()
+    })
+
     it('stores artifacts by digest and returns them verified', async () => {
       const store = await makeStore()
       const a = fakeArtifact('f', 1)

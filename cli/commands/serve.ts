@@ -17,19 +17,23 @@ export const command: Command = {
   --host <addr>  address to listen on (default: $HOST, else 127.0.0.1; 0.0.0.0 for every interface)
   --examples     deploy the built example functions (hello, echo, lookup) at start
   --max-inflight <n>  requests in flight before 503, per worker (default 1024)
+  --max-upload <size> largest artifact upload, in bytes or with KiB/MiB/GiB (default 64MiB); larger ones get 413
   --workers <n>  gateway processes sharing the port (default: the number of cores; 1 keeps one process)
 ${GLOBAL_USAGE}`,
   async run(argv, ctx) {
-    const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, examples: { type: 'boolean', default: false }, 'max-inflight': { type: 'string' }, workers: { type: 'string' } })
+    const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, examples: { type: 'boolean', default: false }, 'max-inflight': { type: 'string' }, 'max-upload': { type: 'string' }, workers: { type: 'string' } })
     const port = Number(values.port ?? ctx.env.PORT ?? 8080)
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port ?? ctx.env.PORT} is not a TCP port`)
     const maxInflight = values['max-inflight'] === undefined ? undefined : Number(values['max-inflight'])
     if (maxInflight !== undefined && (!Number.isInteger(maxInflight) || maxInflight < 1)) throw new UsageError('--max-inflight must be a positive integer')
+    const maxUploadBytes = values['max-upload'] === undefined ? undefined : parseSize(values['max-upload'])
+    if (maxUploadBytes !== undefined && !(maxUploadBytes >= 1)) throw new UsageError(`--max-upload ${values['max-upload']} is not a size (e.g. 67108864, 64MiB, 512KiB)`)
     const workers = values.workers === undefined ? availableParallelism() : Number(values.workers)
     if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new UsageError('--workers must be an integer from 1 to 256')
     const examples = values.examples ? await exampleArtifacts() : []
-    const server = await startServer({ port, host: values.host ?? ctx.env.HOST ?? '127.0.0.1', dataDir: dataDir(values, ctx), ...(values.token ? { token: values.token } : {}), deployOnStart: examples, ...(maxInflight ? { maxInflight } : {}), workers })
-    ctx.out(`jaegis serving on ${server.url} (data: ${dataDir(values, ctx)}, ${server.workers} worker${server.workers === 1 ? '' : 's'})\n`)
+    const server = await startServer({ port, host: values.host ?? ctx.env.HOST ?? '127.0.0.1', dataDir: dataDir(values, ctx), ...(values.token ? { token: values.token } : {}), deployOnStart: examples, ...(maxInflight ? { maxInflight } : {}), ...(maxUploadBytes ? { maxUploadBytes } : {}), workers })
+    ctx.out(`jaegis serving on ${server.url} (data: ${dataDir(values, ctx)}, ${server.workers} worker${server.workers === 1 ? '' : 's'})
+`)
     if (server.tokenCreated) ctx.out(`admin token (shown once, saved to ${server.tokenPath} with mode 0600):\n  ${server.token}\n`)
     for (const d of server.deployed) ctx.out(`  ${d.name.padEnd(10)} ${d.url}\n`)
     if (examples.length) ctx.out(`try: curl '${server.url}/fn/hello?name=you'\n`)
@@ -50,4 +54,12 @@ async function exampleArtifacts() {
   const dir = join(projectRoot(), 'build', 'functions')
   if (!existsSync(dir)) throw new UsageError(`no built examples in ${dir}: run npm run build first`)
   return Promise.all(readdirSync(dir).filter((n) => existsSync(join(dir, n, 'artifact.json'))).sort().map((n) => readArtifact(resolve(dir, n))))
+}
+
+/** Bytes in "67108864", "64MiB", "512KiB", "1GiB" (binary units; "MB" is read as MiB); NaN otherwise. */
+function parseSize(text: string): number {
+  const m = /^(\d+)\s*(?:(k|m|g)(?:i?b)?|b)?$/i.exec(text.trim())
+  if (!m) return NaN
+  const unit = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? '').toLowerCase() as 'k' | 'm' | 'g'] ?? 1
+  return Number(m[1]) * unit
 }

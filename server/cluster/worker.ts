@@ -4,6 +4,7 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createRuntime, JaegisError, type InvokeEvent, type LogEntry } from '../../runtime/index.js'
 import { acceptFastConnections, createGateway, defaultErrorLogger, sendError } from '../../gateway/index.js'
+import { surviveFailedStdioWrites } from '../stdio.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 
 /** Events and log lines are sent to the primary in batches this often (ms). */
@@ -13,6 +14,7 @@ const STATS_EVERY_MS = 500
 /** Hop-by-hop headers a forwarded response does not copy (this connection has its own). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-connection'])
 
+surviveFailedStdioWrites()
 const config = JSON.parse(process.env.JAEGIS_WORKER_CONFIG ?? '{}') as WorkerConfig
 const send = (m: FromWorker) => {
   if (process.connected) process.send!(m)

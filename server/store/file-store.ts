@@ -2,114 +2,157 @@
 //   artifacts/<digest>/{artifact.json,module.wasm}  immutable, content-addressed
 //   deployments/<name>.json                         replaced atomically
 //   logs/<name>.jsonl                               appended; trimmed to the newest lines
-import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { appendFile, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { dirname, isAbsolute, join } from 'node:path'
+// Every write goes through a StoreFs (tests inject a full disk); a full disk is NO_SPACE, never
+// INTERNAL, and a failed write removes the temporary files it made.
+import { isAbsolute, join, dirname } from 'node:path'
 import { ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, readArtifact, type Artifact } from '../../runtime/index.js'
-import { crashPoint, fsyncDir, writeFileAtomic } from './atomic.js'
+import { crashPoint, TMP_PREFIX, tmpBeside, writeFileAtomic } from './atomic.js'
+import { diskError, nodeStoreFs, type StoreFs } from './fs.js'
 import { FUNCTION_NAME_PATTERN } from '../../artifact/index.js'
 import type { Deployment, LogRecord, Store } from './store.js'
 
 export interface FileStoreOptions {
   /** A log file is trimmed to its newest half once it passes this size. @default 4 MiB */
   maxLogBytes?: number
+  /** The file operations to use. @default the real disk (nodeStoreFs) */
+  fs?: StoreFs
 }
 
 const NAME_RE = FUNCTION_NAME_PATTERN
 const DIGEST_RE = /^[0-9a-f]{64}$/
 
+/**
+ * Deployment records are read once at open and then served from memory (a list of 2,000 functions
+ * used to read 2,000 files); every write goes to disk first, then to memory. Returned records are
+ * frozen: they are the store's, not the caller's.
+ */
 export class FileStore implements Store {
   private readonly maxLogBytes: number
+  private readonly fs: StoreFs
+  private readonly deployments = new Map<string, Deployment>()
 
   private constructor(readonly dir: string, options: FileStoreOptions) {
     this.maxLogBytes = options.maxLogBytes ?? 4 * 1024 * 1024
+    this.fs = options.fs ?? nodeStoreFs
   }
 
   /** Opens (creating if needed) a store in `dir`, and clears temporary files a crash left behind. */
   static async open(dir: string, options: FileStoreOptions = {}): Promise<FileStore> {
+    const fs = options.fs ?? nodeStoreFs
     for (const sub of ['artifacts', 'deployments', 'logs']) {
-      await mkdir(join(dir, sub), { recursive: true })
-      for (const e of await readdir(join(dir, sub))) if (e.startsWith('.tmp-')) await rm(join(dir, sub, e), { recursive: true, force: true })
+      await fs.mkdir(join(dir, sub))
+      for (const e of await fs.readdir(join(dir, sub))) if (e.startsWith(TMP_PREFIX)) await fs.rm(join(dir, sub, e))
     }
-    return new FileStore(dir, options)
+    const store = new FileStore(dir, options)
+    await store.loadDeployments()
+    return store
   }
 
   async putArtifact(artifact: Artifact): Promise<void> {
     const final = join(this.dir, 'artifacts', artifact.meta.digest)
-    if (existsSync(join(final, ARTIFACT_META_FILE))) return
-    const tmp = join(this.dir, 'artifacts', `.tmp-${randomBytes(6).toString('hex')}`)
-    await mkdir(tmp)
+    if (this.fs.exists(join(final, ARTIFACT_META_FILE))) return
     // module.wasm, artifact.json, and the derived parts of components (jco's JS glue, core modules, memory images).
     const entries: Array<[string, Uint8Array | string]> = [[ARTIFACT_WASM_FILE, artifact.wasm], [ARTIFACT_META_FILE, JSON.stringify(artifact.meta, null, 2)], ...Object.entries(artifact.files ?? {})]
-    for (const [file, data] of entries) {
+    for (const [file] of entries) {
       if (file.includes('..') || isAbsolute(file)) throw new JaegisError('INVALID_ARTIFACT', `invalid artifact: part name ${JSON.stringify(file)} leaves the artifact folder`)
-      await mkdir(dirname(join(tmp, file)), { recursive: true })
-      const fh = await open(join(tmp, file), 'w')
-      try {
-        await fh.writeFile(data)
-        await fh.sync()
-      } finally {
-        await fh.close()
-      }
     }
-    await fsyncDir(tmp)
-    crashPoint('artifact-before-rename')
+    const tmp = tmpBeside(final)
     try {
-      await rename(tmp, final)
+      await this.fs.mkdir(tmp)
+      for (const [file, data] of entries) {
+        await this.fs.mkdir(dirname(join(tmp, file)))
+        await this.fs.writeFileDurable(join(tmp, file), data)
+      }
+      await this.fs.fsyncDir(tmp)
+      crashPoint('artifact-before-rename')
+      await this.fs.rename(tmp, final)
     } catch (err) {
-      await rm(tmp, { recursive: true, force: true })
-      if (!existsSync(join(final, ARTIFACT_META_FILE))) throw err // else a concurrent put won
+      await this.fs.rm(tmp).catch(() => {})
+      if (!this.fs.exists(join(final, ARTIFACT_META_FILE))) throw diskError(err, 'the artifact') // else a concurrent put won
     }
-    await fsyncDir(join(this.dir, 'artifacts'))
+    await this.fs.fsyncDir(join(this.dir, 'artifacts')).catch((err) => {
+      throw diskError(err, 'the artifact')
+    })
+  }
+
+  async listArtifacts(): Promise<string[]> {
+    return (await this.fs.readdir(join(this.dir, 'artifacts'))).filter((d) => DIGEST_RE.test(d))
+  }
+
+  async deleteArtifact(digest: string): Promise<void> {
+    if (!DIGEST_RE.test(digest)) return
+    // Renamed away first, so that a crash half-way through leaves a temporary folder (removed at start), never half an artifact.
+    const doomed = tmpBeside(join(this.dir, 'artifacts', digest))
+    try {
+      await this.fs.rename(join(this.dir, 'artifacts', digest), doomed)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+      throw err
+    }
+    await this.fs.rm(doomed)
   }
 
   async getArtifact(digest: string): Promise<Artifact | undefined> {
     if (!DIGEST_RE.test(digest)) return undefined
     const dir = join(this.dir, 'artifacts', digest)
-    if (!existsSync(join(dir, ARTIFACT_META_FILE))) return undefined
+    if (!this.fs.exists(join(dir, ARTIFACT_META_FILE))) return undefined
     return readArtifact(dir)
   }
 
   async getDeployment(name: string): Promise<Deployment | undefined> {
-    if (!NAME_RE.test(name)) return undefined
-    try {
-      return JSON.parse(await readFile(join(this.dir, 'deployments', `${name}.json`), 'utf8')) as Deployment
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw new JaegisError('INTERNAL', `deployment record of ${name} is unreadable: ${(err as Error).message}`, { cause: err, expose: false })
-    }
+    return NAME_RE.test(name) ? this.deployments.get(name) : undefined
   }
 
   async listDeployments(): Promise<Deployment[]> {
-    const files = (await readdir(join(this.dir, 'deployments'))).filter((f) => f.endsWith('.json') && !f.startsWith('.tmp-'))
-    const all = await Promise.all(files.map((f) => this.getDeployment(f.slice(0, -5))))
-    return all.filter((d): d is Deployment => d !== undefined).sort((a, b) => a.name.localeCompare(b.name))
+    return [...this.deployments.values()].sort((a, b) => a.name.localeCompare(b.name))
   }
 
   async putDeployment(deployment: Deployment): Promise<void> {
     if (!NAME_RE.test(deployment.name)) throw new JaegisError('BAD_REQUEST', `invalid function name ${JSON.stringify(deployment.name)}`)
-    await writeFileAtomic(join(this.dir, 'deployments', `${deployment.name}.json`), JSON.stringify(deployment, null, 2) + '\n')
+    const text = JSON.stringify(deployment, null, 2) + '\n'
+    await writeFileAtomic(join(this.dir, 'deployments', `${deployment.name}.json`), text, 0o644, this.fs).catch((err) => {
+      throw diskError(err, 'the deployment record')
+    })
+    this.deployments.set(deployment.name, frozen(JSON.parse(text) as Deployment))
+  }
+
+  /** Reads every deployment record into memory: the store's process is the only writer of its folder. */
+  private async loadDeployments(): Promise<void> {
+    const files = (await this.fs.readdir(join(this.dir, 'deployments'))).filter((f) => f.endsWith('.json') && !f.startsWith(TMP_PREFIX))
+    for (const f of files) {
+      const name = f.slice(0, -5)
+      if (!NAME_RE.test(name)) continue
+      try {
+        this.deployments.set(name, frozen(JSON.parse((await this.fs.readFile(join(this.dir, 'deployments', f))).toString('utf8')) as Deployment))
+      } catch (err) {
+        throw new JaegisError('INTERNAL', `deployment record of ${name} is unreadable: ${(err as Error).message}`, { cause: err, expose: false })
+      }
+    }
   }
 
   async deleteDeployment(name: string): Promise<boolean> {
     if (!NAME_RE.test(name)) return false
     const path = join(this.dir, 'deployments', `${name}.json`)
-    if (!existsSync(path)) return false
-    await rm(path)
-    await fsyncDir(join(this.dir, 'deployments'))
-    await rm(join(this.dir, 'logs', `${name}.jsonl`), { force: true })
+    if (!this.deployments.has(name) && !this.fs.exists(path)) return false
+    await this.fs.rm(path)
+    this.deployments.delete(name)
+    await this.fs.fsyncDir(join(this.dir, 'deployments'))
+    await this.fs.rm(join(this.dir, 'logs', `${name}.jsonl`))
     return true
   }
 
   async appendLogs(name: string, records: LogRecord[]): Promise<void> {
     if (!NAME_RE.test(name) || records.length === 0) return
     const path = join(this.dir, 'logs', `${name}.jsonl`)
-    await appendFile(path, records.map((r) => JSON.stringify(r)).join('\n') + '\n')
-    const { size } = await stat(path)
-    if (size > this.maxLogBytes) {
-      const lines = (await readFile(path, 'utf8')).split('\n').filter(Boolean)
-      await writeFile(path, lines.slice(Math.floor(lines.length / 2)).join('\n') + '\n')
+    try {
+      await this.fs.appendFile(path, records.map((r) => JSON.stringify(r)).join('\n') + '\n')
+      if ((await this.fs.sizeBytes(path)) > this.maxLogBytes) {
+        const lines = (await this.fs.readFile(path)).toString('utf8').split('\n').filter(Boolean)
+        // Atomic, so that a full disk during a trim keeps the old log rather than truncating it.
+        await writeFileAtomic(path, lines.slice(Math.floor(lines.length / 2)).join('\n') + '\n', 0o644, this.fs)
+      }
+    } catch (err) {
+      throw diskError(err, 'the log lines')
     }
   }
 
@@ -117,7 +160,7 @@ export class FileStore implements Store {
     if (!NAME_RE.test(name)) return []
     let text: string
     try {
-      text = await readFile(join(this.dir, 'logs', `${name}.jsonl`), 'utf8')
+      text = (await this.fs.readFile(join(this.dir, 'logs', `${name}.jsonl`))).toString('utf8')
     } catch {
       return []
     }
@@ -134,4 +177,13 @@ export class FileStore implements Store {
   }
 
   async close(): Promise<void> {}
+}
+
+/** `value` and everything in it made read-only. */
+function frozen<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) frozen(v)
+    Object.freeze(value)
+  }
+  return value
 }

@@ -33,11 +33,19 @@ export interface LogRecord {
   version: number
 }
 
+/**
+ * A write that fails because the backing storage is full rejects with a JaegisError `NO_SPACE` and
+ * leaves nothing behind (no temporary files, the previous state intact).
+ */
 export interface Store {
   /** Stores an artifact under its digest. Idempotent. */
   putArtifact(artifact: Artifact): Promise<void>
   /** The artifact with `digest`, verified, or undefined. */
   getArtifact(digest: string): Promise<Artifact | undefined>
+  /** Digests of every stored artifact. */
+  listArtifacts(): Promise<string[]>
+  /** Removes an artifact; nothing happens when there is none. The caller checks that no deployment refers to it. */
+  deleteArtifact(digest: string): Promise<void>
   getDeployment(name: string): Promise<Deployment | undefined>
   listDeployments(): Promise<Deployment[]>
   /** Replaces a deployment record atomically: a reader sees the old or the new one, never a mix. */
