@@ -15,6 +15,9 @@ const REQUEST = Buffer.from('GET /fn/hello?name=c HTTP/1.1\r\nHost: bench\r\n\r\
 const send = (m: unknown) => process.send!(m)
 const sockets: Socket[] = []
 let errors = 0
+const closedEarly = new Set<Socket>()
+/** Answers other than 200, by status. */
+const statuses: Record<string, number> = {}
 
 process.on('message', async (m: { t: string } & Partial<Start>) => {
   if (m.t === 'start') {
@@ -26,6 +29,8 @@ process.on('message', async (m: { t: string } & Partial<Start>) => {
         s.setNoDelay(true)
         s.once('connect', () => {
           sockets.push(s)
+          // A connection the server closes before the requests go counts as an error then.
+          s.once('close', () => closedEarly.add(s))
           resolve()
         })
         s.once('error', () => {
@@ -46,9 +51,15 @@ process.on('message', async (m: { t: string } & Partial<Start>) => {
     let pending = sockets.length
     const t0 = performance.now()
     const done = () => {
-      if (--pending === 0) send({ t: 'answered', latencies, errors })
+      if (--pending === 0) send({ t: 'answered', latencies, errors, statuses })
     }
     for (const s of sockets) {
+      if (closedEarly.has(s)) {
+        errors++
+        done()
+        continue
+      }
+      s.removeAllListeners('close')
       let buf = ''
       let finished = false
       const finish = (ok: boolean) => {
@@ -64,13 +75,17 @@ process.on('message', async (m: { t: string } & Partial<Start>) => {
         const head = buf.indexOf('\r\n\r\n')
         if (head < 0) return
         const len = /content-length: (\d+)/i.exec(buf.slice(0, head))
-        if (len && buf.length >= head + 4 + Number(len[1])) finish(buf.startsWith('HTTP/1.1 200'))
+        if (len && buf.length >= head + 4 + Number(len[1])) {
+          const status = buf.slice(9, 12)
+          if (status !== '200') statuses[status] = (statuses[status] ?? 0) + 1
+          finish(status === '200')
+        }
       })
       s.on('close', () => finish(false))
       s.on('error', () => {})
       s.write(REQUEST)
     }
-    if (sockets.length === 0) send({ t: 'answered', latencies, errors })
+    if (sockets.length === 0) send({ t: 'answered', latencies, errors, statuses })
   } else if (m.t === 'close') {
     for (const s of sockets) s.destroy()
     process.exit(0)

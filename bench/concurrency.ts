@@ -13,6 +13,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50_000)
 /** Connections per client process (under the 20,000 descriptors a process may hold here). */
 const PER_CLIENT = Number(process.env.BENCH_PER_CLIENT ?? 10_000)
 /** Gateway processes: each holds CONNECTIONS / WORKERS sockets, under its descriptor limit. */
+/** Connects each client process keeps in flight. */
+const CONNECT_BATCH = Number(process.env.BENCH_CONNECT_BATCH ?? 256)
 const WORKERS = Number(process.env.BENCH_WORKERS ?? Math.max(2, Math.ceil(CONNECTIONS / 15_000)))
 
 async function startTarget(): Promise<{ child: ChildProcess; port: number }> {
@@ -76,7 +78,7 @@ export async function run(): Promise<Record<string, number>> {
       clients.map((c, i) => {
         const count = Math.min(PER_CLIENT, CONNECTIONS - i * PER_CLIENT)
         const done = message<{ connected: number; errors: number }>(c, 'connected')
-        c.send({ t: 'start', port: target.port, count, localAddress: `127.0.${1 + Math.floor(i / 250)}.${2 + (i % 250)}`, connectBatch: 64 })
+        c.send({ t: 'start', port: target.port, count, localAddress: `127.0.${1 + Math.floor(i / 250)}.${2 + (i % 250)}`, connectBatch: CONNECT_BATCH })
         return done
       }),
     )
@@ -85,12 +87,13 @@ export async function run(): Promise<Record<string, number>> {
     process.stderr.write(`${open} connections open in ${connectS.toFixed(1)} s\n`)
     const answered = await Promise.all(
       clients.map((c) => {
-        const done = message<{ latencies: number[]; errors: number }>(c, 'answered')
+        const done = message<{ latencies: number[]; errors: number; statuses: Record<string, number> }>(c, 'answered')
         c.send({ t: 'go' })
         return done
       }),
     )
     const latencies = answered.flatMap((a) => a.latencies)
+    for (const a of answered) if (Object.keys(a.statuses).length) process.stderr.write(`answers other than 200: ${JSON.stringify(a.statuses)}\n`)
     // Every connection is still open here: the server holds them all.
     const rssMb = treeRssMb(target.child.pid!)
     const errors = answered.reduce((a, r) => a + r.errors, 0) + connected.reduce((a, c) => a + c.errors, 0)

@@ -23,7 +23,16 @@ export interface Deadline {
    * SliceExpiredError so that it can run again in a lane (the time slice). @default undefined: no slice
    */
   sliceDeadline?: number
+  /**
+   * Fuel checks (10,000 ticks of the module's own work each) seen since the slice began. The slice
+   * ends only past its deadline AND after SLICE_MIN_CHECKS of them: a short function whose thread
+   * was merely descheduled by the OS (wall time passed, no work done) is not taken for a long one.
+   */
+  sliceChecks?: number
 }
+
+/** Fuel checks an inline invocation must reach before its time slice can end. */
+export const SLICE_MIN_CHECKS = 2
 
 /** A deadline `timeoutMs` from now, without a slice: what an instance is created with (its instantiation runs metered code). */
 export function deadlineIn(timeoutMs: number): Deadline {
@@ -59,12 +68,12 @@ const utf8Encoder = new TextEncoder()
  * TimeoutError (or SliceExpiredError past `limits.sliceDeadline`); on a refused grow it throws
  * MemoryLimitError with the size the module asked for.
  */
-export function meterSignal(limits: Readonly<Deadline>, fuelPerCheck: number, memoryLimitBytes: number, memoryBytes: () => number): (kind: number, arg: number) => number {
+export function meterSignal(limits: Deadline, fuelPerCheck: number, memoryLimitBytes: number, memoryBytes: () => number): (kind: number, arg: number) => number {
   return (kind, arg) => {
     if (kind === SIGNAL_FUEL) {
       const now = performance.now()
       if (now > limits.deadline) throw new TimeoutError(limits.timeoutMs)
-      if (limits.sliceDeadline !== undefined && now > limits.sliceDeadline) throw new SliceExpiredError()
+      if (limits.sliceDeadline !== undefined && ++limits.sliceChecks! >= SLICE_MIN_CHECKS && now > limits.sliceDeadline) throw new SliceExpiredError()
       return fuelPerCheck
     }
     throw new MemoryLimitError(memoryLimitBytes, memoryBytes() + arg * 65536)

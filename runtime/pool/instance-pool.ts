@@ -121,6 +121,7 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
     d.deadline = options?.deadline ?? now + this.timeoutMs
     d.timeoutMs = this.timeoutMs
     d.sliceDeadline = options?.sliceDeadline
+    d.sliceChecks = 0
     return now
   }
 
