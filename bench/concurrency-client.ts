@@ -6,7 +6,8 @@ import { connect, type Socket } from 'node:net'
 interface Start {
   port: number
   count: number
-  localAddress: string
+  /** Source addresses, used in turn (binding many sockets to one address makes each bind slower). */
+  localAddresses: string[]
   /** Connects in flight at once (the listen backlog is finite). */
   connectBatch: number
 }
@@ -25,7 +26,7 @@ process.on('message', async (m: { t: string } & Partial<Start>) => {
     let next = 0
     const open = () =>
       new Promise<void>((resolve) => {
-        const s = connect({ port: o.port, host: '127.0.0.1', localAddress: o.localAddress })
+        const s = connect({ port: o.port, host: '127.0.0.1', localAddress: o.localAddresses[next % o.localAddresses.length] })
         s.setNoDelay(true)
         s.once('connect', () => {
           sockets.push(s)
@@ -33,8 +34,9 @@ process.on('message', async (m: { t: string } & Partial<Start>) => {
           s.once('close', () => closedEarly.add(s))
           resolve()
         })
-        s.once('error', () => {
+        s.once('error', (err: NodeJS.ErrnoException) => {
           errors++
+          statuses[`connect ${err.code}`] = (statuses[`connect ${err.code}`] ?? 0) + 1
           resolve()
         })
       })
@@ -45,7 +47,7 @@ process.on('message', async (m: { t: string } & Partial<Start>) => {
       }
     }
     await Promise.all(Array.from({ length: o.connectBatch }, runner))
-    send({ t: 'connected', connected: sockets.length, errors })
+    send({ t: 'connected', connected: sockets.length, errors, statuses })
   } else if (m.t === 'go') {
     const latencies: number[] = []
     let pending = sockets.length
@@ -56,6 +58,7 @@ process.on('message', async (m: { t: string } & Partial<Start>) => {
     for (const s of sockets) {
       if (closedEarly.has(s)) {
         errors++
+        statuses['closed before the request'] = (statuses['closed before the request'] ?? 0) + 1
         done()
         continue
       }
@@ -66,7 +69,10 @@ process.on('message', async (m: { t: string } & Partial<Start>) => {
         if (finished) return
         finished = true
         if (ok) latencies.push(performance.now() - t0)
-        else errors++
+        else {
+          errors++
+          if (!buf) statuses['closed unanswered'] = (statuses['closed unanswered'] ?? 0) + 1
+        }
         done()
       }
       s.on('data', (d) => {

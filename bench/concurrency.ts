@@ -1,6 +1,6 @@
 // npm run bench:concurrency — 50,000 concurrent keep-alive connections to `jaegis serve --workers N`,
 // each sending one request to hello at once and staying open. The clients run in several processes,
-// each from its own 127.x source address (one address has ~28,000 ephemeral ports) and under the
+// each from its own 127.x source addresses (one address has ~28,000 ephemeral ports) and under the
 // per-process file-descriptor limit. Reports every request answered, latency from the moment all
 // requests are sent, and the server's memory (primary and workers together).
 import { fork, spawn, type ChildProcess } from 'node:child_process'
@@ -13,12 +13,14 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50_000)
 /** Connections per client process (under the 20,000 descriptors a process may hold here). */
 const PER_CLIENT = Number(process.env.BENCH_PER_CLIENT ?? 10_000)
 /** Gateway processes: each holds CONNECTIONS / WORKERS sockets, under its descriptor limit. */
+/** Source addresses per client process. */
+const SOURCES_PER_CLIENT = 16
 /** Connects each client process keeps in flight. */
 const CONNECT_BATCH = Number(process.env.BENCH_CONNECT_BATCH ?? 256)
 const WORKERS = Number(process.env.BENCH_WORKERS ?? Math.max(2, Math.ceil(CONNECTIONS / 15_000)))
 
 async function startTarget(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./http-target.js', import.meta.url)), 'jaegis', String(WORKERS)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./http-target.js', import.meta.url)), process.env.BENCH_TARGET ?? 'jaegis', String(WORKERS)], { stdio: ['ignore', 'pipe', 'inherit'] })
   let buf = ''
   for await (const chunk of child.stdout!) {
     buf += String(chunk)
@@ -78,11 +80,12 @@ export async function run(): Promise<Record<string, number>> {
       clients.map((c, i) => {
         const count = Math.min(PER_CLIENT, CONNECTIONS - i * PER_CLIENT)
         const done = message<{ connected: number; errors: number }>(c, 'connected')
-        c.send({ t: 'start', port: target.port, count, localAddress: `127.0.${1 + Math.floor(i / 250)}.${2 + (i % 250)}`, connectBatch: CONNECT_BATCH })
+        c.send({ t: 'start', port: target.port, count, localAddresses: Array.from({ length: SOURCES_PER_CLIENT }, (_, j) => `127.${1 + i}.${1 + j}.1`), connectBatch: CONNECT_BATCH })
         return done
       }),
     )
     const connectS = (performance.now() - t0) / 1000
+    for (const c of connected as Array<{ statuses?: Record<string, number> }>) if (c.statuses && Object.keys(c.statuses).length) process.stderr.write(`connect failures: ${JSON.stringify(c.statuses)}\n`)
     const open = connected.reduce((a, c) => a + c.connected, 0)
     process.stderr.write(`${open} connections open in ${connectS.toFixed(1)} s\n`)
     const answered = await Promise.all(
@@ -93,7 +96,7 @@ export async function run(): Promise<Record<string, number>> {
       }),
     )
     const latencies = answered.flatMap((a) => a.latencies)
-    for (const a of answered) if (Object.keys(a.statuses).length) process.stderr.write(`answers other than 200: ${JSON.stringify(a.statuses)}\n`)
+    for (const a of answered) if (Object.keys(a.statuses).length) process.stderr.write(`answers other than 200, and failures: ${JSON.stringify(a.statuses)}\n`)
     // Every connection is still open here: the server holds them all.
     const rssMb = treeRssMb(target.child.pid!)
     const errors = answered.reduce((a, r) => a + r.errors, 0) + connected.reduce((a, c) => a + c.errors, 0)

@@ -18,7 +18,9 @@ if (kind === 'jaegis') {
   process.stdout.write(`listening ${server.port}\n`)
   process.on('SIGTERM', () => void server.close(1000).then(() => process.exit(0)))
 } else if (kind === 'bare' && workers > 1 && cluster.isPrimary) {
-  // The same port for every worker: the primary learns it from the first.
+  // The same port for every worker: the primary learns it from the first. The same connection
+  // scheduling as jaegis serve's (server/cluster/primary.ts): workers accept themselves.
+  if (process.env.NODE_CLUSTER_SCHED_POLICY === undefined) cluster.schedulingPolicy = cluster.SCHED_NONE
   for (let i = 0; i < workers; i++) cluster.fork()
   let reported = false
   cluster.on('message', (_w, msg: { port?: number }) => {
