@@ -25,7 +25,7 @@ export interface PredictiveOptions {
    * memoryGiB x 60 GB-s, so an instance is held for a minute when the chance that it serves an invocation
    * that would otherwise start cold is at least memoryGiB x 60 / coldStartCostGbS (128 MiB: 7.5 / cost).
    * The main knob: higher keeps more warm. Default chosen by cross-validation on the shared trace's
-   * even-hash functions, reported on the odd-hash ones (docs/scheduler.md). @default 75
+   * even-hash functions, reported on the odd-hash ones (docs/scheduler.md). @default 150
    */
   coldStartCostGbS?: number
   /** Memory of one instance (MiB), for the cost of holding it. @default 128 */
@@ -51,7 +51,7 @@ export interface PredictiveOptions {
 }
 
 /** One cold start is worth this many GB-s of idle memory unless told otherwise (see `coldStartCostGbS`). */
-export const DEFAULT_COLD_START_COST_GB_S = 75
+export const DEFAULT_COLD_START_COST_GB_S = 150
 
 /**
  * The chance of use at which holding one instance for a minute pays: its memory cost (GiB x 60 s) over

@@ -22,7 +22,7 @@ describe('predictive policy', () => {
   it('prices holding an instance against a cold start', () => {
     // 128 MiB for a minute is 7.5 GB-s: worth it when a cold start costs 250 GB-s and the chance of use is >= 3 %
     expect(holdThreshold(250, 128)).toBeCloseTo(0.03, 12)
-    expect(holdThreshold(75, 128)).toBeCloseTo(0.1, 12) // the default
+    expect(holdThreshold(150, 128)).toBeCloseTo(0.05, 12) // the default
     expect(holdThreshold(1, 1024)).toBe(1)
     expect(() => new PredictivePolicy({ coldStartCostGbS: 0 })).toThrow(RangeError)
   })
