@@ -329,7 +329,9 @@ export function refitOptions(prev: ForecastResult): Omit<ForecastOptions, 'horiz
     }
   }
   if (prev.model === 'tsb' || prev.model === 'croston') return { model: prev.model, season: [] }
-  return { model: 'snaive', season: prev.seasons }
+  if (prev.model.startsWith('snaive')) return { model: 'snaive', season: prev.seasons }
+  // Theta or a combination chosen by validation: validate again with the same seasons (no detection)
+  return { season: prev.seasons }
 }
 
 export { ForecastKernel, sharedKernel } from './wasm.js'

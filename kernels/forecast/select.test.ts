@@ -1,7 +1,7 @@
 // Tests of model choice by rolling-origin validation, Theta, robust season detection, calibrated
 // intervals and the interval metrics, on seeded synthetic series (kernels/forecast/synthetic.ts).
 import { describe, expect, it } from 'vitest'
-import { coverage, detectSeasons, forecast, msis, smape } from './index.js'
+import { coverage, detectSeasons, forecast, msis, refitOptions, smape } from './index.js'
 import { fitWindows } from './select.js'
 import { seasonalIndices, seasonalityTest, thetaForecast } from './theta.js'
 import { seededRng, syntheticSeries } from './synthetic.js'
@@ -71,6 +71,13 @@ describe('model choice by rolling-origin validation', () => {
     }
     expect(given).toBeLessThanOrEqual(auto * 1.05)
     expect(given).toBeLessThan(none)
+  })
+
+  it('refits a Theta or combined winner by validating again with its seasons, not as seasonal naive', () => {
+    const r = forecast(syntheticSeries('hourly', 1, 7)[0].values, { horizon: 24 })
+    expect(refitOptions({ ...r, model: 'theta[24]', seasons: [24] })).toEqual({ season: [24] })
+    expect(refitOptions({ ...r, model: 'mean(theta[24], snaive[168])', seasons: [24, 168] })).toEqual({ season: [24, 168] })
+    expect(refitOptions({ ...r, model: 'snaive[168]', seasons: [168] })).toEqual({ model: 'snaive', season: [168] })
   })
 
   it('tries shorter fit windows only when much shorter than the series', () => {
