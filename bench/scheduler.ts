@@ -10,7 +10,11 @@ import { GreedyLatencyPlacer } from '../scheduler/placement/placer.js'
 import { syntheticWorkload } from '../scheduler/placement/workload.js'
 import { loadTrace } from '../scheduler/trace.js'
 import { runPolicies, summarize, type PolicySummary } from '../scheduler/experiment.js'
-import { POLICY_NAMES } from '../scheduler/policies/registry.js'
+import { createPolicy, POLICY_NAMES, sweepValues } from '../scheduler/policies/registry.js'
+import { DEFAULT_COLD_START_COST_GB_S } from '../scheduler/policies/predictive.js'
+import { simulate, type PolicyReport } from '../scheduler/sim.js'
+import { chooseColdStartCost, coldStartsAtMemory, splitTrace, type CurvePoint } from '../scheduler/validation.js'
+import type { Trace } from '../scheduler/trace.js'
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
@@ -44,24 +48,82 @@ export async function benchPlacement(runs = 3): Promise<{ plan_ms_10k_hosts_100k
 
 /** The policies at their defaults on the shared 100-function Azure 2019 trace: the same object `jaegis sim --json` prints. */
 export async function benchPolicies(): Promise<Record<string, PolicySummary>> {
-  const trace = await loadTrace(join(projectRoot(), '..', 'shared', 'data', 'azure-functions', 'azure2019_100fn_per_minute.csv'))
+  const trace = await loadTrace(TRACE())
   const reports = runPolicies(trace, POLICY_NAMES)
   const out: Record<string, PolicySummary> = {}
   for (const name of POLICY_NAMES) out[name] = summarize(reports[name])
   return out
 }
 
+const TRACE = () => join(projectRoot(), '..', 'shared', 'data', 'azure-functions', 'azure2019_100fn_per_minute.csv')
+
+/** Cold starts, invocations and idle GB-s, which add up over disjoint sets of functions. */
+interface Tally { cold: number; invocations: number; gbS: number }
+const tally = (r: PolicyReport): Tally => ({ cold: r.coldStarts, invocations: r.invocations, gbS: r.wasted_gb_s })
+const add = (a: Tally, b: Tally): Tally => ({ cold: a.cold + b.cold, invocations: a.invocations + b.invocations, gbS: a.gbS + b.gbS })
+const pct = (t: Tally) => (t.invocations ? (100 * t.cold) / t.invocations : 0)
+const point = (knob: number, t: Tally): CurvePoint => ({ knob, coldStartPct: pct(t), wastedGbS: t.gbS })
+const brief = (t: Tally) => ({ cold_start_pct: Math.round(pct(t) * 1000) / 1000, wasted_gb_s: Math.round(t.gbS * 10) / 10, cold_starts: t.cold, invocations: t.invocations })
+
+/**
+ * Out of sample and at equal memory. The trace's functions are split by id hash: on the even half
+ * (tune) the predictive policy's cold-start cost is chosen by `chooseColdStartCost` from its sweep; the
+ * odd half (test) reports the three policies, predictive at that chosen cost. Sweeping both halves gives
+ * each policy's curve on the whole trace too (functions are independent pools, so totals add), read at
+ * fixed's idle memory for `at_fixed_memory`.
+ */
+export async function benchValidation(): Promise<Record<string, unknown>> {
+  const trace = await loadTrace(TRACE())
+  const halves: Record<'tune' | 'test', Trace> = { tune: splitTrace(trace, 'tune'), test: splitTrace(trace, 'test') }
+  const sweep = (name: 'histogram' | 'predictive') => {
+    const values = sweepValues(name)
+    return values.map((v) => ({ knob: v, tune: tally(simulate(halves.tune, createPolicy(name, v))), test: tally(simulate(halves.test, createPolicy(name, v))) }))
+  }
+  const fixed = { tune: tally(simulate(halves.tune, createPolicy('fixed'))), test: tally(simulate(halves.test, createPolicy('fixed'))) }
+  const histDefault = createPolicy('histogram').knob.value
+  const hist = sweep('histogram')
+  const pred = sweep('predictive')
+  const histAt = (part: 'tune' | 'test') => hist.find((h) => h.knob === histDefault)![part]
+  // the choice, on the tuning half only
+  const chosen = chooseColdStartCost(pred.map((p) => point(p.knob, p.tune)), Math.min(fixed.tune.gbS, histAt('tune').gbS), pct(fixed.tune))
+  const cost = chosen ?? DEFAULT_COLD_START_COST_GB_S
+  const predTest = pred.find((p) => p.knob === cost)!.test
+  const whole = (t: { tune: Tally; test: Tally }) => add(t.tune, t.test)
+  const fixedAll = whole(fixed)
+  const r3 = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000)
+  return {
+    out_of_sample: {
+      tuned_on: 'functions with even FNV-1a id hash', reported_on: 'functions with odd id hash',
+      chosen_cold_start_cost_gb_s: chosen, default_cold_start_cost_gb_s: DEFAULT_COLD_START_COST_GB_S,
+      fixed: brief(fixed.test), histogram: brief(histAt('test')), predictive: brief(predTest),
+      at_fixed_memory: {
+        fixed_wasted_gb_s: Math.round(fixed.test.gbS),
+        histogram_cold_start_pct: r3(coldStartsAtMemory(hist.map((h) => point(h.knob, h.test)), fixed.test.gbS)),
+        predictive_cold_start_pct: r3(coldStartsAtMemory(pred.map((p) => point(p.knob, p.test)), fixed.test.gbS)),
+      },
+    },
+    at_fixed_memory: {
+      fixed_cold_start_pct: r3(pct(fixedAll)), fixed_wasted_gb_s: Math.round(fixedAll.gbS),
+      histogram_cold_start_pct: r3(coldStartsAtMemory(hist.map((h) => point(h.knob, whole(h))), fixedAll.gbS)),
+      predictive_cold_start_pct: r3(coldStartsAtMemory(pred.map((p) => point(p.knob, whole(p))), fixedAll.gbS)),
+      histogram_curve: hist.map((h) => [h.knob, r3(pct(whole(h))), Math.round(whole(h).gbS)]),
+      predictive_curve: pred.map((p) => [p.knob, r3(pct(whole(p))), Math.round(whole(p).gbS)]),
+    },
+  }
+}
+
 export async function run(): Promise<Record<string, unknown>> {
   const p = await benchPlacement()
   const policies = await benchPolicies()
-  return { plan_ms_10k_hosts_100k_fns: round(p.plan_ms_10k_hosts_100k_fns), replan_ms_one_host_lost: round(p.replan_ms_one_host_lost), policies }
+  const v = await benchValidation()
+  return { plan_ms_10k_hosts_100k_fns: round(p.plan_ms_10k_hosts_100k_fns), replan_ms_one_host_lost: round(p.replan_ms_one_host_lost), policies, ...v }
 }
 
 function round(x: number): number {
   return Math.round(x * 100) / 100
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const r = await run()
   console.log(JSON.stringify(r))
 }

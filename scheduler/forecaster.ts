@@ -32,7 +32,9 @@ export class EtsForecaster implements Forecaster {
   constructor(private readonly options: EtsForecasterOptions = {}) {}
 
   forecast(values: Float64Array, horizon: number, level = 0.9): ForecastOutput {
-    const r = kernelForecast(values, { horizon, level, season: this.options.season ?? 'auto', maxEvaluations: this.options.maxEvaluations ?? 60, nonNegative: true })
+    // AIC selection among ETS/TSB: the policy refits every few minutes for every function, and
+    // validation's 5-10x cost is not worth it for a 6-minute horizon (docs/scheduler.md)
+    const r = kernelForecast(values, { horizon, level, season: this.options.season ?? 'auto', maxEvaluations: this.options.maxEvaluations ?? 60, nonNegative: true, selection: 'aic' })
     return { mean: r.mean, lower: r.lower, upper: r.upper, model: r.model }
   }
 }

@@ -161,8 +161,12 @@ export function simulateFunction(fn: TraceFunction, fp: FunctionPolicy, interval
       advance(holdFrom)
       prewarm(holdFrom)
     }
-    advance(tEnd)
+    // Evictions due before tEnd happen now; one due exactly at tEnd is the next decision's call (it
+    // may hold the instance): evicting it at the boundary made a function invoked exactly on a minute
+    // cold every time although every decision held an instance for it.
+    advance(tEnd - 1e-6)
   }
+  advance(horizonMs)
   // The trace ends: whatever is still loaded has been idle since it last ran.
   for (const x of pool) res.wastedMs += Math.max(0, horizonMs - x.idleSinceMs)
   return res

@@ -80,7 +80,7 @@ describe('forecast with ETS', () => {
   it('recovers a seasonal pattern and its continuation', () => {
     const y = seasonal(24 * 30 + 48, [24], [10], 0.5, 11)
     const train = y.subarray(0, y.length - 48)
-    const f = forecast(train, { horizon: 48 })
+    const f = forecast(train, { horizon: 48, selection: 'aic' })
     expect(f.seasons).toEqual([24])
     expect(f.model).toMatch(/^ets\(A,(N|Ad|A),(A|M)\)\[24\]$/)
     const truth = y.subarray(y.length - 48)
@@ -111,14 +111,14 @@ describe('forecast with ETS', () => {
 
   it('extrapolates a linear trend', () => {
     const y = Float64Array.from({ length: 200 }, (_, t) => 10 + 3 * t + Math.sin(t))
-    const f = forecast(y, { horizon: 10, season: [] })
+    const f = forecast(y, { horizon: 10, season: [], selection: 'aic' })
     expect(f.params.beta as number).toBeGreaterThan(0)
     expect(f.mean[9]).toBeGreaterThan(y[199] + 15)
   })
 
   it('uses two seasons when given them', () => {
     const y = seasonal(24 * 7 * 8, [24, 168], [10, 6], 1, 5)
-    const f = forecast(y, { horizon: 24, season: [168, 24] })
+    const f = forecast(y, { horizon: 24, season: [168, 24], selection: 'aic' })
     expect(f.seasons).toEqual([24, 168])
     expect((f.params.gamma as number[]).length).toBe(2)
   })
@@ -157,8 +157,8 @@ describe('forecast with ETS', () => {
 
   it('refitOptions refits the same model a minute later with fewer evaluations', () => {
     const y = seasonal(24 * 30, [24], [10], 1, 31)
-    const first = forecast(y.subarray(0, y.length - 1), { horizon: 12 })
-    const full = forecast(y.subarray(1), { horizon: 12 })
+    const first = forecast(y.subarray(0, y.length - 1), { horizon: 12, selection: 'aic' })
+    const full = forecast(y.subarray(1), { horizon: 12, selection: 'aic' })
     const opts = refitOptions(first)
     expect(opts.season).toEqual(first.seasons)
     const refit = forecast(y.subarray(1), { horizon: 12, ...opts })
@@ -171,7 +171,7 @@ describe('forecast with ETS', () => {
 
   it('clamps at zero for non-negative data and fills missing values', () => {
     const y = Float64Array.from({ length: 100 }, (_, t) => Math.max(0, 5 - t * 0.05))
-    const f = forecast(y, { horizon: 50, season: [], trend: 'linear' })
+    const f = forecast(y, { horizon: 50, season: [], trend: 'linear', selection: 'aic' })
     expect(Math.min(...f.mean, ...f.lower)).toBeGreaterThanOrEqual(0)
     const gappy = seasonal(300, [10], [4], 0.2, 4)
     gappy[100] = NaN; gappy[101] = NaN
@@ -192,7 +192,7 @@ describe('intermittent series', () => {
   const sparse = Float64Array.from({ length: 1440 }, () => (r.uniform() < 0.1 ? 1 + Math.floor(r.uniform() * 5) : 0))
 
   it('auto picks TSB and forecasts about the mean demand rate', () => {
-    const f = forecast(sparse, { horizon: 10 })
+    const f = forecast(sparse, { horizon: 10, selection: 'aic' })
     expect(f.model).toBe('tsb')
     const rate = sparse.reduce((a, b) => a + b, 0) / sparse.length
     expect(f.mean[0]).toBeGreaterThan(rate * 0.4)
@@ -210,7 +210,7 @@ describe('intermittent series', () => {
 
   it('a periodic timer-like series gets a seasonal model', () => {
     const timer = Float64Array.from({ length: 1440 }, (_, t) => (t % 15 === 0 ? 4 : 0))
-    const f = forecast(timer, { horizon: 30 })
+    const f = forecast(timer, { horizon: 30, selection: 'aic' })
     expect(f.seasons).toContain(15)
     // the next minute (1440) and every 15th after it fire
     expect(f.mean[0]).toBeGreaterThan(3)

@@ -3,8 +3,14 @@
 // intervals. The heavy loops run in the forecast wasm kernel; this file picks models and marshals.
 import { sharedKernel, type ForecastKernel } from './wasm.js'
 import { normalQuantile } from './stats.js'
+import { cvForecast, type CvReport } from './select.js'
+import { detectSeasons } from './detect.js'
 
-export { smape, mase, normalQuantile } from './stats.js'
+export { detectSeasons } from './detect.js'
+
+export { smape, mase, msis, coverage, normalQuantile } from './stats.js'
+export { thetaForecast } from './theta.js'
+export type { CvReport } from './select.js'
 export { parseSeriesCsv, SeriesFormatError, type Series } from './csv.js'
 
 /** Models `forecast` can fit. `auto` applies the selection rule in docs/kernel-forecast.md. */
@@ -35,8 +41,20 @@ export interface ForecastOptions {
   maxFitPoints?: number
   /** Unit-cube ETS parameters from a previous fit (`params.warmStart`), to start the search there. */
   warmStart?: readonly number[]
-  /** Share of zero values at or above which `auto` uses TSB. @default 0.3 */
+  /** Share of zero values at or above which `auto` uses TSB (`aic`) or adds TSB to the candidates (`cv`). @default 0.3 */
   intermittentShare?: number
+  /**
+   * How `auto` chooses: `cv` by rolling-origin validation on the series' own last horizons among
+   * seasonal naive, ETS, Theta (and TSB), each over several fit windows, with intervals calibrated
+   * on the validation errors; `aic` by in-sample AIC among ETS variants only (about 10x cheaper;
+   * what the scheduler's every-few-minutes refit uses). Falls back to `aic` when the series is too
+   * short for one validation origin. @default 'cv'
+   */
+  selection?: 'cv' | 'aic'
+  /** Rolling origins validated by `selection: 'cv'`. @default 3 */
+  cvOrigins?: number
+  /** With `selection: 'cv'`, also validate the mean of the best two and three candidates. @default true */
+  combine?: boolean
 }
 
 export interface ForecastResult {
@@ -49,6 +67,8 @@ export interface ForecastResult {
   seasons: number[]
   /** Fitted parameters: smoothing weights, sigma, and for ETS `warmStart` coordinates. */
   params: Record<string, number | number[]>
+  /** With `selection: 'cv'`: origins validated, each candidate's score (OWA vs seasonal naive), interval scale. */
+  cv?: CvReport
 }
 
 /** Invalid input to `forecast` (empty series, non-finite values, bad horizon or options). */
@@ -85,22 +105,6 @@ const SCREEN_TOL = 1e-3
 const LINEAR_IF_PHI_ABOVE = 0.9
 
 const TREND_CODE: Record<TrendKind, number> = { none: 0, damped: 1, linear: 2 }
-
-/** Seasonal periods found in `values` by ACF peaks (at most two, nested, shortest first). */
-export function detectSeasons(values: ArrayLike<number>, kernel: ForecastKernel = sharedKernel()): number[] {
-  kernel.load(values, 1)
-  return detectLoaded(kernel, values.length)
-}
-
-function detectLoaded(kernel: ForecastKernel, n: number): number[] {
-  const k = kernel.exports
-  const out = k.seasonsOut()
-  const count = k.detectSeasons(n, 2, 0.2, out)
-  const heap = kernel.heapI32()
-  const seasons: number[] = []
-  for (let i = 0; i < count; i++) seasons.push(heap[(out >>> 2) + i])
-  return seasons
-}
 
 /** Checks the options (values are checked in wasm by `scan`). */
 function validateOptions(opts: ForecastOptions): void {
@@ -154,14 +158,27 @@ export function forecast(input: ArrayLike<number>, opts: ForecastOptions, kernel
 
   const model = opts.model ?? 'auto'
   const intermittent = model === 'auto' && minV >= 0 && zeros / n >= (opts.intermittentShare ?? 0.3)
+  if (model === 'auto' && (opts.selection ?? 'cv') === 'cv') {
+    const y = nans > 0 ? fillMissing(input) : Float64Array.from(input as ArrayLike<number>)
+    const given = opts.season === undefined || opts.season === 'auto' ? null : normalizeSeasons(Array.isArray(opts.season) ? opts.season : [opts.season])
+    // a season shows in the ACF only with three occurrences (lags up to n/3): fewer events, no season
+    const detect = (v: Float64Array) => (v.length < 8 || (intermittent && countNonZero(v) < 3) ? [] : normalizeSeasons(detectSeasons(v, kernel)))
+    const fit = (v: Float64Array, o: ForecastOptions) => forecast(v, { ...o, selection: 'aic', maxEvaluations: opts.maxEvaluations }, kernel)
+    const r = cvForecast(y, opts, given, intermittent, fit, refitOptions, detect)
+    if (r) {
+      if (nonNegative) for (const a of [r.mean, r.lower, r.upper]) for (let i = 0; i < h; i++) if (a[i] < 0) a[i] = 0
+      return r
+    }
+    kernel.load(y, h)
+    k.scan(n)
+  }
 
   let seasons: number[]
   // a season shows in the ACF only with three occurrences (lags up to n/3): fewer events, no season
   const tooSparse = intermittent && n - zeros < 3
-  if (opts.season === undefined || opts.season === 'auto') seasons = model === 'tsb' || model === 'croston' || n < 8 || tooSparse ? [] : detectLoaded(kernel, n)
+  if (opts.season === undefined || opts.season === 'auto') seasons = model === 'tsb' || model === 'croston' || n < 8 || tooSparse ? [] : detectAndReload(kernel, input, h, nans > 0)
   else seasons = (Array.isArray(opts.season) ? opts.season : [opts.season]).filter((m) => m > 1)
-  seasons = [...new Set(seasons)].sort((a, b) => a - b)
-  if (seasons.length > 2) seasons = seasons.slice(-2)
+  seasons = normalizeSeasons(seasons)
 
   let result: ForecastResult
   if (model === 'tsb' || model === 'croston' || intermittent) {
@@ -186,6 +203,25 @@ export function forecast(input: ArrayLike<number>, opts: ForecastOptions, kernel
   }
   if (nonNegative) for (const a of [result.mean, result.lower, result.upper]) for (let i = 0; i < h; i++) if (a[i] < 0) a[i] = 0
   return result
+}
+
+/** Distinct periods > 1, ascending, at most the two longest. */
+function normalizeSeasons(seasons: number[]): number[] {
+  const s = [...new Set(seasons.filter((m) => m > 1))].sort((a, b) => a - b)
+  return s.length > 2 ? s.slice(-2) : s
+}
+
+/** Detects on a robust copy (which overwrites the kernel's input), then reloads the input. */
+function detectAndReload(kernel: ForecastKernel, input: ArrayLike<number>, h: number, fill: boolean): number[] {
+  const seasons = detectSeasons(fill ? fillMissing(input) : input, kernel)
+  kernel.load(fill ? fillMissing(input) : input, h)
+  return seasons
+}
+
+function countNonZero(v: Float64Array): number {
+  let c = 0
+  for (let i = 0; i < v.length; i++) if (v[i] !== 0) c++
+  return c
 }
 
 function fitEtsModel(kernel: ForecastKernel, nAll: number, h: number, z: number, seasonsIn: number[], model: ForecastModel, positive: boolean, opts: ForecastOptions, relTol = REL_TOL): ForecastResult {
@@ -293,7 +329,9 @@ export function refitOptions(prev: ForecastResult): Omit<ForecastOptions, 'horiz
     }
   }
   if (prev.model === 'tsb' || prev.model === 'croston') return { model: prev.model, season: [] }
-  return { model: 'snaive', season: prev.seasons }
+  if (prev.model.startsWith('snaive')) return { model: 'snaive', season: prev.seasons }
+  // Theta or a combination chosen by validation: validate again with the same seasons (no detection)
+  return { season: prev.seasons }
 }
 
 export { ForecastKernel, sharedKernel } from './wasm.js'

@@ -45,3 +45,37 @@ export function normalQuantile(p: number): number {
   const r = q * q
   return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
 }
+
+/** Mean absolute lag-m difference of `train`: the scale of MASE and MSIS (M4). */
+function seasonalScale(train: ArrayLike<number>, m: number): number {
+  if (train.length <= m) throw new RangeError(`the scale needs more than ${m} training points`)
+  let scale = 0
+  for (let t = m; t < train.length; t++) scale += Math.abs(train[t] - train[t - m])
+  return scale / (train.length - m)
+}
+
+/**
+ * Mean scaled interval score (M4 competition): mean over the horizon of (U - L) + (2 / a)(L - y)
+ * when y < L + (2 / a)(y - U) when y > U, over the in-sample seasonal-naive MAE with period m;
+ * a = 1 - coverage of the interval (0.05 for 95 %). Lower is better.
+ */
+export function msis(actual: ArrayLike<number>, lower: ArrayLike<number>, upper: ArrayLike<number>, train: ArrayLike<number>, m = 1, a = 0.05): number {
+  if (actual.length !== lower.length || actual.length !== upper.length || actual.length === 0) throw new RangeError('msis needs three non-empty arrays of equal length')
+  let s = 0
+  for (let i = 0; i < actual.length; i++) {
+    s += upper[i] - lower[i]
+    if (actual[i] < lower[i]) s += (2 / a) * (lower[i] - actual[i])
+    if (actual[i] > upper[i]) s += (2 / a) * (actual[i] - upper[i])
+  }
+  const scale = seasonalScale(train, m)
+  s /= actual.length
+  return scale > 0 ? s / scale : s > 0 ? Infinity : 0
+}
+
+/** Share (0-1) of `actual` inside [lower, upper]. */
+export function coverage(actual: ArrayLike<number>, lower: ArrayLike<number>, upper: ArrayLike<number>): number {
+  if (actual.length !== lower.length || actual.length !== upper.length || actual.length === 0) throw new RangeError('coverage needs three non-empty arrays of equal length')
+  let c = 0
+  for (let i = 0; i < actual.length; i++) if (actual[i] >= lower[i] && actual[i] <= upper[i]) c++
+  return c / actual.length
+}

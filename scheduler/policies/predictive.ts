@@ -12,13 +12,26 @@ export interface PredictiveOptions {
   level?: number
   /** Keep-alive (minutes) while the function has too few idle times for the histogram. @default 60 */
   fallbackKeepAliveMinutes?: number
+  /**
+   * Keep-alive (minutes) of the second and later instances in that phase: fixed's 10, so that a function
+   * whose invocations come in concurrent bursts starts no colder than under fixed while it is learned. @default 10
+   */
+  fallbackExtraKeepAliveMinutes?: number
   /** Keep-alive (ms) of instances above the forecast floor for functions the forecast covers. @default 60000 */
   forecastKeepAliveMs?: number
   /**
-   * Probability of an invocation in a minute (rate forecast: 1 - exp(-rate); histogram: hazard of the idle
-   * time) at which instances are held for that minute. The main knob: lower keeps more warm. @default 0.03
+   * The exchange rate between the two costs the policy trades: one cold start costs as much as this many
+   * GB-seconds of idle instance memory. Holding one instance of `instanceMemoryMb` for a minute costs
+   * memoryGiB x 60 GB-s, so an instance is held for a minute when the chance that it serves an invocation
+   * that would otherwise start cold is at least memoryGiB x 60 / coldStartCostGbS (128 MiB: 7.5 / cost).
+   * The main knob: higher keeps more warm. Default chosen by cross-validation on the shared trace's
+   * even-hash functions, reported on the odd-hash ones (docs/scheduler.md). @default 150
    */
-  arrivalProbability?: number
+  coldStartCostGbS?: number
+  /** Memory of one instance (MiB), for the cost of holding it. @default 128 */
+  instanceMemoryMb?: number
+  /** Invocation peaks at the starts of activity remembered to size the pool held before the next one. @default 16 */
+  arrivalPeakMemory?: number
   /** Refit the forecast every this many minutes. @default 5 */
   refitMinutes?: number
   /** Minutes of history a fit uses. @default 360 */
@@ -37,7 +50,18 @@ export interface PredictiveOptions {
   decisionIntervalMs?: number
 }
 
-type Resolved = Required<Omit<PredictiveOptions, 'forecaster'>>
+/** One cold start is worth this many GB-s of idle memory unless told otherwise (see `coldStartCostGbS`). */
+export const DEFAULT_COLD_START_COST_GB_S = 150
+
+/**
+ * The chance of use at which holding one instance for a minute pays: its memory cost (GiB x 60 s) over
+ * the cost of the cold start it avoids, capped at 1.
+ */
+export function holdThreshold(coldStartCostGbS: number, instanceMemoryMb: number): number {
+  return Math.min(1, ((instanceMemoryMb / 1024) * 60) / coldStartCostGbS)
+}
+
+type Resolved = Required<Omit<PredictiveOptions, 'forecaster'>> & { arrivalProbability: number }
 
 interface ForecastPlan {
   fromMinute: number
@@ -60,8 +84,12 @@ export class PredictivePolicy implements ScalingPolicy {
     this.o = {
       level: options.level ?? 0.99,
       fallbackKeepAliveMinutes: options.fallbackKeepAliveMinutes ?? 60,
+      fallbackExtraKeepAliveMinutes: options.fallbackExtraKeepAliveMinutes ?? 10,
       forecastKeepAliveMs: options.forecastKeepAliveMs ?? 60_000,
-      arrivalProbability: options.arrivalProbability ?? 0.03,
+      coldStartCostGbS: options.coldStartCostGbS ?? DEFAULT_COLD_START_COST_GB_S,
+      instanceMemoryMb: options.instanceMemoryMb ?? 128,
+      arrivalPeakMemory: options.arrivalPeakMemory ?? 16,
+      arrivalProbability: 0,
       refitMinutes: options.refitMinutes ?? 5,
       windowMinutes: options.windowMinutes ?? 360,
       minActiveMinutes: options.minActiveMinutes ?? 5,
@@ -73,12 +101,16 @@ export class PredictivePolicy implements ScalingPolicy {
       decisionIntervalMs: options.decisionIntervalMs ?? 6_000,
     }
     const o = this.o
+    if (!(o.coldStartCostGbS > 0)) throw new RangeError(`coldStartCostGbS must be > 0, got ${o.coldStartCostGbS}`)
+    if (!(o.instanceMemoryMb > 0)) throw new RangeError(`instanceMemoryMb must be > 0, got ${o.instanceMemoryMb}`)
+    if (!(o.arrivalPeakMemory >= 1) || !Number.isInteger(o.arrivalPeakMemory)) throw new RangeError(`arrivalPeakMemory must be an integer >= 1, got ${o.arrivalPeakMemory}`)
+    o.arrivalProbability = holdThreshold(o.coldStartCostGbS, o.instanceMemoryMb)
     if (!(o.level > 0 && o.level < 1)) throw new RangeError(`level must be in (0, 1), got ${o.level}`)
     if (!(o.fallbackKeepAliveMinutes >= 0)) throw new RangeError(`fallbackKeepAliveMinutes must be >= 0, got ${o.fallbackKeepAliveMinutes}`)
     if (!(o.refitMinutes >= 1) || !Number.isInteger(o.refitMinutes)) throw new RangeError(`refitMinutes must be an integer >= 1, got ${o.refitMinutes}`)
     if (!(o.panicWindowMs > 0 && o.panicWindowMs <= o.stableWindowMs)) throw new RangeError('need 0 < panicWindowMs <= stableWindowMs')
     this.decisionIntervalMs = o.decisionIntervalMs
-    this.knob = { name: 'arrivalProbability', value: o.arrivalProbability, unit: '' }
+    this.knob = { name: 'coldStartCostGbS', value: o.coldStartCostGbS, unit: 'GB-s' }
   }
 
   forFunction(): FunctionPolicy {
@@ -92,13 +124,52 @@ class PredictiveFunction implements FunctionPolicy {
   private panicUntilMs = -Infinity
   private burstWarm = 0
   private lastWarm = 0
+  /** Minute of the current arrival (activity after an idle minute) until it closes. */
+  private arrivalMinute: number | undefined
+  /** Peak concurrency of the latest arrivals (at most arrivalPeakMemory), oldest first. */
+  private readonly arrivalPeaks: number[] = []
 
   constructor(private readonly o: Resolved, private readonly forecaster: Forecaster) {
     this.activity = new FunctionActivity({ histogramRangeMinutes: 240, windowMs: o.stableWindowMs })
   }
 
   recordInvocation(startMs: number, durationMs: number): void {
-    this.activity.record(startMs, durationMs)
+    const a = this.activity
+    const minute = Math.floor(startMs / MINUTE_MS)
+    this.closeArrival(minute)
+    // the first active minute after at least one idle minute: its peak is what the pool must serve at once
+    if (a.invocations === 0 || minute > a.lastActiveMinute + 1) this.arrivalMinute = minute
+    a.record(startMs, durationMs)
+  }
+
+  /** Once the arrival minute is over (before `minute`), remembers its peak concurrency. */
+  private closeArrival(minute: number): void {
+    const a = this.activity
+    if (this.arrivalMinute === undefined || minute <= this.arrivalMinute) return
+    const peak = a.peaks[this.arrivalMinute - a.originMinute]
+    if (peak !== undefined && peak > 0) {
+      this.arrivalPeaks.push(peak)
+      if (this.arrivalPeaks.length > this.o.arrivalPeakMemory) this.arrivalPeaks.shift()
+    }
+    this.arrivalMinute = undefined
+  }
+
+  /**
+   * Instances worth holding for a minute in which activity starts with probability `p`: the k-th pays
+   * while p x (share of remembered arrivals that needed at least k at once) reaches the hold threshold.
+   * At least 1 when p alone does (so a function with no arrival yet remembered is still pre-warmed).
+   */
+  private arrivalWarm(p: number): number {
+    const t = this.o.arrivalProbability
+    if (!(p >= t)) return 0 // also NaN: no idle period lasted this long
+    const peaks = this.arrivalPeaks
+    let k = 1
+    for (;;) {
+      let atLeast = 0
+      for (const x of peaks) if (x >= k + 1) atLeast++
+      if (peaks.length === 0 || !((p * atLeast) / peaks.length >= t)) return k
+      k++
+    }
   }
 
   private refit(minute: number): ForecastPlan {
@@ -148,10 +219,15 @@ class PredictiveFunction implements FunctionPolicy {
     const hazardNext = hg.hazard(elapsed + 1)
     let histWarm = 0
     let histPrewarm: number | undefined
+    this.closeArrival(minute)
     if (a.invocations > 0 && useHistogram) {
-      if (busy || hazardNow >= o.arrivalProbability) histWarm = 1
-      else if (hazardNext >= o.arrivalProbability && msToNextMinute <= o.decisionIntervalMs) {
-        histWarm = 1
+      // after an idle minute activity restarts as a burst sized like the remembered ones; right after an
+      // active minute the forecast sizes the pool, and the histogram holds one
+      const size = (p: number, idle: number) => (idle >= 1 ? this.arrivalWarm(p) : p >= o.arrivalProbability ? 1 : 0)
+      histWarm = Math.max(busy ? 1 : 0, elapsed < 0 ? 0 : size(hazardNow, elapsed))
+      const nextWarm = size(hazardNext, elapsed + 1)
+      if (nextWarm > histWarm && msToNextMinute <= o.decisionIntervalMs) {
+        histWarm = nextWarm
         histPrewarm = Math.max(nowMs, (minute + 1) * MINUTE_MS - 1000)
         if (histPrewarm === nowMs) histPrewarm = undefined
       }
@@ -176,7 +252,7 @@ class PredictiveFunction implements FunctionPolicy {
     let warm = histWarm
     let prewarmAtMs = histPrewarm
     const keepAliveMs = useHistogram ? o.forecastKeepAliveMs : o.fallbackKeepAliveMinutes * MINUTE_MS
-    const extraKeepAliveMs = Math.min(o.forecastKeepAliveMs, keepAliveMs)
+    const extraKeepAliveMs = useHistogram ? Math.min(o.forecastKeepAliveMs, keepAliveMs) : Math.min(o.fallbackExtraKeepAliveMinutes * MINUTE_MS, keepAliveMs)
     let decidedBy: DecidedBy = useHistogram ? 'histogram' : 'fallback'
     let fcWarm = forecastWarm
     let fcPrewarm: number | undefined

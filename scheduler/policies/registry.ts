@@ -17,7 +17,8 @@ export function sweepValues(name: PolicyName): number[] {
     case 'histogram':
       return [30, 60, 120, 240, 480] // histogram range minutes
     case 'predictive':
-      return [0.5, 0.2, 0.1, 0.05, 0.03, 0.01] // arrival probability
+      // cost of a cold start in GB-s of idle memory; at 128 MiB the hold thresholds 0.5 ... 0.005
+      return [15, 37.5, 75, 150, 250, 750, 1500]
   }
 }
 
@@ -30,7 +31,7 @@ export function createPolicy(name: string, knob?: number, forecaster?: Forecaste
       // The paper predicts the next idle time with ARIMA when most fall out of range; ETS stands in for it.
       return new HybridHistogramPolicy({ idleForecaster: new EtsForecaster({ season: 1 }), ...(knob === undefined ? {} : { rangeMinutes: knob }) })
     case 'predictive':
-      return new PredictivePolicy({ forecaster, ...(knob === undefined ? {} : { arrivalProbability: knob }) })
+      return new PredictivePolicy({ forecaster, ...(knob === undefined ? {} : { coldStartCostGbS: knob }) })
     default:
       throw new SchedulerError('BAD_OPTIONS', `unknown policy ${JSON.stringify(name)}; expected one of ${POLICY_NAMES.join(', ')}`)
   }
