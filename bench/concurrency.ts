@@ -3,11 +3,11 @@
 // each from its own 127.x source addresses (one address has ~28,000 ephemeral ports) and under the
 // per-process file-descriptor limit. Reports every request answered, latency from the moment all
 // requests are sent, and the server's memory (primary and workers together).
-import { fork, spawn, type ChildProcess } from 'node:child_process'
+import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { readFileSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { isMain, percentile, printResult, round } from './util.js'
+import { isMain, startTarget, percentile, printResult, round } from './util.js'
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50_000)
 /** Connections per client process (under the 20,000 descriptors a process may hold here). */
@@ -19,16 +19,7 @@ const SOURCES_PER_CLIENT = 16
 const CONNECT_BATCH = Number(process.env.BENCH_CONNECT_BATCH ?? 256)
 const WORKERS = Number(process.env.BENCH_WORKERS ?? Math.max(2, Math.ceil(CONNECTIONS / 15_000)))
 
-async function startTarget(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./http-target.js', import.meta.url)), process.env.BENCH_TARGET ?? 'jaegis', String(WORKERS)], { stdio: ['ignore', 'pipe', 'inherit'] })
-  let buf = ''
-  for await (const chunk of child.stdout!) {
-    buf += String(chunk)
-    const m = /listening (\d+)/.exec(buf)
-    if (m) return { child, port: Number(m[1]) }
-  }
-  throw new Error('jaegis exited before listening')
-}
+const startConcurrencyTarget = () => startTarget('./http-target.js', [process.env.BENCH_TARGET ?? 'jaegis', String(WORKERS)])
 
 /** RSS in MiB of `pid` and every process below it. */
 function treeRssMb(pid: number): number {
@@ -66,7 +57,7 @@ function message<T>(child: ChildProcess, type: string): Promise<T> {
 }
 
 export async function run(): Promise<Record<string, number>> {
-  const target = await startTarget()
+  const target = await startConcurrencyTarget()
   const clients: ChildProcess[] = []
   try {
     const n = Math.ceil(CONNECTIONS / PER_CLIENT)

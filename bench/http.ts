@@ -3,28 +3,17 @@
 // its own process. Every jaegis request runs from fresh snapshot state. Then the same with N
 // workers on each side (jaegis serve --workers N against node:cluster with N workers; N defaults
 // to the number of cores, BENCH_WORKERS overrides it; 0 skips the pair).
-import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { availableParallelism } from 'node:os'
-import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { isMain, printResult, round } from './util.js'
+import { isMain, startTarget, printResult, round } from './util.js'
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
 const WORKERS = Number(process.env.BENCH_WORKERS ?? availableParallelism())
 
-async function startTarget(kind: 'jaegis' | 'bare', workers = 1): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./http-target.js', import.meta.url)), kind, String(workers)], { stdio: ['ignore', 'pipe', 'inherit'] })
-  let buf = ''
-  for await (const chunk of child.stdout!) {
-    buf += String(chunk)
-    const m = /listening (\d+)/.exec(buf)
-    if (m) return { child, port: Number(m[1]) }
-  }
-  throw new Error(`${kind} server exited before listening`)
-}
+const startHttpTarget = (kind: 'jaegis' | 'bare', workers = 1) => startTarget('./http-target.js', [kind, String(workers)])
 
 async function load(url: string): Promise<{ rps: number; p99: number; errors: number; non2xx: number }> {
   const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, pipelining: 1 })
@@ -41,7 +30,7 @@ interface Comparison {
 
 /** Alternating A/B rounds of jaegis and bare with `workers` processes each. */
 async function compare(workers: number): Promise<Comparison> {
-  const targets = { jaegis: await startTarget('jaegis', workers), bare: await startTarget('bare', workers) }
+  const targets = { jaegis: await startHttpTarget('jaegis', workers), bare: await startHttpTarget('bare', workers) }
   const urls = { jaegis: `http://127.0.0.1:${targets.jaegis.port}/fn/hello`, bare: `http://127.0.0.1:${targets.bare.port}/fn/hello` }
   try {
     // warm-up, then alternate A/B

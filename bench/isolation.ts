@@ -4,7 +4,7 @@
 // to back and four flood quantum with heavy circuits (24 qubits, 2,000 rx/cx gates, each running to
 // its 30 s deadline). Latencies come from paced probes (a request every few ms on its own
 // keep-alive connections, never waiting for the previous one); throughput from autocannon.
-import { fork, spawn, type ChildProcess } from 'node:child_process'
+import { fork } from 'node:child_process'
 import { once } from 'node:events'
 import { request, Agent } from 'node:http'
 import { mkdtempSync } from 'node:fs'
@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { build } from '../compiler/index.js'
-import { isMain, percentile, printResult, projectRoot, round } from './util.js'
+import { isMain, startTarget, percentile, printResult, projectRoot, round } from './util.js'
 
 const PROBE_S = Number(process.env.BENCH_DURATION_S ?? 4)
 const HOGS = 4
@@ -35,16 +35,7 @@ async function buildHogs(): Promise<string[]> {
   return dirs
 }
 
-async function startTarget(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./isolation-target.js', import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
-  let buf = ''
-  for await (const chunk of child.stdout!) {
-    buf += String(chunk)
-    const m = /listening (\d+)/.exec(buf)
-    if (m) return { child, port: Number(m[1]) }
-  }
-  throw new Error('jaegis exited before listening')
-}
+const startIsolationTarget = (args: string[]) => startTarget('./isolation-target.js', args)
 
 /** One HTTP exchange: status and milliseconds, or status 0 on a connection error. */
 function exchange(agent: Agent, port: number, method: string, path: string, body?: string): Promise<{ status: number; ms: number }> {
@@ -93,7 +84,7 @@ export function heavyCircuit(qubits: number, gates: number): string {
 
 export async function run(): Promise<Record<string, number>> {
   const hogDirs = await buildHogs()
-  const target = await startTarget(hogDirs)
+  const target = await startIsolationTarget(hogDirs)
   const { port } = target
   try {
     await rps(port, 1) // warm-up

@@ -1,4 +1,5 @@
 // Helpers shared by the benchmarks: project paths, percentiles, the one-JSON-line result.
+import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 /** The project root (nearest folder upwards whose package.json is named jaegis). */
@@ -24,4 +25,16 @@ export function printResult(result: unknown): void {
 
 export function isMain(url: string): boolean {
   return process.argv[1] !== undefined && fileURLToPath(url) === process.argv[1]
+}
+
+/** Starts `script` (beside the benchmarks) with `args` in a process of its own; resolves on its "listening <port>" line. */
+export async function startTarget(script: string, args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let buf = ''
+  for await (const chunk of child.stdout!) {
+    buf += String(chunk)
+    const m = /listening (\d+)/.exec(buf)
+    if (m) return { child, port: Number(m[1]) }
+  }
+  throw new Error(`${script} ${args.join(' ')} exited before listening`)
 }

@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Artifact, Runtime, RuntimeOptions } from '../runtime/index.js'
-import { acceptFastConnections, createGateway, type ErrorLogger } from '../gateway/index.js'
+import { acceptFastConnections, createGateway, type ErrorLogger, type FastConnections } from '../gateway/index.js'
 import type { Autoscaler } from '../scheduler/index.js'
 import { startPrimary } from './cluster/primary.js'
 import { createControl, type Control } from './control.js'
@@ -87,20 +87,28 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
     async close(graceMs = 10_000) {
       control.shuttingDown = true
       control.driver?.stop()
-      const closed = new Promise<void>((ok) => server.close(() => ok()))
-      server.closeIdleConnections()
-      fast.closeIdle()
-      const timer = setTimeout(() => {
-        server.closeAllConnections()
-        fast.closeAll()
-      }, graceMs)
-      await closed
-      clearTimeout(timer)
+      await drain(server, fast, graceMs)
       await control.logs.close()
       runtime.close()
       await control.store.close()
     },
   }
+}
+
+/**
+ * Stops accepting, closes idle connections, lets requests in flight finish, and after `graceMs`
+ * closes whatever is still open. Resolves once the server is closed.
+ */
+export async function drain(server: Server, fast: FastConnections, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((ok) => server.close(() => ok()))
+  server.closeIdleConnections()
+  fast.closeIdle()
+  const timer = setTimeout(() => {
+    server.closeAllConnections()
+    fast.closeAll()
+  }, graceMs)
+  await closed
+  clearTimeout(timer)
 }
 
 /** Listens on `port` (0: any free one) at `host`. */

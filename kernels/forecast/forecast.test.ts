@@ -3,19 +3,10 @@
 import { describe, expect, it } from 'vitest'
 import { detectSeasons, fillMissing, forecast, ForecastInputError, mase, normalQuantile, parseSeriesCsv, refitOptions, SeriesFormatError, sharedKernel, smape } from './index.js'
 import { continueTimestamps } from './timestamps.js'
+import { seededRng } from './synthetic.js'
 
 /** Deterministic pseudo-random numbers (mulberry32) and standard normals (Box-Muller). */
-function rng(seed: number): { uniform(): number; normal(): number } {
-  let a = seed >>> 0
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  return { uniform, normal: () => Math.sqrt(-2 * Math.log(uniform() + 1e-300)) * Math.cos(2 * Math.PI * uniform()) }
-}
+const rng = seededRng
 
 function seasonal(n: number, periods: number[], amps: number[], noise: number, seed = 1, level = 100, slope = 0): Float64Array {
   const r = rng(seed)

@@ -4,6 +4,8 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createRuntime, JaegisError, type InvokeEvent, type LogEntry } from '../../runtime/index.js'
 import { acceptFastConnections, createGateway, defaultErrorLogger, sendError } from '../../gateway/index.js'
+import { plain } from '../control.js'
+import { drain } from '../server.js'
 import { surviveFailedStdioWrites } from '../stdio.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 
@@ -63,23 +65,10 @@ function forward(req: IncomingMessage, res: ServerResponse): void {
   req.pipe(upstream)
 }
 
-function plain(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) })
-  res.end(text)
-}
-
 async function close(graceMs: number): Promise<void> {
   if (shuttingDown) return
   shuttingDown = true
-  const closed = new Promise<void>((ok) => server.close(() => ok()))
-  server.closeIdleConnections()
-  fast.closeIdle()
-  const timer = setTimeout(() => {
-    server.closeAllConnections()
-    fast.closeAll()
-  }, graceMs)
-  await closed
-  clearTimeout(timer)
+  await drain(server, fast, graceMs)
   clearInterval(batchTimer)
   clearInterval(statsTimer)
   flush()
