@@ -31,19 +31,22 @@ ${GLOBAL_USAGE}`,
     const workers = values.workers === undefined ? availableParallelism() : Number(values.workers)
     if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new UsageError('--workers must be an integer from 1 to 256')
     const examples = values.examples ? await exampleArtifacts() : []
+    // A signal during start-up (workers may already serve) is kept and acted on once the server is up.
+    let early: string | undefined
+    let stop: ((signal: string) => void) | undefined
+    process.once('SIGTERM', () => (stop ? stop('SIGTERM') : (early ??= 'SIGTERM')))
+    process.once('SIGINT', () => (stop ? stop('SIGINT') : (early ??= 'SIGINT')))
     const server = await startServer({ port, host: values.host ?? ctx.env.HOST ?? '127.0.0.1', dataDir: dataDir(values, ctx), ...(values.token ? { token: values.token } : {}), deployOnStart: examples, ...(maxInflight ? { maxInflight } : {}), ...(maxUploadBytes ? { maxUploadBytes } : {}), workers })
-    ctx.out(`jaegis serving on ${server.url} (data: ${dataDir(values, ctx)}, ${server.workers} worker${server.workers === 1 ? '' : 's'})
-`)
+    ctx.out(`jaegis serving on ${server.url} (data: ${dataDir(values, ctx)}, ${server.workers} worker${server.workers === 1 ? '' : 's'})\n`)
     if (server.tokenCreated) ctx.out(`admin token (shown once, saved to ${server.tokenPath} with mode 0600):\n  ${server.token}\n`)
     for (const d of server.deployed) ctx.out(`  ${d.name.padEnd(10)} ${d.url}\n`)
     if (examples.length) ctx.out(`try: curl '${server.url}/fn/hello?name=you'\n`)
     await new Promise<void>((done) => {
-      const stop = (signal: string) => {
+      stop = (signal: string) => {
         ctx.err(`jaegis: ${signal}, finishing in-flight requests\n`)
         server.close().then(done, done)
       }
-      process.once('SIGTERM', () => stop('SIGTERM'))
-      process.once('SIGINT', () => stop('SIGINT'))
+      if (early) stop(early)
     })
     return 0
   },
