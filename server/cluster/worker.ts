@@ -3,7 +3,7 @@
 // forwarded to the primary's control socket; /healthz and /readyz are answered here.
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createRuntime, JaegisError, type InvokeEvent, type LogEntry } from '../../runtime/index.js'
-import { acceptFastConnections, createGateway, defaultErrorLogger, sendError } from '../../gateway/index.js'
+import { acceptFastConnections, createGateway, defaultErrorLogger, FRAMING_HEADERS, sendError } from '../../gateway/index.js'
 import { surviveFailedStdioWrites } from '../stdio.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 
@@ -12,7 +12,7 @@ const BATCH_EVERY_MS = 50
 /** Stats (pools) are sent this often (ms). */
 const STATS_EVERY_MS = 500
 /** Hop-by-hop headers a forwarded response does not copy (this connection has its own). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-connection'])
+const HOP_BY_HOP = new Set([...FRAMING_HEADERS, 'trailer', 'proxy-connection'])
 
 surviveFailedStdioWrites()
 const config = JSON.parse(process.env.JAEGIS_WORKER_CONFIG ?? '{}') as WorkerConfig
@@ -71,15 +71,8 @@ function plain(res: ServerResponse, status: number, text: string): void {
 async function close(graceMs: number): Promise<void> {
   if (shuttingDown) return
   shuttingDown = true
-  const closed = new Promise<void>((ok) => server.close(() => ok()))
-  server.closeIdleConnections()
-  fast.closeIdle()
-  const timer = setTimeout(() => {
-    server.closeAllConnections()
-    fast.closeAll()
-  }, graceMs)
-  await closed
-  clearTimeout(timer)
+  // The same path as one process: every request received is answered, idle connections close.
+  await fast.drain(graceMs)
   clearInterval(batchTimer)
   clearInterval(statsTimer)
   flush()
