@@ -111,20 +111,22 @@ describe('invocation over HTTP', () => {
   })
 
   it('answers 503 with Retry-After when too many requests are in flight', async () => {
-    const tight = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'jaegis-tight-')), token: TOKEN, maxInflight: 1, deployOnStart: [hello] })
+    // One slot, held by a function that runs until its 5 s deadline (a body still arriving holds none).
+    const slow = await buildFunction('misbehave', (t) => t.replace('timeout_ms = 200', 'timeout_ms = 5000')).then((r) => r.artifact)
+    const tight = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'jaegis-tight-')), token: TOKEN, maxInflight: 1, deployOnStart: [hello, slow] })
     try {
-      // Hold one request open by streaming its body slowly.
       const held = httpRequest(`${tight.url}/fn/hello`, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } })
       held.on('error', () => {})
       held.write('x')
-      await new Promise((r) => setTimeout(r, 100))
-      const res = await fetch(`${tight.url}/fn/hello`)
+      const spinning = fetch(`${tight.url}/fn/misbehave/spin`)
+      let res = await fetch(`${tight.url}/fn/hello`)
+      while (res.status === 200) res = await fetch(`${tight.url}/fn/hello`) // until the spin holds the slot
       expect(res.status).toBe(503)
       expect(res.headers.get('retry-after')).toBe('1')
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('OVERLOADED')
-      held.end()
-      await new Promise((r) => setTimeout(r, 100))
+      expect((await spinning).status).toBe(504)
       expect((await fetch(`${tight.url}/fn/hello`)).status).toBe(200)
+      held.end()
     } finally {
       await tight.close(500)
     }
