@@ -48,6 +48,8 @@ const EMPTY = new Uint8Array(0)
 const COPY_BODY_BELOW = 16 * 1024
 /** Pipelined requests answered out of a lane and waiting to be written in order, before reading stops. */
 const MAX_QUEUED_RESPONSES = 64
+/** node:http's answer to a request it cannot parse (its default 'clientError' behaviour). */
+const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'
 /** A body buffer starts at most this large and doubles as bytes arrive (memory follows what was received). */
 const FIRST_BODY_BYTES = 64 * 1024
 
@@ -128,6 +130,8 @@ class FastConnection {
   private readonly input = new ReadBuffer()
   private readonly parser = new HeadParser()
   private pending: Pending | undefined
+  /** Bytes still to drop: the body of a request refused before it arrived. */
+  private skip = 0
   /** Responses that wait for a lane (or for one before them), in request order. */
   private slots: Slot[] = []
   /** Reading stops: a request asked to close, or too many responses wait. */
@@ -135,6 +139,8 @@ class FastConnection {
   /** Waiting for 'drain' before reading on. */
   private blocked = false
   private done = false
+  /** The client half-closed: nothing more will arrive. */
+  private peerEnded = false
   /** The socket's inactivity timeout is keepAliveTimeout (idle between requests) or off. */
   private idleTimeout = false
   /** Date.now() when the request being received began (the connection's start for its first); -1 between requests. */
@@ -154,9 +160,10 @@ class FastConnection {
       return
     }
     const { server } = this.shared
-    const ms = this.pending ? server.requestTimeout : server.headersTimeout
+    const ms = this.pending || this.skip > 0 ? server.requestTimeout : server.headersTimeout
     this.input.clear()
     this.pending = undefined
+    this.skip = 0
     this.requestStartMs = -1
     this.respond('GET', true, this.shared.core.errorResponse(new JaegisError('REQUEST_TIMEOUT', `the request did not arrive completely within ${ms} ms`)))
   }
@@ -171,10 +178,10 @@ class FastConnection {
   private readonly onClose = () => {
     this.finish()
   }
-  /** The client finished sending (half-close): everything complete has been answered; close our side. */
+  /** The client finished sending (half-close): what it sent whole is answered, then our side closes. */
   private readonly onEnd = () => {
-    this.finish()
-    this.socket.end()
+    this.peerEnded = true
+    this.serve()
   }
   private readonly onError = () => {
     // A reset or broken connection: 'close' follows; nothing to answer.
@@ -210,6 +217,14 @@ class FastConnection {
   private serveBuffered(): void {
     const { core } = this.shared
     while (!this.done && !this.blocked && !this.stopReading) {
+      if (this.skip > 0) {
+        const take = Math.min(this.skip, this.input.bytes.length)
+        this.input.consume(take)
+        this.skip -= take
+        if (this.skip > 0) break
+        this.requestStartMs = -1
+        continue
+      }
       const pending = this.pending
       if (pending) {
         if (!this.fill(pending)) break
@@ -228,9 +243,10 @@ class FastConnection {
       this.input.consume(head.size)
       const checked = core.check(target.name, head.rawHeaders)
       if (checked instanceof JaegisError) {
-        // Refused without reading the body: the connection cannot be reused unless there is none.
-        this.requestStartMs = -1
-        this.respond(head.method, head.close || head.contentLength > 0, core.errorResponse(checked))
+        // Answered at once, as node:http does; its body is read and dropped, and the connection goes on.
+        this.respond(head.method, head.close, core.errorResponse(checked))
+        if (head.contentLength > 0) this.skip = head.contentLength
+        else this.requestStartMs = -1
         continue
       }
       if (head.contentLength > checked.limits.bodyBytes) {
@@ -255,6 +271,7 @@ class FastConnection {
       this.pending = { head, target, body: Buffer.allocUnsafe(Math.min(head.contentLength, Math.max(FIRST_BODY_BYTES, rest.length))), filled: 0 }
     }
     if (this.done) return
+    if (this.peerEnded && this.slots.length === 0 && !this.blocked && !this.stopReading) return this.endAfterPeer()
     // While a lane runs a request the function's deadline bounds the wait, not the connection's timers.
     this.setIdleTimeout(this.slots.length === 0 && (!this.incomplete() || this.blocked))
     this.armDeadline()
@@ -286,7 +303,7 @@ class FastConnection {
 
   /** A request is partly received: bytes of a head, or a body not complete. */
   private incomplete(): boolean {
-    return this.pending !== undefined || this.input.bytes.length > 0
+    return this.pending !== undefined || this.skip > 0 || this.input.bytes.length > 0
   }
 
   /**
@@ -364,6 +381,22 @@ class FastConnection {
     }
   }
 
+  /**
+   * Closes a connection the client half-closed once every request it sent whole is answered. A request
+   * cut short by the end gets what node:http gives it: a 'clientError' on the server, or by default
+   * 400 and the connection destroyed.
+   */
+  private endAfterPeer(): void {
+    const cut = this.incomplete()
+    const { socket } = this
+    this.finish()
+    if (!cut) return void socket.end()
+    const err = Object.assign(new Error('Parse Error: Invalid EOF state'), { code: 'HPE_INVALID_EOF_STATE' })
+    if (this.shared.server.emit('clientError', err, socket)) return
+    socket.write(BAD_REQUEST)
+    socket.destroy()
+  }
+
   /** Gives the connection, from the first unconsumed byte on, to node:http. */
   private handOff(): void {
     const { socket } = this
@@ -391,6 +424,7 @@ class FastConnection {
     this.input.clear()
     this.slots = []
     this.pending = undefined
+    this.skip = 0
     if (this.deadline) clearTimeout(this.deadline)
     this.deadline = undefined
     const { socket } = this
@@ -419,7 +453,7 @@ class FastConnection {
     let at = 0
     if (this.requestStartMs >= 0 && !this.blocked && !this.stopReading && (this.incomplete() || this.slots.length === 0)) {
       const { headersTimeout, requestTimeout } = this.shared.server
-      const ms = this.pending ? requestTimeout : headersTimeout > 0 && requestTimeout > 0 ? Math.min(headersTimeout, requestTimeout) : headersTimeout || requestTimeout
+      const ms = this.pending || this.skip > 0 ? requestTimeout : headersTimeout > 0 && requestTimeout > 0 ? Math.min(headersTimeout, requestTimeout) : headersTimeout || requestTimeout
       if (ms > 0) at = this.requestStartMs + ms
     }
     if (at === this.deadlineAt && (at === 0) === (this.deadline === undefined)) return

@@ -115,6 +115,26 @@ describe('both paths refuse and deliver alike', () => {
     }
   })
 
+  // Found by the differential fuzzer (test/fuzz/http1-diff.test.ts).
+  it('answers a refused request that has a body and reads on past its body, as node:http does', async () => {
+    for (const kind of PATHS) {
+      const { responses, closed } = await exchange(kind, [`GET /fn/nope HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc` + get('/fn/hello?name=next', 'Connection: close\r\n')])
+      expect(responses.map((r) => r.status), kind).toEqual([404, 200])
+      expect(header(responses[0]!, 'connection')).toBe('keep-alive')
+      expect(responses[1]!.body).toBe('Hello, next!\n')
+      expect(closed).toBe(true)
+    }
+  })
+
+  it('answers 400 to a request cut short by the client’s half-close, after answering the whole ones', async () => {
+    for (const kind of PATHS) {
+      const { raw, closed } = await exchange(kind, [get('/fn/hello?name=whole') + 'POST /fn/inspect HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc'], { end: true })
+      expect(raw, kind).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*Hello, whole!\n/)
+      expect(raw.endsWith('Hello, whole!\nHTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'), kind).toBe(true)
+      expect(closed).toBe(true)
+    }
+  })
+
   it('hands a function the same headers when a request has thousands of header lines', async () => {
     const request = `GET /fn/inspect HTTP/1.1\r\nHost: x\r\n${'a:\r\n'.repeat(3_900)}Connection: close\r\n\r\n`
     const seen = await Promise.all(PATHS.map(async (kind) => {
