@@ -7,3 +7,5 @@ export { STATUS_BY_CODE, ClientGoneError, errorBody, errorResponse, sendError, d
 export { FRAMING_HEADERS, isFramingHeader, statusHasBody } from './framing.js'
 export type { ErrorLogger, WireResponse } from './errors.js'
 export { clientGone, readBody } from './body.js'
+export { DEFAULT_HTTP_TIMEOUTS, applyHttpTimeouts } from './timeouts.js'
+export type { HttpTimeouts } from './timeouts.js'

@@ -1,6 +1,7 @@
 // jaegis serve in-process: HTTP invocation, error codes, admin API, auth, deploys, persistence.
 import { mkdtempSync, statSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -129,6 +130,24 @@ describe('invocation over HTTP', () => {
       held.end()
     } finally {
       await tight.close(500)
+    }
+  })
+
+  it('takes its connection timeouts from `timeouts`: a head trickled past headersTimeoutMs gets 408', async () => {
+    const strict = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'jaegis-timeouts-')), token: TOKEN, deployOnStart: [hello], timeouts: { headersTimeoutMs: 300, requestTimeoutMs: 600 } })
+    try {
+      const socket = connect(strict.port, '127.0.0.1')
+      let answer = ''
+      socket.on('data', (d) => (answer += d))
+      const closed = new Promise((ok) => socket.on('close', ok))
+      socket.write('GET /fn/hello HTTP/1.1\r\n')
+      const drip = setInterval(() => socket.writable && socket.write('X-Drip: 1\r\n'), 20) // never silent long enough for an inactivity timeout
+      await closed
+      clearInterval(drip)
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /)
+      expect(answer).toContain('REQUEST_TIMEOUT')
+    } finally {
+      await strict.close(500)
     }
   })
 

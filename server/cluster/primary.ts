@@ -122,7 +122,7 @@ export async function startPrimary(options: ServerOptions, count: number): Promi
 
   cluster.setupPrimary({ exec: workerScript(), serialization: 'advanced' })
   let closing = false
-  const config: WorkerConfig = { port: options.port ?? 8080, host: options.host ?? '127.0.0.1', controlSocket, ...(options.maxInflight ? { maxInflight: options.maxInflight } : {}) }
+  const config: WorkerConfig = { port: options.port ?? 8080, host: options.host ?? '127.0.0.1', controlSocket, ...(options.maxInflight ? { maxInflight: options.maxInflight } : {}), ...(options.timeouts ? { timeouts: options.timeouts } : {}) }
   let listening: ((port: number) => void) | undefined
   let startFailed: ((err: Error) => void) | undefined
   /** Restarts of crashed workers back off: a worker that cannot start must not spin. */

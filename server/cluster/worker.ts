@@ -3,7 +3,7 @@
 // forwarded to the primary's control socket; /healthz and /readyz are answered here.
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createRuntime, JaegisError, type InvokeEvent, type LogEntry } from '../../runtime/index.js'
-import { acceptFastConnections, createGateway, defaultErrorLogger, FRAMING_HEADERS, sendError } from '../../gateway/index.js'
+import { acceptFastConnections, applyHttpTimeouts, createGateway, defaultErrorLogger, FRAMING_HEADERS, sendError } from '../../gateway/index.js'
 import { surviveFailedStdioWrites } from '../stdio.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 
@@ -44,7 +44,7 @@ const server = createServer({ keepAlive: true }, (req, res) => {
   if (url === '/readyz') return shuttingDown ? plain(res, 503, 'shutting down\n') : plain(res, 200, 'ready\n')
   forward(req, res)
 })
-server.keepAliveTimeout = 5_000
+applyHttpTimeouts(server, config.timeouts)
 const fast = acceptFastConnections(server, gateway)
 
 /** Passes a request to the primary's control server and streams its answer back (SSE included). */
