@@ -234,9 +234,12 @@ class FastConnection {
       }
       const buf = this.input.bytes
       if (buf.length === 0) break
-      if (this.requestStartMs < 0) this.requestStartMs = Date.now()
       const head = this.parser.parse(buf, this.shared.maxHeadBytes)
-      if (head === undefined) break // incomplete: wait for more
+      if (head === undefined) {
+        // Incomplete: wait for more. Its first bytes arrived now (this tick), or with an earlier read.
+        if (this.requestStartMs < 0) this.requestStartMs = Date.now()
+        break
+      }
       if (head === null) return this.handOff()
       const target = core.target(head.url)
       if (!target) return this.handOff()
@@ -245,8 +248,11 @@ class FastConnection {
       if (checked instanceof JaegisError) {
         // Answered at once, as node:http does; its body is read and dropped, and the connection goes on.
         this.respond(head.method, head.close, core.errorResponse(checked))
-        if (head.contentLength > 0) this.skip = head.contentLength
-        else this.requestStartMs = -1
+        if (head.contentLength === 0) this.requestStartMs = -1
+        else {
+          this.skip = head.contentLength
+          if (this.requestStartMs < 0) this.requestStartMs = Date.now()
+        }
         continue
       }
       if (head.contentLength > checked.limits.bodyBytes) {
@@ -269,6 +275,7 @@ class FastConnection {
         continue
       }
       this.pending = { head, target, body: Buffer.allocUnsafe(Math.min(head.contentLength, Math.max(FIRST_BODY_BYTES, rest.length))), filled: 0 }
+      if (this.requestStartMs < 0) this.requestStartMs = Date.now()
     }
     if (this.done) return
     if (this.peerEnded && this.slots.length === 0 && !this.blocked && !this.stopReading) return this.endAfterPeer()

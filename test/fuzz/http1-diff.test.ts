@@ -100,7 +100,13 @@ function exchange(port: number, parts: Buffer[]): Promise<string> {
   })
 }
 
-const withoutDates = (raw: string) => raw.replace(/\r\nDate: [^\r]*/gi, '')
+/**
+ * The answers to compare: without Date, and without a last answer to an unparsable request. Whether
+ * node:http can still write that one depends on whether it read the client's end of stream first
+ * (then it has closed its side), which depends on how the bytes were split into reads; refused the
+ * request is either way, which the functions' identical views of the requests show.
+ */
+const comparable = (raw: string) => raw.replace(/\r\nDate: [^\r]*/gi, '').replace(/HTTP\/1\.1 (400 Bad Request|431 Request Header Fields Too Large)\r\nConnection: close\r\n\r\n$/, '')
 
 // Requests: mostly well-formed, built from parts where the two parsers could disagree.
 const methods = fc.constantFrom('GET', 'GET', 'POST', 'POST', 'PUT', 'HEAD', 'DELETE', 'PATCH', 'OPTIONS', 'get', 'CONNECT', 'TRACE', 'FOO', 'M-SEARCH', '')
@@ -187,7 +193,7 @@ describe('fast path against node:http', () => {
         // The same requests reach the function (node:http may run a pipelined request without a body
         // before the one ahead of it whose body ends in the next tick: the answers' order is checked below).
         expect(JSON.stringify([...servers[0]!.seen].sort()), JSON.stringify(bytes.toString('latin1'))).toBe(JSON.stringify([...servers[1]!.seen].sort()))
-        expect(withoutDates(viaFast!), JSON.stringify(bytes.toString('latin1'))).toBe(withoutDates(viaNode!))
+        expect(comparable(viaFast!), JSON.stringify(bytes.toString('latin1'))).toBe(comparable(viaNode!))
       }),
       { numRuns: FUZZ_RUNS(150) },
     )
