@@ -1,7 +1,7 @@
 // A graceful shutdown under load (issue 12): `close()` on a serving `startServer` (what SIGTERM calls)
 // while 50 keep-alive connections send back-to-back requests. Every request written before the
 // shutdown is answered, the last answer on each connection says `Connection: close`, nothing is reset.
-// Once on the fast path, once with every connection on node:http.
+// On the fast path, with every connection on node:http, and in worker processes (the same drain in each).
 import { mkdtempSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -31,9 +31,13 @@ interface Client {
   closed: Promise<void>
 }
 
-describe.each([['the fast path', HELLO], ['node:http', TO_NODE]])('close() under load on %s', (_name, first) => {
+describe.each([
+  ['the fast path', HELLO, 1],
+  ['node:http', TO_NODE, 1],
+  ['two worker processes (jaegis serve --workers 2)', HELLO, 2],
+])('close() under load on %s', (_name, first, workers) => {
   it('answers every request written before it, with Connection: close last, resets none, and resolves', async () => {
-    const server = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'jaegis-drain-')), token: 't', deployOnStart: [hello], autoscale: false, lanes: false, onError: () => {} })
+    const server = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'jaegis-drain-')), token: 't', deployOnStart: [hello], autoscale: false, lanes: false, workers, onError: () => {} })
     let closing = false
     const clients: Client[] = []
     for (let i = 0; i < CONNECTIONS; i++) {
@@ -65,10 +69,14 @@ describe.each([['the fast path', HELLO], ['node:http', TO_NODE]])('close() under
     await server.close(10_000)
     await Promise.all(clients.map((c) => c.closed))
 
-    expect(clients.flatMap((c) => c.errors)).toEqual([]) // no ECONNRESET, no EPIPE
-    for (const c of clients) {
-      expect(c.answered).toBeGreaterThanOrEqual(c.writtenBeforeClose)
-      expect(c.answered).toBe(c.written) // none left unanswered, written before or after close()
+    for (const c of clients) expect(c.answered).toBeGreaterThanOrEqual(c.writtenBeforeClose) // the guarantee
+    if (workers === 1) {
+      // In one process the test's writes and the server's reads share one event loop, so more holds:
+      // a request written after close() on a connection not yet closed is answered too, and nothing is
+      // reset. Across processes such a request can cross the close of its idle connection (the race
+      // every keep-alive client has, which is why clients retry there), so only the guarantee is asked.
+      expect(clients.flatMap((c) => c.errors)).toEqual([]) // no ECONNRESET, no EPIPE
+      for (const c of clients) expect(c.answered).toBe(c.written)
     }
     // Connections with a request under way at close() were told to close; idle ones were just closed.
     expect(clients.filter((c) => c.lastConnection === 'close').length).toBeGreaterThan(0)
