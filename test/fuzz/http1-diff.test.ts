@@ -1,7 +1,8 @@
 // Differential fuzzing of the fast path (gateway/http1.ts) against node:http alone: the same bytes,
 // generated and mutated, split at random points into TCP writes, go to a server with the fast path and
-// to one without. Both must answer alike (the same status lines, the same bytes but the Date), and what
-// an accepted request delivers to the function (method, path, query, headers, body) must be identical.
+// to one without. Both must answer alike (the same bytes but the Date; as far as both got where node:http
+// refused a request, see below), and what an accepted request delivers to the function (method, path,
+// query, headers, body) must be identical.
 import { createServer, type Server } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import fc from 'fast-check'
@@ -16,7 +17,7 @@ type Seen = string
 
 let runtime: Runtime
 let fast: FastConnections
-const servers: Array<{ server: Server; port: number; seen: Seen[] }> = []
+const servers: Array<{ server: Server; port: number; seen: Seen[]; refused: number }> = []
 
 /** The real runtime, with every dispatch recorded on the way through. */
 function recording(real: Runtime, seen: Seen[]): Runtime {
@@ -49,7 +50,9 @@ async function serve(withFastPath: boolean): Promise<void> {
   // a bad one are lost depends on how the bytes were split into reads (a read holding both loses
   // them): the fast path changes those splits (it hands node:http what it read so far in one piece),
   // so without this the comparison would measure node:http's timing, not the two parsers.
+  const entry = { server, port: 0, seen, refused: 0 }
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    entry.refused++
     setImmediate(() => {
       if (socket.writable) socket.write(err.code === 'HPE_HEADER_OVERFLOW' ? 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
       socket.destroy()
@@ -57,10 +60,16 @@ async function serve(withFastPath: boolean): Promise<void> {
   })
   // The same for CONNECT and Upgrade requests, which node:http hands to these events (by default it
   // destroys the connection at once).
-  for (const event of ['connect', 'upgrade'] as const) server.on(event, (_req, socket: import('node:stream').Duplex) => setImmediate(() => socket.destroy()))
+  for (const event of ['connect', 'upgrade'] as const) {
+    server.on(event, (_req, socket: import('node:stream').Duplex) => {
+      entry.refused++
+      setImmediate(() => socket.destroy())
+    })
+  }
   if (withFastPath) fast = acceptFastConnections(server, gateway)
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
-  servers.push({ server, port: (server.address() as AddressInfo).port, seen })
+  entry.port = (server.address() as AddressInfo).port
+  servers.push(entry)
 }
 
 beforeAll(async () => {
@@ -100,13 +109,7 @@ function exchange(port: number, parts: Buffer[]): Promise<string> {
   })
 }
 
-/**
- * The answers to compare: without Date, and without a last answer to an unparsable request. Whether
- * node:http can still write that one depends on whether it read the client's end of stream first
- * (then it has closed its side), which depends on how the bytes were split into reads; refused the
- * request is either way, which the functions' identical views of the requests show.
- */
-const comparable = (raw: string) => raw.replace(/\r\nDate: [^\r]*/gi, '').replace(/HTTP\/1\.1 (400 Bad Request|431 Request Header Fields Too Large)\r\nConnection: close\r\n\r\n$/, '')
+const withoutDates = (raw: string) => raw.replace(/\r\nDate: [^\r]*/gi, '')
 
 // Requests: mostly well-formed, built from parts where the two parsers could disagree.
 const methods = fc.constantFrom('GET', 'GET', 'POST', 'POST', 'PUT', 'HEAD', 'DELETE', 'PATCH', 'OPTIONS', 'get', 'CONNECT', 'TRACE', 'FOO', 'M-SEARCH', '')
@@ -188,12 +191,26 @@ describe('fast path against node:http', () => {
       fc.asyncProperty(exchangeCase, async ({ requests, edits, cuts }) => {
         const bytes = mutate(Buffer.concat(requests), edits)
         const parts = split(bytes, cuts)
-        for (const s of servers) s.seen.length = 0
+        for (const s of servers) {
+          s.seen.length = 0
+          s.refused = 0
+        }
         const [viaFast, viaNode] = await Promise.all(servers.map((s) => exchange(s.port, parts)))
         // The same requests reach the function (node:http may run a pipelined request without a body
         // before the one ahead of it whose body ends in the next tick: the answers' order is checked below).
         expect(JSON.stringify([...servers[0]!.seen].sort()), JSON.stringify(bytes.toString('latin1'))).toBe(JSON.stringify([...servers[1]!.seen].sort()))
-        expect(comparable(viaFast!), JSON.stringify(bytes.toString('latin1'))).toBe(comparable(viaNode!))
+        const [a, b] = [withoutDates(viaFast!), withoutDates(viaNode!)]
+        if (servers[0]!.refused + servers[1]!.refused === 0) {
+          expect(a, JSON.stringify(bytes.toString('latin1'))).toBe(b)
+        } else {
+          // node:http refused a request (a parse error, CONNECT or Upgrade; possibly bytes after a
+          // `Connection: close` that the fast path, having closed, never reads). Which answers it still writes
+          // around the refusal (those ahead of it, and its own 400) depends on how the bytes were split
+          // into reads and on when it saw the end of the stream; the fast path changes those splits. So
+          // here the answers must agree as far as both got, and the requests handed to the function
+          // (above) must be the same.
+          expect(a.startsWith(b) || b.startsWith(a), `${JSON.stringify(bytes.toString('latin1'))}\n${JSON.stringify(a)}\n${JSON.stringify(b)}`).toBe(true)
+        }
       }),
       { numRuns: FUZZ_RUNS(150) },
     )
