@@ -1,6 +1,8 @@
 // Reads a request body up to a byte limit; past it, fails fast with BODY_TOO_LARGE and stops reading.
+// A client that goes away mid-body fails it with ClientGoneError (a client event, never logged).
 import type { IncomingMessage } from 'node:http'
 import { JaegisError } from '../runtime/index.js'
+import { ClientGoneError } from './errors.js'
 
 const EMPTY = new Uint8Array(0)
 
@@ -29,8 +31,18 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Uint
       chunks.push(chunk)
     })
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
-    req.on('error', reject)
+    req.on('error', (err) => reject(clientGone(req, err) ? new ClientGoneError(err) : err))
+    // Closed before 'end' without an error event: the client went away (the promise settles once).
+    req.on('close', () => {
+      if (!req.complete) reject(new ClientGoneError())
+    })
   })
+}
+
+/** Whether `err` on `req` means the client closed or reset the connection mid-request. */
+export function clientGone(req: IncomingMessage, err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return req.readableAborted || code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'EPIPE'
 }
 
 function tooLarge(size: number, limit: number): JaegisError {

@@ -1,7 +1,8 @@
 // Errors -> HTTP: the one place that decides status codes and what a caller may see.
 import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
-import { isJaegisError, type ErrorCode } from '../runtime/index.js'
+import { isJaegisError, JaegisError, type ErrorCode } from '../runtime/index.js'
+import { statusHasBody } from './framing.js'
 
 /** HTTP status for each stable error code. */
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -62,10 +63,29 @@ export function errorResponse(err: unknown, log: ErrorLogger = defaultErrorLogge
   return { status, headers, body: Buffer.from(body), code }
 }
 
-/** Writes a wire response through node:http (with its content-length); destroys the socket if headers already went. */
+/**
+ * The client closed the connection before its request (a function's body, an upload) ended: nobody is
+ * left to answer and nothing to log. A client event, not an internal error.
+ */
+export class ClientGoneError extends JaegisError {
+  constructor(cause?: unknown) {
+    super('BAD_REQUEST', 'the client closed the connection before its request ended', { cause })
+    this.name = 'ClientGoneError'
+  }
+}
+
+/**
+ * Writes a wire response through node:http (with its content-length; 204 and 304 with neither a length
+ * nor a body); destroys the socket if headers already went.
+ */
 export function writeResponse(res: ServerResponse, out: WireResponse): void {
   if (res.headersSent) {
     res.destroy()
+    return
+  }
+  if (!statusHasBody(out.status)) {
+    res.writeHead(out.status, out.headers)
+    res.end()
     return
   }
   res.writeHead(out.status, [...out.headers, 'content-length', String(out.body.byteLength)])

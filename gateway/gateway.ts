@@ -6,10 +6,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { JaegisError, type FunctionConfig, type FunctionResponse, type Runtime } from '../runtime/index.js'
 import { readBody } from './body.js'
-import { defaultErrorLogger, errorResponse, sendError, writeResponse, type ErrorLogger, type WireResponse } from './errors.js'
+import { ClientGoneError, defaultErrorLogger, errorResponse, sendError, writeResponse, type ErrorLogger, type WireResponse } from './errors.js'
+import { isFramingHeader } from './framing.js'
 
 export interface GatewayOptions {
-  /** Requests being served at once (reading bodies included) before new ones get 503. @default 1024 */
+  /**
+   * Requests being served at once before new ones get 503. A request counts once its head and body
+   * are in: clients still sending take no capacity (their connections are bounded by the server's
+   * headersTimeout and requestTimeout). @default 1024
+   */
   maxInflight?: number
   /** Checks a function's key when its manifest requires one. @default refuse every key */
   checkKey?: (name: string, key: string) => boolean
@@ -39,9 +44,16 @@ export interface GatewayCore {
   /** The function `url` is for, or undefined when it is not a function's URL (someone else serves it). */
   target(url: string): GatewayTarget | undefined
   /**
-   * Admits a request for `name`: the function exists, its key matches, the server is under its
-   * in-flight limit. On success the request counts as in flight until `invoke` or `release`.
+   * Whether a request for `name` may run: the function exists and its key matches. Counts nothing: a
+   * request whose head or body is still arriving is not in flight yet (slow clients take no capacity).
    */
+  check(name: string, rawHeaders: readonly string[]): FunctionConfig | JaegisError
+  /**
+   * Takes an in-flight slot for a checked request whose head and body are in: OVERLOADED at the
+   * server's limit. On success the request counts as in flight until `invoke` or `release`.
+   */
+  acquire(name: string): JaegisError | undefined
+  /** `check`, then `acquire`: for a request that is complete now. */
   admit(name: string, rawHeaders: readonly string[]): FunctionConfig | JaegisError
   /**
    * Runs an admitted request (and ends its in-flight count). Failures come back as error responses.
@@ -76,13 +88,15 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
     const target = core.target(req.url ?? '/')
     if (!target) return false
     const raw = req.rawHeaders
-    const admitted = core.admit(target.name, raw)
-    if (admitted instanceof JaegisError) {
-      writeResponse(res, core.errorResponse(admitted))
+    const checked = core.check(target.name, raw)
+    if (checked instanceof JaegisError) {
+      writeResponse(res, core.errorResponse(checked))
       req.resume()
       return true
     }
     const respond = (body: Uint8Array) => {
+      const overloaded = core.acquire(target.name)
+      if (overloaded) return writeResponse(res, core.errorResponse(overloaded))
       const out = core.invoke(target, req.method ?? 'GET', raw, body)
       if (out instanceof Promise) void out.then((w) => writeResponse(res, w))
       else writeResponse(res, out)
@@ -95,8 +109,8 @@ export function createGateway(runtime: Runtime, options: GatewayOptions = {}): G
       respond(EMPTY)
       return true
     }
-    readBody(req, admitted.limits.bodyBytes).then(respond, (err) => {
-      core.release()
+    readBody(req, checked.limits.bodyBytes).then(respond, (err) => {
+      if (err instanceof ClientGoneError) return void res.destroy() // nobody to answer; a client event, not an error
       core.reject(target.name, (err as { code?: string }).code ?? 'INTERNAL')
       if (err instanceof JaegisError && err.code === 'BODY_TOO_LARGE') res.setHeader('connection', 'close')
       sendError(res, err, onError, retryAfterS)
@@ -126,6 +140,24 @@ function createCore(runtime: Runtime, options: GatewayOptions): GatewayCore {
     return err
   }
 
+  const check = (name: string, rawHeaders: readonly string[]): FunctionConfig | JaegisError => {
+    const config = runtime.config(name)
+    if (!config) return refuse('', new JaegisError('UNKNOWN_FUNCTION', `no function named "${name}" is deployed`))
+    if (config.requireKey) {
+      const key = rawHeader(rawHeaders, 'x-jaegis-key')
+      if (key === undefined || !(options.checkKey?.(name, key) ?? false)) {
+        return refuse(name, new JaegisError('UNAUTHORIZED', `function "${name}" needs its key in the x-jaegis-key header`))
+      }
+    }
+    return config
+  }
+
+  const acquire = (name: string): JaegisError | undefined => {
+    if (inflight >= maxInflight) return refuse(name, new JaegisError('OVERLOADED', `server is at its limit of ${maxInflight} requests in flight; retry after ${retryAfterS} s`))
+    inflight++
+    return undefined
+  }
+
   return {
     target(url) {
       const q = url.indexOf('?')
@@ -147,18 +179,13 @@ function createCore(runtime: Runtime, options: GatewayOptions): GatewayCore {
       return route && { name: route.name, rest: route.rest, query }
     },
 
+    check,
+    acquire,
+
     admit(name, rawHeaders) {
-      const config = runtime.config(name)
-      if (!config) return refuse('', new JaegisError('UNKNOWN_FUNCTION', `no function named "${name}" is deployed`))
-      if (config.requireKey) {
-        const key = rawHeader(rawHeaders, 'x-jaegis-key')
-        if (key === undefined || !(options.checkKey?.(name, key) ?? false)) {
-          return refuse(name, new JaegisError('UNAUTHORIZED', `function "${name}" needs its key in the x-jaegis-key header`))
-        }
-      }
-      if (inflight >= maxInflight) return refuse(name, new JaegisError('OVERLOADED', `server is at its limit of ${maxInflight} requests in flight; retry after ${retryAfterS} s`))
-      inflight++
-      return config
+      const config = check(name, rawHeaders)
+      if (config instanceof JaegisError) return config
+      return acquire(name) ?? config
     },
 
     invoke(target, method, rawHeaders, body) {
@@ -203,7 +230,7 @@ const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/
 
 /**
  * A function's headers as a flat list for the wire, without the framing headers the gateway owns
- * (content-length, transfer-encoding, connection). Throws BAD_RESPONSE for a status that cannot end
+ * (FRAMING_HEADERS, in any case: the function's own values are dropped). Throws BAD_RESPONSE for a status that cannot end
  * an exchange (1xx) or a header HTTP cannot carry (which would otherwise let a function split responses).
  */
 function wireHeaders(out: FunctionResponse): string[] {
@@ -212,7 +239,7 @@ function wireHeaders(out: FunctionResponse): string[] {
   for (const [k, v] of out.headers) {
     if (!TOKEN.test(k)) throw new JaegisError('BAD_RESPONSE', `function returned a malformed response: ${JSON.stringify(k)} is not a valid header name`)
     if (BAD_VALUE.test(v)) throw new JaegisError('BAD_RESPONSE', `function returned a malformed response: the value of header "${k}" has characters HTTP does not allow`)
-    if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') headers.push(k, v)
+    if (!isFramingHeader(k)) headers.push(k, v)
   }
   return headers
 }

@@ -8,11 +8,15 @@
 // HTTP/1.0, anything malformed or unusual) hands the connection, from that request on, to the
 // node:http server, whose handler serves it exactly as before. Responses carry the same framing
 // headers node:http writes (Date, Connection, Keep-Alive) and requests are answered in order.
+// Reading heads is http1-head.ts's; shutting down both kinds of connections is drain.ts's.
 import { STATUS_CODES, type Server } from 'node:http'
 import type { Socket } from 'node:net'
 import { JaegisError } from '../runtime/index.js'
+import { afterPendingReads, drainServer, trackNodeResponses, type NodeResponses } from './drain.js'
 import type { WireResponse } from './errors.js'
+import { statusHasBody } from './framing.js'
 import type { GatewayCore, GatewayHandler, GatewayTarget } from './gateway.js'
+import { HeadParser, ReadBuffer, type ParsedHead } from './http1-head.js'
 
 export interface FastConnectionOptions {
   /** Largest request head (request line and headers) read here; longer ones go to node:http. @default 16384 */
@@ -23,22 +27,31 @@ export interface FastConnectionOptions {
 export interface FastConnections {
   /** Connections currently read by the fast path. */
   readonly size: number
-  /** Closes connections between requests now and the others after their current response. */
+  /**
+   * Starts a shutdown of the fast path's connections: every answer from now on carries
+   * `Connection: close`, and connections with nothing received and unanswered are closed once the
+   * event loop has read what clients had already sent.
+   */
   closeIdle(): void
   /** Destroys every connection the fast path holds. */
   closeAll(): void
+  /**
+   * Graceful shutdown of the whole server, both paths: stops accepting; answers every request
+   * received (with `Connection: close`); closes idle keep-alive connections; after `graceMs`
+   * destroys what is left. Resolves once every connection is closed.
+   */
+  drain(graceMs: number): Promise<void>
 }
 
-const CR = 13
-const LF = 10
-const SP = 32
-const COLON = 58
-const HTAB = 9
 const EMPTY = new Uint8Array(0)
 /** Bodies at least this large are written after the head instead of being copied beside it. */
 const COPY_BODY_BELOW = 16 * 1024
 /** Pipelined requests answered out of a lane and waiting to be written in order, before reading stops. */
 const MAX_QUEUED_RESPONSES = 64
+/** node:http's answer to a request it cannot parse (its default 'clientError' behaviour). */
+const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'
+/** A body buffer starts at most this large and doubles as bytes arrive (memory follows what was received). */
+const FIRST_BODY_BYTES = 64 * 1024
 
 /** A response that must wait for the ones before it (pipelining: answers go out in request order). */
 interface Slot {
@@ -50,9 +63,10 @@ interface Slot {
 
 /**
  * Makes `server` (a node:http server, listening or not) read new connections with the fast path
- * first; `gateway` decides and runs the invocations. node:http's own timeouts bound the
- * connections it takes over; here `server.keepAliveTimeout` bounds an idle connection and
- * `server.headersTimeout` a request that stops arriving half-way.
+ * first; `gateway` decides and runs the invocations. The server's own settings bound both paths:
+ * `keepAliveTimeout` an idle connection, `headersTimeout` the time from a request's first byte to
+ * the end of its head and `requestTimeout` to the end of its body (total deadlines, 408 past them,
+ * as node:http enforces them on the connections it takes over).
  */
 export function acceptFastConnections(server: Server, gateway: GatewayHandler, options: FastConnectionOptions = {}): FastConnections {
   const listeners = server.listeners('connection')
@@ -68,21 +82,28 @@ export function acceptFastConnections(server: Server, gateway: GatewayHandler, o
     open,
     closing: false,
   }
+  const nodeResponses: NodeResponses = trackNodeResponses(server)
   server.on('connection', (socket: Socket) => {
     open.add(new FastConnection(socket, shared))
   })
-  return {
+  const fast: FastConnections = {
     get size() {
       return open.size
     },
     closeIdle() {
       shared.closing = true
-      for (const c of [...open]) c.closeIfIdle()
+      afterPendingReads(() => {
+        for (const c of [...open]) c.closeIfIdle()
+      })
     },
     closeAll() {
       for (const c of [...open]) c.socket.destroy()
     },
+    drain(graceMs) {
+      return drainServer(server, nodeResponses, fast, graceMs)
+    },
   }
+  return fast
 }
 
 interface Shared {
@@ -91,37 +112,26 @@ interface Shared {
   maxHeadBytes: number
   handOff(socket: Socket): void
   open: Set<FastConnection>
-  /** The server is shutting down: answer with Connection: close. */
+  /** The server is shutting down: the last answer owed on a connection carries Connection: close. */
   closing: boolean
 }
 
-/** A request head the fast path serves, as parsed. */
-interface ParsedHead {
-  method: string
-  /** The request target as sent (origin-form). */
-  url: string
-  rawHeaders: string[]
-  contentLength: number
-  close: boolean
-  /** Bytes of the head, CRLFCRLF included. */
-  size: number
-}
-
-
-/** A request waiting for the rest of its body. */
+/** A request waiting for the rest of its body (not in flight yet: it takes no capacity). */
 interface Pending {
   head: ParsedHead
   target: GatewayTarget
+  /** Grows as bytes arrive, up to the declared length. */
   body: Buffer
   filled: number
 }
 
-type TimeoutMode = 'idle' | 'request' | 'none'
-
 class FastConnection {
   /** Bytes received and not yet consumed. */
-  private buf: Buffer = Buffer.alloc(0)
+  private readonly input = new ReadBuffer()
+  private readonly parser = new HeadParser()
   private pending: Pending | undefined
+  /** Bytes still to drop: the body of a request refused before it arrived. */
+  private skip = 0
   /** Responses that wait for a lane (or for one before them), in request order. */
   private slots: Slot[] = []
   /** Reading stops: a request asked to close, or too many responses wait. */
@@ -129,32 +139,36 @@ class FastConnection {
   /** Waiting for 'drain' before reading on. */
   private blocked = false
   private done = false
-  private timeoutMode: TimeoutMode = 'none'
-  /** `buf` ends in an incomplete request head; chunks since then wait in `more`. */
-  private headIncomplete = false
-  private more: Buffer[] = []
-  private moreBytes = 0
+  /** The client half-closed: nothing more will arrive. */
+  private peerEnded = false
+  /** The socket's inactivity timeout is keepAliveTimeout (idle between requests) or off. */
+  private idleTimeout = false
+  /** Date.now() when the request being received began (the connection's start for its first); -1 between requests. */
+  private requestStartMs: number
+  /** Fires at the request's total deadline (headersTimeout, then requestTimeout). */
+  private deadline: NodeJS.Timeout | undefined
+  private deadlineAt = 0
   private readonly onData = (chunk: Buffer) => {
-    if (this.headIncomplete) {
-      // Parse again only once a line may have ended (or the head limit is reached): a head that
-      // trickles in a byte at a time is neither re-read nor copied per byte.
-      this.more.push(chunk)
-      this.moreBytes += chunk.length
-      if (chunk.indexOf(LF) < 0 && this.buf.length + this.moreBytes < this.shared.maxHeadBytes) return
-      this.buf = Buffer.concat([this.buf, ...this.more])
-      this.more = []
-      this.moreBytes = 0
-    } else {
-      this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk])
-    }
+    this.input.append(chunk)
     this.serve()
   }
-  private readonly onTimeout = () => {
-    if (!this.blocked && (this.pending || this.buf.length > 0)) {
-      this.writeError(new JaegisError('REQUEST_TIMEOUT', `the request did not arrive completely within ${this.shared.server.headersTimeout} ms`))
-    } else {
-      this.socket.destroy() // idle past keepAliveTimeout, or not reading its responses
+  private readonly onDeadline = () => {
+    this.deadline = undefined
+    if (this.done || this.blocked || this.stopReading) return
+    if (!this.incomplete()) {
+      if (this.slots.length === 0) this.socket.destroy() // a new connection that sent nothing within headersTimeout
+      return
     }
+    const { server } = this.shared
+    const ms = this.pending || this.skip > 0 ? server.requestTimeout : server.headersTimeout
+    this.input.clear()
+    this.pending = undefined
+    this.skip = 0
+    this.requestStartMs = -1
+    this.respond('GET', true, this.shared.core.errorResponse(new JaegisError('REQUEST_TIMEOUT', `the request did not arrive completely within ${ms} ms`)))
+  }
+  private readonly onTimeout = () => {
+    this.socket.destroy() // idle past keepAliveTimeout, or not reading its responses
   }
   private readonly onDrain = () => {
     this.blocked = false
@@ -164,10 +178,10 @@ class FastConnection {
   private readonly onClose = () => {
     this.finish()
   }
-  /** The client finished sending (half-close): everything complete has been answered; close our side. */
+  /** The client finished sending (half-close): what it sent whole is answered, then our side closes. */
   private readonly onEnd = () => {
-    this.finish()
-    this.socket.end()
+    this.peerEnded = true
+    this.serve()
   }
   private readonly onError = () => {
     // A reset or broken connection: 'close' follows; nothing to answer.
@@ -183,7 +197,9 @@ class FastConnection {
     socket.on('close', this.onClose)
     socket.on('end', this.onEnd)
     socket.on('error', this.onError)
-    this.setTimeoutMode('request')
+    // A new connection owes its first head within headersTimeout.
+    this.requestStartMs = Date.now()
+    this.armDeadline()
   }
 
   /** Serves every complete request in the buffer, in order. */
@@ -199,57 +215,102 @@ class FastConnection {
   }
 
   private serveBuffered(): void {
+    const { core } = this.shared
     while (!this.done && !this.blocked && !this.stopReading) {
+      if (this.skip > 0) {
+        const take = Math.min(this.skip, this.input.bytes.length)
+        this.input.consume(take)
+        this.skip -= take
+        if (this.skip > 0) break
+        this.requestStartMs = -1
+        continue
+      }
       const pending = this.pending
       if (pending) {
-        const need = pending.body.length - pending.filled
-        const take = Math.min(need, this.buf.length)
-        this.buf.copy(pending.body, pending.filled, 0, take)
-        pending.filled += take
-        this.buf = this.buf.subarray(take)
-        if (pending.filled < pending.body.length) break
+        if (!this.fill(pending)) break
         this.pending = undefined
-        const { head } = pending
-        this.respond(head.method, head.close, this.shared.core.invoke(pending.target, head.method, head.rawHeaders, pending.body))
+        this.run(pending.head, pending.target, pending.body)
         continue
       }
-      if (this.buf.length === 0) break
-      const head = parseHead(this.buf, this.shared.maxHeadBytes)
-      this.headIncomplete = head === undefined
-      if (head === undefined) break // incomplete: wait for more
+      const buf = this.input.bytes
+      if (buf.length === 0) break
+      const head = this.parser.parse(buf, this.shared.maxHeadBytes)
+      if (head === undefined) {
+        // Incomplete: wait for more. Its first bytes arrived now (this tick), or with an earlier read.
+        if (this.requestStartMs < 0) this.requestStartMs = Date.now()
+        break
+      }
       if (head === null) return this.handOff()
-      const target = this.shared.core.target(head.url)
+      const target = core.target(head.url)
       if (!target) return this.handOff()
-      this.buf = this.buf.subarray(head.size)
-      const core = this.shared.core
-      const admitted = core.admit(target.name, head.rawHeaders)
-      if (admitted instanceof JaegisError) {
-        // Refused without reading the body: the connection cannot be reused unless there is none.
-        this.respond(head.method, head.close || head.contentLength > 0, core.errorResponse(admitted))
+      this.input.consume(head.size)
+      const checked = core.check(target.name, head.rawHeaders)
+      if (checked instanceof JaegisError) {
+        // Answered at once, as node:http does; its body is read and dropped, and the connection goes on.
+        this.respond(head.method, head.close, core.errorResponse(checked))
+        if (head.contentLength === 0) this.requestStartMs = -1
+        else {
+          this.skip = head.contentLength
+          if (this.requestStartMs < 0) this.requestStartMs = Date.now()
+        }
         continue
       }
-      if (head.contentLength > admitted.limits.bodyBytes) {
-        core.release()
-        const err = new JaegisError('BODY_TOO_LARGE', `request body of ${head.contentLength} bytes is over the function's limit of ${admitted.limits.bodyBytes} bytes`)
+      if (head.contentLength > checked.limits.bodyBytes) {
+        const err = new JaegisError('BODY_TOO_LARGE', `request body of ${head.contentLength} bytes is over the function's limit of ${checked.limits.bodyBytes} bytes`)
         core.reject(target.name, err.code)
+        this.requestStartMs = -1
         this.respond(head.method, true, core.errorResponse(err))
         continue
       }
       if (head.contentLength === 0) {
-        this.respond(head.method, head.close, core.invoke(target, head.method, head.rawHeaders, EMPTY))
+        this.run(head, target, EMPTY)
         continue
       }
-      if (this.buf.length >= head.contentLength) {
+      const rest = this.input.bytes
+      if (rest.length >= head.contentLength) {
         // The whole body is here: a copy of its own (the chunk may be shared with the next request).
-        const body = Buffer.from(this.buf.subarray(0, head.contentLength))
-        this.buf = this.buf.subarray(head.contentLength)
-        this.respond(head.method, head.close, core.invoke(target, head.method, head.rawHeaders, body))
+        const body = Buffer.from(rest.subarray(0, head.contentLength))
+        this.input.consume(head.contentLength)
+        this.run(head, target, body)
         continue
       }
-      this.pending = { head, target, body: Buffer.allocUnsafe(head.contentLength), filled: 0 }
+      this.pending = { head, target, body: Buffer.allocUnsafe(Math.min(head.contentLength, Math.max(FIRST_BODY_BYTES, rest.length))), filled: 0 }
+      if (this.requestStartMs < 0) this.requestStartMs = Date.now()
     }
+    if (this.done) return
+    if (this.peerEnded && this.slots.length === 0 && !this.blocked && !this.stopReading) return this.endAfterPeer()
     // While a lane runs a request the function's deadline bounds the wait, not the connection's timers.
-    if (!this.done) this.setTimeoutMode(this.slots.length > 0 ? 'none' : this.pending || this.buf.length > 0 ? 'request' : 'idle')
+    this.setIdleTimeout(this.slots.length === 0 && (!this.incomplete() || this.blocked))
+    this.armDeadline()
+  }
+
+  /** Moves received bytes into `p`'s body; true once it is complete. */
+  private fill(p: Pending): boolean {
+    const want = p.head.contentLength
+    const avail = this.input.bytes
+    const take = Math.min(want - p.filled, avail.length)
+    if (p.filled + take > p.body.length) {
+      const grown = Buffer.allocUnsafe(Math.min(want, Math.max(2 * p.body.length, p.filled + take)))
+      p.body.copy(grown, 0, 0, p.filled)
+      p.body = grown
+    }
+    avail.copy(p.body, p.filled, 0, take)
+    p.filled += take
+    this.input.consume(take)
+    return p.filled === want
+  }
+
+  /** Runs a request whose head and body are in: it takes an in-flight slot now (or gets OVERLOADED). */
+  private run(head: ParsedHead, target: GatewayTarget, body: Uint8Array): void {
+    const { core } = this.shared
+    this.requestStartMs = -1
+    const overloaded = core.acquire(target.name)
+    this.respond(head.method, head.close, overloaded ? core.errorResponse(overloaded) : core.invoke(target, head.method, head.rawHeaders, body))
+  }
+
+  /** A request is partly received: bytes of a head, or a body not complete. */
+  private incomplete(): boolean {
+    return this.pending !== undefined || this.skip > 0 || this.input.bytes.length > 0
   }
 
   /**
@@ -274,9 +335,7 @@ class FastConnection {
     try {
       while (!this.done && this.slots.length > 0 && this.slots[0]!.out !== undefined) {
         const slot = this.slots.shift()!
-        // In a shutdown the last answer owed closes the connection.
-        const last = this.slots.length === 0 && this.buf.length === 0 && !this.pending
-        this.write(slot.method, slot.close || (this.shared.closing && last), slot.out!)
+        this.write(slot.method, slot.close, slot.out!)
       }
       if (this.done) return
       if (this.slots.length < MAX_QUEUED_RESPONSES && !this.slots.some((s) => s.close)) this.stopReading = false
@@ -288,15 +347,18 @@ class FastConnection {
     }
   }
 
-  /** Writes the response to a `method` request; `close` (or server shutdown) ends the connection after it. */
+  /**
+   * Writes the response to a `method` request; `close` ends the connection after it. In a shutdown
+   * the last answer owed (nothing else received and unanswered) closes it too.
+   */
   private write(method: string, close: boolean, out: WireResponse): void {
-    close ||= this.shared.closing
-    const noBody = out.status === 204 || out.status === 304
-    const body = noBody || method === 'HEAD' ? EMPTY : out.body
+    close ||= this.shared.closing && this.slots.length === 0 && !this.incomplete()
+    const hasBody = statusHasBody(out.status)
+    const body = !hasBody || method === 'HEAD' ? EMPTY : out.body
     let text = `HTTP/1.1 ${out.status} ${STATUS_CODES[out.status] ?? 'unknown'}\r\n`
     const h = out.headers
     for (let i = 0; i + 1 < h.length; i += 2) text += `${h[i]}: ${h[i + 1]}\r\n`
-    if (!noBody) text += `content-length: ${out.body.byteLength}\r\n`
+    if (hasBody) text += `content-length: ${out.body.byteLength}\r\n`
     const keepAlive = this.shared.server.keepAliveTimeout
     // As node:http writes them: Keep-Alive only when idle connections time out.
     if (close) text += `Date: ${httpDate()}\r\nConnection: close\r\n\r\n`
@@ -326,23 +388,35 @@ class FastConnection {
     }
   }
 
-  private writeError(err: JaegisError): void {
-    this.respond('GET', true, this.shared.core.errorResponse(err))
+  /**
+   * Closes a connection the client half-closed once every request it sent whole is answered. A request
+   * cut short by the end gets what node:http gives it: a 'clientError' on the server, or by default
+   * 400 and the connection destroyed.
+   */
+  private endAfterPeer(): void {
+    const cut = this.incomplete()
+    const { socket } = this
+    this.finish()
+    if (!cut) return void socket.end()
+    const err = Object.assign(new Error('Parse Error: Invalid EOF state'), { code: 'HPE_INVALID_EOF_STATE' })
+    if (this.shared.server.emit('clientError', err, socket)) return
+    socket.write(BAD_REQUEST)
+    socket.destroy()
   }
 
   /** Gives the connection, from the first unconsumed byte on, to node:http. */
   private handOff(): void {
     const { socket } = this
-    const rest = this.buf
+    const rest = this.input.bytes
     this.finish()
     socket.removeListener('error', this.onError) // node:http listens from here on
     if (rest.length > 0) socket.unshift(rest)
     this.shared.handOff(socket)
   }
 
-  /** Closes the connection if no request is under way (server shutdown). */
+  /** Closes the connection if nothing it sent waits for an answer (server shutdown). */
   closeIfIdle(): void {
-    if (this.pending || this.buf.length > 0 || this.slots.length > 0) return // answered with Connection: close, then closed
+    if (this.incomplete() || this.slots.length > 0) return // answered with Connection: close, then closed
     const unsent = this.blocked
     this.finish()
     // Responses still waiting for a slow reader are flushed before the close.
@@ -354,13 +428,12 @@ class FastConnection {
   private finish(): void {
     if (this.done) return
     this.done = true
-    this.buf = Buffer.alloc(0)
-    this.more = []
+    this.input.clear()
     this.slots = []
-    if (this.pending) {
-      this.pending = undefined
-      this.shared.core.release()
-    }
+    this.pending = undefined
+    this.skip = 0
+    if (this.deadline) clearTimeout(this.deadline)
+    this.deadline = undefined
     const { socket } = this
     socket.removeListener('data', this.onData)
     socket.removeListener('timeout', this.onTimeout)
@@ -372,11 +445,29 @@ class FastConnection {
     this.shared.open.delete(this)
   }
 
-  private setTimeoutMode(mode: TimeoutMode): void {
-    if (mode === this.timeoutMode) return
-    this.timeoutMode = mode
-    const { server } = this.shared
-    this.socket.setTimeout(mode === 'idle' ? server.keepAliveTimeout : mode === 'request' ? server.headersTimeout : 0)
+  private setIdleTimeout(on: boolean): void {
+    if (on === this.idleTimeout) return
+    this.idleTimeout = on
+    this.socket.setTimeout(on ? this.shared.server.keepAliveTimeout : 0)
+  }
+
+  /**
+   * Keeps the deadline timer on the request being received: its first byte plus headersTimeout
+   * while the head arrives, plus requestTimeout while the body does (0 turns either off). A request
+   * that arrived whole in one read never arms it.
+   */
+  private armDeadline(): void {
+    let at = 0
+    if (this.requestStartMs >= 0 && !this.blocked && !this.stopReading && (this.incomplete() || this.slots.length === 0)) {
+      const { headersTimeout, requestTimeout } = this.shared.server
+      const ms = this.pending || this.skip > 0 ? requestTimeout : headersTimeout > 0 && requestTimeout > 0 ? Math.min(headersTimeout, requestTimeout) : headersTimeout || requestTimeout
+      if (ms > 0) at = this.requestStartMs + ms
+    }
+    if (at === this.deadlineAt && (at === 0) === (this.deadline === undefined)) return
+    if (this.deadline) clearTimeout(this.deadline)
+    this.deadline = undefined
+    this.deadlineAt = at
+    if (at > 0) this.deadline = setTimeout(this.onDeadline, Math.max(0, at - Date.now()))
   }
 }
 
@@ -394,93 +485,3 @@ function httpDate(): string {
   return dateText
 }
 
-/** Methods read here; any other goes to node:http. */
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])
-
-/** Token characters (RFC 9110) for header names. */
-const TOKEN_CHAR = new Uint8Array(256)
-for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_CHAR[c.charCodeAt(0)] = 1
-
-/**
- * Parses the request head at the start of `buf`. Undefined: not complete yet. Null: not a request
- * the fast path serves (node:http takes it, and answers anything malformed itself). The head's
- * `target` is the raw request target until the caller resolves it.
- */
-function parseHead(buf: Buffer, maxHeadBytes: number): ParsedHead | null | undefined {
-  const limit = Math.min(buf.length, maxHeadBytes)
-  // Request line: METHOD SP origin-form-target SP HTTP/1.1 CRLF
-  let i = 0
-  while (i < limit && buf[i]! >= 0x41 && buf[i]! <= 0x5a) i++
-  if (i === limit) return buf.length >= maxHeadBytes ? null : undefined
-  if (buf[i] !== SP) return null
-  const method = buf.toString('latin1', 0, i)
-  if (!METHODS.has(method)) return null // node:http knows the rarer methods (and refuses unknown ones)
-  const targetStart = ++i
-  if (i < limit && buf[i] !== 0x2f) return null // origin-form only: "/..."
-  while (i < limit && buf[i]! > 0x20 && buf[i]! < 0x7f) i++
-  if (i === limit) return buf.length >= maxHeadBytes ? null : undefined
-  if (buf[i] !== SP || i === targetStart) return null
-  const url = buf.toString('latin1', targetStart, i)
-  i++
-  if (i + 10 > limit) return buf.length >= maxHeadBytes ? null : undefined
-  // "HTTP/1.1\r\n"
-  if (buf[i] !== 0x48 || buf[i + 1] !== 0x54 || buf[i + 2] !== 0x54 || buf[i + 3] !== 0x50 || buf[i + 4] !== 0x2f || buf[i + 5] !== 0x31 || buf[i + 6] !== 0x2e || buf[i + 7] !== 0x31 || buf[i + 8] !== CR || buf[i + 9] !== LF) return null
-  i += 10
-  const rawHeaders: string[] = []
-  let contentLength = -1
-  let close = false
-  let hosts = 0
-  for (;;) {
-    if (i + 2 > limit) return buf.length >= maxHeadBytes ? null : undefined
-    if (buf[i] === CR) {
-      if (buf[i + 1] !== LF) return null
-      i += 2
-      break
-    }
-    const nameStart = i
-    while (i < limit && TOKEN_CHAR[buf[i]!] === 1) i++
-    if (i === limit) return buf.length >= maxHeadBytes ? null : undefined
-    if (i === nameStart || buf[i] !== COLON) return null // obs-fold, space before the colon, bad name
-    const nameEnd = i++
-    while (i < limit && (buf[i] === SP || buf[i] === HTAB)) i++
-    const valueStart = i
-    while (i < limit && (buf[i]! >= 0x20 ? buf[i] !== 0x7f : buf[i] === HTAB)) i++
-    if (i + 1 >= limit) return buf.length >= maxHeadBytes ? null : undefined
-    if (buf[i] !== CR || buf[i + 1] !== LF) return null // a bare CR or LF, or a control character
-    let valueEnd = i
-    while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--
-    i += 2
-    const name = buf.toString('latin1', nameStart, nameEnd)
-    const value = buf.toString('latin1', valueStart, valueEnd)
-    rawHeaders.push(name, value)
-    switch (name.length) {
-      case 4:
-        if (name.toLowerCase() === 'host') hosts++
-        break
-      case 6: // expect: node:http answers 100-continue
-      case 7: // upgrade
-        if (name.toLowerCase() === 'expect' || name.toLowerCase() === 'upgrade') return null
-        break
-      case 10:
-        if (name.toLowerCase() === 'connection') {
-          const tokens = value.toLowerCase()
-          if (tokens.includes('upgrade')) return null
-          if (/(^|[\s,])close($|[\s,])/.test(tokens)) close = true
-        }
-        break
-      case 14:
-        if (name.toLowerCase() === 'content-length') {
-          if (!/^\d{1,15}$/.test(value)) return null
-          const n = Number(value)
-          if (contentLength >= 0 && n !== contentLength) return null
-          contentLength = n
-        }
-        break
-      case 17:
-        if (name.toLowerCase() === 'transfer-encoding') return null
-        break
-    }
-  }
-  if (hosts !== 1) return null // node:http answers a request without exactly one Host (HTTP/1.1 requires it)
-  return { method, url, rawHeaders, contentLength: Math.max(contentLength, 0), close, size: i }
-}

@@ -4,11 +4,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { JaegisError, type FunctionStats, type Runtime } from '../runtime/index.js'
-import { readBody, sendError, type ErrorLogger } from '../gateway/index.js'
+import { ClientGoneError, readBody, sendError, type ErrorLogger } from '../gateway/index.js'
 import { bearer, secretEquals } from './auth.js'
 import type { Deployer } from './deployer.js'
 import type { LogHub } from './logs.js'
-import { ClientGoneError, DEFAULT_MAX_UPLOAD_BYTES, prepareUploadDir, readUpload } from './upload.js'
+import { DEFAULT_MAX_UPLOAD_BYTES, prepareUploadDir, readUpload } from './upload.js'
 import type { Deployment, Store } from './store/store.js'
 
 export interface AdminOptions {

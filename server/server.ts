@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Artifact, Runtime, RuntimeOptions } from '../runtime/index.js'
-import { acceptFastConnections, createGateway, type ErrorLogger, type FastConnections } from '../gateway/index.js'
+import { acceptFastConnections, applyHttpTimeouts, createGateway, type ErrorLogger, type HttpTimeouts } from '../gateway/index.js'
 import type { Autoscaler } from '../scheduler/index.js'
 import { startPrimary } from './cluster/primary.js'
 import { createControl, type Control } from './control.js'
@@ -40,6 +40,8 @@ export interface ServerOptions {
   workers?: number
   /** Largest artifact upload, in bytes; larger ones get 413. @default 64 MiB */
   maxUploadBytes?: number
+  /** Connection timeouts of the gateway (both ways of reading requests). @default node:http's: 5 s idle, 60 s head, 300 s request */
+  timeouts?: HttpTimeouts
   /** The autoscaler, with its policy. @default new Autoscaler() (the predictive policy) */
   autoscaler?: Autoscaler
 }
@@ -72,7 +74,7 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
   const server: Server = createServer({ keepAlive: true }, (req, res) => {
     if (!gateway(req, res)) control.handle(req, res)
   })
-  server.keepAliveTimeout = 5_000
+  applyHttpTimeouts(server, options.timeouts)
   // Function invocations are read and answered on the connection; everything else goes to the handler above.
   const fast = acceptFastConnections(server, gateway)
   await listen(server, options.port ?? 8080, options.host ?? '127.0.0.1')
@@ -87,28 +89,13 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
     async close(graceMs = 10_000) {
       control.shuttingDown = true
       control.driver?.stop()
-      await drain(server, fast, graceMs)
+      // Every request received is answered (with Connection: close), idle connections close.
+      await fast.drain(graceMs)
       await control.logs.close()
       runtime.close()
       await control.store.close()
     },
   }
-}
-
-/**
- * Stops accepting, closes idle connections, lets requests in flight finish, and after `graceMs`
- * closes whatever is still open. Resolves once the server is closed.
- */
-export async function drain(server: Server, fast: FastConnections, graceMs: number): Promise<void> {
-  const closed = new Promise<void>((ok) => server.close(() => ok()))
-  server.closeIdleConnections()
-  fast.closeIdle()
-  const timer = setTimeout(() => {
-    server.closeAllConnections()
-    fast.closeAll()
-  }, graceMs)
-  await closed
-  clearTimeout(timer)
 }
 
 /** Listens on `port` (0: any free one) at `host`. */

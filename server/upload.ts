@@ -7,6 +7,7 @@ import { open, readFile, rm, type FileHandle } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
 import { prepareUploadedArtifact } from '../compiler/index.js'
+import { ClientGoneError, clientGone } from '../gateway/index.js'
 import { JaegisError, verifyArtifact, type Artifact } from '../runtime/index.js'
 import { multipartBoundary, readMultipart } from './multipart.js'
 import { diskError } from './store/fs.js'
@@ -18,14 +19,6 @@ export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 const MAX_META_BYTES = 1024 * 1024
 
 const TMP_PREFIX = '.tmp-'
-
-/** The client closed the connection before its upload ended: nobody is left to answer, nothing to log. */
-export class ClientGoneError extends JaegisError {
-  constructor(cause: unknown) {
-    super('BAD_REQUEST', 'the client closed the connection before the upload ended', { cause })
-    this.name = 'ClientGoneError'
-  }
-}
 
 export function tooLarge(maxBytes: number): JaegisError {
   return new JaegisError('BODY_TOO_LARGE', `artifact upload is over the server's limit of ${maxBytes} bytes (jaegis serve --max-upload)`)
@@ -84,7 +77,7 @@ export async function readUpload(req: IncomingMessage, options: { maxBytes: numb
     file = undefined
     return await verifyUpload(Buffer.concat(meta).toString('utf8'), hash.digest('hex'), tmp)
   } catch (err) {
-    if (req.readableAborted || (err as NodeJS.ErrnoException).code === 'ECONNRESET') throw new ClientGoneError(err)
+    if (clientGone(req, err)) throw new ClientGoneError(err)
     throw err
   } finally {
     await file?.close().catch(() => {})

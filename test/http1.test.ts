@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRuntime, type Runtime } from '../runtime/index.js'
 import { acceptFastConnections, createGateway, type FastConnections } from '../gateway/index.js'
 import { buildFunction } from './helpers.js'
+import { header, rawExchange, type ExchangeOptions } from './raw-http.js'
 
 let runtime: Runtime
 let server: Server
@@ -46,75 +47,9 @@ afterAll(async () => {
   runtime.close()
 })
 
-interface Parsed {
-  status: number
-  headers: Array<[string, string]>
-  body: string
-}
-
-/** Sends `parts` (each written after `gapMs`) and reads until the server closes or `until` responses arrived. */
-function exchange(parts: Array<string | Buffer>, options: { gapMs?: number; methods?: string[]; until?: number; readDelayMs?: number; end?: boolean } = {}): Promise<{ responses: Parsed[]; raw: string; closed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1')
-    const reader = new ResponseReader(options.methods ?? [])
-    let closed = false
-    let done = false
-    const finish = () => {
-      if (done) return
-      done = true
-      resolve({ responses: reader.responses, raw: reader.raw.toString('latin1'), closed })
-    }
-    socket.on('data', (d: Buffer) => {
-      reader.push(d)
-      if (options.until !== undefined && reader.responses.length >= options.until) {
-        socket.destroy()
-        finish()
-      }
-    })
-    socket.on('error', reject)
-    socket.on('close', () => {
-      closed = true
-      finish()
-    })
-    if (options.readDelayMs) {
-      socket.pause()
-      setTimeout(() => socket.resume(), options.readDelayMs)
-    }
-    socket.on('connect', async () => {
-      for (const p of parts) {
-        socket.write(p)
-        if (options.gapMs) await new Promise((r) => setTimeout(r, options.gapMs))
-      }
-      if (options.end) socket.end()
-    })
-  })
-}
-
-/** Splits a byte stream into responses as it arrives (content-length framing; no body for HEAD, 204 and 304). */
-class ResponseReader {
-  raw = Buffer.alloc(0)
-  readonly responses: Parsed[] = []
-  private at = 0
-  constructor(private readonly methods: string[]) {}
-
-  push(chunk: Buffer): void {
-    this.raw = Buffer.concat([this.raw, chunk])
-    for (;;) {
-      const end = this.raw.indexOf('\r\n\r\n', this.at)
-      if (end < 0) return
-      const lines = this.raw.toString('latin1', this.at, end).split('\r\n')
-      const status = Number(lines[0]!.split(' ')[1])
-      const headers = lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()] as [string, string])
-      const len = this.methods[this.responses.length] === 'HEAD' || status === 204 || status === 304 ? 0 : Number(headers.find(([k]) => k === 'content-length')?.[1] ?? 0)
-      if (end + 4 + len > this.raw.length) return
-      this.responses.push({ status, headers, body: this.raw.toString('utf8', end + 4, end + 4 + len) })
-      this.at = end + 4 + len
-    }
-  }
-}
+const exchange = (parts: Array<string | Buffer>, options: ExchangeOptions = {}) => rawExchange(port, parts, options)
 
 const get = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: t\r\n${extra}\r\n`
-const header = (r: Parsed, name: string) => r.headers.find(([k]) => k === name)?.[1]
 
 describe('fast HTTP/1.1 path', () => {
   it('answers a function request itself with the framing headers node:http writes', async () => {

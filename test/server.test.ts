@@ -1,6 +1,7 @@
 // jaegis serve in-process: HTTP invocation, error codes, admin API, auth, deploys, persistence.
 import { mkdtempSync, statSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -111,22 +112,42 @@ describe('invocation over HTTP', () => {
   })
 
   it('answers 503 with Retry-After when too many requests are in flight', async () => {
-    const tight = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'jaegis-tight-')), token: TOKEN, maxInflight: 1, deployOnStart: [hello] })
+    // One slot, held by a function that runs until its 5 s deadline (a body still arriving holds none).
+    const slow = await buildFunction('misbehave', (t) => t.replace('timeout_ms = 200', 'timeout_ms = 5000')).then((r) => r.artifact)
+    const tight = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'jaegis-tight-')), token: TOKEN, maxInflight: 1, deployOnStart: [hello, slow] })
     try {
-      // Hold one request open by streaming its body slowly.
       const held = httpRequest(`${tight.url}/fn/hello`, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } })
       held.on('error', () => {})
       held.write('x')
-      await new Promise((r) => setTimeout(r, 100))
-      const res = await fetch(`${tight.url}/fn/hello`)
+      const spinning = fetch(`${tight.url}/fn/misbehave/spin`)
+      let res = await fetch(`${tight.url}/fn/hello`)
+      while (res.status === 200) res = await fetch(`${tight.url}/fn/hello`) // until the spin holds the slot
       expect(res.status).toBe(503)
       expect(res.headers.get('retry-after')).toBe('1')
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('OVERLOADED')
-      held.end()
-      await new Promise((r) => setTimeout(r, 100))
+      expect((await spinning).status).toBe(504)
       expect((await fetch(`${tight.url}/fn/hello`)).status).toBe(200)
+      held.end()
     } finally {
       await tight.close(500)
+    }
+  })
+
+  it('takes its connection timeouts from `timeouts`: a head trickled past headersTimeoutMs gets 408', async () => {
+    const strict = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'jaegis-timeouts-')), token: TOKEN, deployOnStart: [hello], timeouts: { headersTimeoutMs: 300, requestTimeoutMs: 600 } })
+    try {
+      const socket = connect(strict.port, '127.0.0.1')
+      let answer = ''
+      socket.on('data', (d) => (answer += d))
+      const closed = new Promise((ok) => socket.on('close', ok))
+      socket.write('GET /fn/hello HTTP/1.1\r\n')
+      const drip = setInterval(() => socket.writable && socket.write('X-Drip: 1\r\n'), 20) // never silent long enough for an inactivity timeout
+      await closed
+      clearInterval(drip)
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /)
+      expect(answer).toContain('REQUEST_TIMEOUT')
+    } finally {
+      await strict.close(500)
     }
   })
 

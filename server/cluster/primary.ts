@@ -128,7 +128,7 @@ export async function startPrimary(options: ServerOptions, count: number): Promi
   if (process.env.NODE_CLUSTER_SCHED_POLICY === undefined) cluster.schedulingPolicy = cluster.SCHED_NONE
   cluster.setupPrimary({ exec: workerScript(), serialization: 'advanced' })
   let closing = false
-  const config: WorkerConfig = { port: options.port ?? 8080, host: options.host ?? '127.0.0.1', controlSocket, ...(options.maxInflight ? { maxInflight: options.maxInflight } : {}) }
+  const config: WorkerConfig = { port: options.port ?? 8080, host: options.host ?? '127.0.0.1', controlSocket, ...(options.maxInflight ? { maxInflight: options.maxInflight } : {}), ...(options.timeouts ? { timeouts: options.timeouts } : {}) }
   let listening: ((port: number) => void) | undefined
   let startFailed: ((err: Error) => void) | undefined
   /** Restarts of crashed workers back off: a worker that cannot start must not spin. */

@@ -1,5 +1,6 @@
 // Messages between the primary of `jaegis serve --workers N` and its worker processes (node:cluster
 // IPC with the 'advanced' serialization, so artifacts' bytes cross as bytes).
+import type { HttpTimeouts } from '../../gateway/index.js'
 import type { Artifact, FunctionStats, InvokeEvent, LogEntry } from '../../runtime/index.js'
 
 /** What a worker process starts with (its environment, JAEGIS_WORKER_CONFIG as JSON). */
@@ -9,6 +10,7 @@ export interface WorkerConfig {
   /** Unix socket of the primary's control server: admin API and /metrics are forwarded there. */
   controlSocket: string
   maxInflight?: number
+  timeouts?: HttpTimeouts
 }
 
 /** Primary -> worker. `seq` orders changes; the worker acknowledges each. */

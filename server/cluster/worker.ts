@@ -3,9 +3,8 @@
 // forwarded to the primary's control socket; /healthz and /readyz are answered here.
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createRuntime, JaegisError, type InvokeEvent, type LogEntry } from '../../runtime/index.js'
-import { acceptFastConnections, createGateway, defaultErrorLogger, sendError } from '../../gateway/index.js'
+import { acceptFastConnections, applyHttpTimeouts, createGateway, defaultErrorLogger, FRAMING_HEADERS, sendError } from '../../gateway/index.js'
 import { plain } from '../control.js'
-import { drain } from '../server.js'
 import { surviveFailedStdioWrites } from '../stdio.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 
@@ -14,7 +13,7 @@ const BATCH_EVERY_MS = 50
 /** Stats (pools) are sent this often (ms). */
 const STATS_EVERY_MS = 500
 /** Hop-by-hop headers a forwarded response does not copy (this connection has its own). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-connection'])
+const HOP_BY_HOP = new Set([...FRAMING_HEADERS, 'trailer', 'proxy-connection'])
 
 surviveFailedStdioWrites()
 const config = JSON.parse(process.env.JAEGIS_WORKER_CONFIG ?? '{}') as WorkerConfig
@@ -46,7 +45,7 @@ const server = createServer({ keepAlive: true }, (req, res) => {
   if (url === '/readyz') return shuttingDown ? plain(res, 503, 'shutting down\n') : plain(res, 200, 'ready\n')
   forward(req, res)
 })
-server.keepAliveTimeout = 5_000
+applyHttpTimeouts(server, config.timeouts)
 const fast = acceptFastConnections(server, gateway)
 
 /** Passes a request to the primary's control server and streams its answer back (SSE included). */
@@ -68,7 +67,8 @@ function forward(req: IncomingMessage, res: ServerResponse): void {
 async function close(graceMs: number): Promise<void> {
   if (shuttingDown) return
   shuttingDown = true
-  await drain(server, fast, graceMs)
+  // The same path as one process: every request received is answered, idle connections close.
+  await fast.drain(graceMs)
   clearInterval(batchTimer)
   clearInterval(statsTimer)
   flush()
