@@ -8,3 +8,6 @@ export { FUNCTION_NAME_PATTERN, FUNCTION_NAME_RULE, ENV_NAME_PATTERN, isFunction
 export { RESERVED_ROUTE_PREFIXES, ROUTE_RULE, isReservedPath, routeProblem } from './routes.js'
 export { checkFunctionConfig, show } from './check.js'
 export type { ConfigCheck } from './check.js'
+export { JaegisError, isJaegisError } from './errors.js'
+export type { ErrorCode } from './errors.js'
+export * as wasmBinary from './wasm/binary.js'

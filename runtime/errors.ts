@@ -1,42 +1,8 @@
-// Errors with stable codes (after undici's lib/core/errors.js). Whether an error is safe to show
-// to a caller is decided here, once; only the gateway and the CLI turn errors into responses.
-
-/** Stable error codes. Never rename one: clients match on them. */
-export type ErrorCode =
-  | 'INVALID_WASM'
-  | 'ABI_MISMATCH'
-  | 'INVALID_ARTIFACT'
-  | 'INVALID_MANIFEST'
-  | 'COMPILE_FAILED'
-  | 'PREINIT_FAILED'
-  | 'UNKNOWN_FUNCTION'
-  | 'CONFLICT'
-  | 'UNAUTHORIZED'
-  | 'NOT_FOUND'
-  | 'BAD_REQUEST'
-  | 'BODY_TOO_LARGE'
-  | 'REQUEST_TIMEOUT'
-  | 'TIMEOUT'
-  | 'MEMORY_LIMIT'
-  | 'TRAP'
-  | 'BAD_RESPONSE'
-  | 'OVERLOADED'
-  | 'CLOSED'
-  | 'SLICE_EXPIRED'
-  | 'NO_SPACE'
-  | 'INTERNAL'
-
-/** Base of every error Jaegis throws on purpose. `expose` says whether `message` is safe to show a caller. */
-export class JaegisError extends Error {
-  readonly code: ErrorCode
-  readonly expose: boolean
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; expose?: boolean } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.name = 'JaegisError'
-    this.code = code
-    this.expose = options.expose ?? true
-  }
-}
+// The runtime's errors: the invocation failures on top of JaegisError (artifact/errors.ts, which owns
+// the stable codes), and the mapping of anything thrown while running wasm to one of them.
+import { JaegisError, isJaegisError } from '../artifact/errors.js'
+export { JaegisError, isJaegisError } from '../artifact/errors.js'
+export type { ErrorCode } from '../artifact/errors.js'
 
 /** The invocation ran past its deadline and was stopped. */
 export class TimeoutError extends JaegisError {
@@ -78,10 +44,6 @@ export function formatMiB(bytes: number): string {
   return `${Number.isInteger(mib) ? mib : mib.toFixed(2)} MiB`
 }
 
-/** True for errors of ours; anything else is an internal error and is not safe to show. */
-export function isJaegisError(err: unknown): err is JaegisError {
-  return err instanceof JaegisError
-}
 
 /** Maps anything thrown while instantiating or running wasm (`doing` says which) to a JaegisError. */
 export function classify(err: unknown, doing: string): JaegisError {

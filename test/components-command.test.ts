@@ -3,7 +3,7 @@
 // instance per request, stopped at their deadline. The C fixtures (components-cgi) cover the rest.
 import { describe, expect, it } from 'vitest'
 import { createRuntime } from '../runtime/index.js'
-import { SECTION, Writer, assembleModule, vectorPayload } from '../runtime/wasm/binary.js'
+import { SECTION, Writer, assembleModule, vectorPayload } from '../artifact/wasm/binary.js'
 import { buildComponentArtifact } from '../compiler/component/index.js'
 import { errorOf, testConfig, text } from './components-helpers.js'
 

@@ -3,7 +3,8 @@
 // instantiation mode; every core module with a memory of its own is metered (deadline checks, memory cap).
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { ABI_VERSION, ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, meterModule, sha256Hex, verifyArtifact, wasmBinary, type Artifact, type FunctionConfig } from '../../runtime/index.js'
+import { ABI_VERSION, ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, meterModule, sha256Hex, verifyArtifact, type Artifact, type FunctionConfig } from '../../runtime/index.js'
+import { wasmBinary } from '../../artifact/index.js'
 import { PREVIEW1_MODULE, PROVIDED_INTERFACES, type ComponentMeta, type CoreModulePart } from '../../runtime/component/index.js'
 import { preview1Imports } from '../../runtime/wasi/preview1.js'
 
