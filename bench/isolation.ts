@@ -17,7 +17,7 @@ import { isMain, startTarget, percentile, printResult, projectRoot, round } from
 
 const PROBE_S = Number(process.env.BENCH_DURATION_S ?? 4)
 const HOGS = 4
-const FLOODERS = 4
+const FLOODERS = Number(process.env.BENCH_FLOODERS ?? 4)
 const HOG_TIMEOUT_MS = 2000
 const QUANTUM_TIMEOUT_MS = 30_000
 
@@ -101,7 +101,7 @@ export async function run(): Promise<Record<string, number>> {
       t: 'start',
       port,
       clients: [
-        ...Array.from({ length: HOGS }, (_, i) => ({ path: `/fn/hog${i + 1}/spin`, timeoutMs: HOG_TIMEOUT_MS })),
+        ...Array.from({ length: HOGS }, (_, i) => ({ path: `/fn/hog${i + 1}/spin`, timeoutMs: HOG_TIMEOUT_MS, ...(process.env.BENCH_HOG_BODY && i === 0 ? { body: circuit } : {}) })),
         ...Array.from({ length: FLOODERS }, () => ({ path: '/fn/quantum', timeoutMs: QUANTUM_TIMEOUT_MS, body: circuit })),
       ],
     })

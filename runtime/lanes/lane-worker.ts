@@ -4,7 +4,7 @@
 import { readlinkSync } from 'node:fs'
 import { setPriority } from 'node:os'
 import { performance } from 'node:perf_hooks'
-import { parentPort, workerData } from 'node:worker_threads'
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
 import { isJaegisError } from '../errors.js'
 import { LruModuleCache } from '../module-cache.js'
 import { createRuntime, type InvokeEvent } from '../runtime.js'
@@ -13,7 +13,6 @@ import type { FromLane, LaneData, ToLane } from './protocol.js'
 /** Stats are sent at most this often (ms): enough for metrics and the autoscaler's pool view. */
 const STATS_EVERY_MS = 100
 
-const port = parentPort!
 const data = workerData as LaneData
 if (data.nice !== 0) {
   try {
@@ -23,7 +22,9 @@ if (data.nice !== 0) {
     // Not Linux, or not allowed: lanes run at the process's priority.
   }
 }
-const send = (m: FromLane) => port.postMessage(m)
+// The gateway thread is reached through a MessagePort the spawner hands over first.
+let port: MessagePort | undefined
+const send = (m: FromLane) => port!.postMessage(m)
 const cache = new LruModuleCache()
 let event: InvokeEvent | undefined
 const runtime = createRuntime({ moduleCache: cache, fuelPerCheck: data.fuelPerCheck, onLog: (entry) => send({ t: 'log', entry }), onInvoke: (e) => (event = e) })
@@ -36,7 +37,7 @@ function sendStats(): void {
   send({ t: 'stats', functions: runtime.stats().functions })
 }
 
-port.on('message', (m: ToLane) => {
+function onMessage(m: ToLane): void {
   switch (m.t) {
     case 'invoke': {
       event = undefined
@@ -64,5 +65,10 @@ port.on('message', (m: ToLane) => {
       if (runtime.has(m.name)) runtime.setPool(m.name, m)
       break
   }
+}
+
+parentPort!.once('message', (m: { t: 'port'; port: MessagePort }) => {
+  port = m.port
+  port.on('message', onMessage)
+  send({ t: 'ready' })
 })
-send({ t: 'ready' })

@@ -5,7 +5,6 @@
 // Every invocation is answered by its deadline: a lane that overruns it is answered for here.
 import { availableParallelism } from 'node:os'
 import { performance } from 'node:perf_hooks'
-import { Worker } from 'node:worker_threads'
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
 import type { FunctionConfig } from '../artifact.js'
 import { JaegisError, TimeoutError } from '../errors.js'
@@ -14,6 +13,7 @@ import type { InvokeEvent, LogEntry } from '../runtime.js'
 import { LIMITS } from '../../artifact/index.js'
 import { FairQueue } from './fair-queue.js'
 import { LANE_POLICY } from './policy.js'
+import { LaneSpawner, builtScript, type LaneHandle } from './spawner.js'
 import { cloneableRequest, type FromLane, type LaneData, type LaneLoad, type ToLane } from './protocol.js'
 
 export interface LaneOptions {
@@ -60,7 +60,7 @@ interface Pending extends LaneJob {
 }
 
 interface Lane {
-  worker: Worker
+  handle: LaneHandle
   ready: boolean
   job: Pending | undefined
   /** Function name -> digest this lane holds. */
@@ -72,11 +72,6 @@ interface Lane {
   stuck?: NodeJS.Timeout
 }
 
-const laneScript = (): URL => {
-  // Under a TypeScript loader (tests run the sources) the worker still runs the built JavaScript.
-  const here = import.meta.url
-  return here.endsWith('.ts') ? new URL('../../dist/runtime/lanes/lane-worker.js', here) : new URL('./lane-worker.js', here)
-}
 
 export class LaneSet {
   private readonly lanes: Lane[] = []
@@ -92,6 +87,8 @@ export class LaneSet {
   private closed = false
   private bootFailures = 0
   private retireTimer: NodeJS.Timeout | undefined
+  /** Lane threads are started from a thread of their own: a `new Worker` costs the calling thread 1-22 ms. */
+  private readonly spawner = new LaneSpawner()
 
   constructor(
     private readonly host: LaneHost,
@@ -154,18 +151,20 @@ export class LaneSet {
     this.closed = true
     clearInterval(this.retireTimer)
     for (const p of this.byId.values()) this.settle(p, new JaegisError('CLOSED', 'runtime is closed'))
-    for (const lane of this.lanes.splice(0)) void lane.worker.terminate()
+    this.lanes.splice(0)
+    this.spawner.close()
   }
 
   private spawn(): void {
     this.starting++
     const data: LaneData = { fuelPerCheck: this.host.fuelPerCheck, nice: this.nice }
-    const worker = new Worker(laneScript(), { workerData: data })
-    const lane: Lane = { worker, ready: false, job: undefined, holds: new Map(), idleSince: performance.now(), stats: {} }
-    worker.unref()
-    worker.on('message', (m: FromLane) => this.onMessage(lane, m))
-    worker.on('error', (err) => this.onLaneExit(lane, err))
-    worker.on('exit', () => this.onLaneExit(lane))
+    const lane = { ready: false, job: undefined, holds: new Map(), idleSince: performance.now(), stats: {} } as unknown as Lane
+    lane.handle = this.spawner.spawn(
+      builtScript('lane-worker', import.meta.url),
+      data,
+      (m) => this.onMessage(lane, m as FromLane),
+      (err) => this.onLaneExit(lane, err),
+    )
     this.lanes.push(lane)
     this.retireTimer ??= setInterval(() => this.retireIdle(), Math.min(this.idleMs, 5_000)).unref()
   }
@@ -247,7 +246,7 @@ export class LaneSet {
   }
 
   private post(lane: Lane, m: ToLane): void {
-    lane.worker.postMessage(m)
+    lane.handle.post(m)
   }
 
   /** The deadline passed: answer TIMEOUT now, whether the invocation waits or runs. */
@@ -266,7 +265,7 @@ export class LaneSet {
     // The lane should stop itself at the deadline; one that does not come back is replaced.
     const lane = p.lane!
     lane.stuck ??= setTimeout(() => {
-      if (lane.job === p) void lane.worker.terminate()
+      if (lane.job === p) lane.handle.terminate()
     }, LANE_POLICY.stuckLaneMs)
   }
 
@@ -319,7 +318,7 @@ export class LaneSet {
       if (this.lanes.length <= this.minLanes) break
       if (lane.ready && !lane.job && now - lane.idleSince > this.idleMs) {
         this.lanes.splice(this.lanes.indexOf(lane), 1)
-        void lane.worker.terminate()
+        lane.handle.terminate()
       }
     }
   }
