@@ -27,9 +27,9 @@ export function isMain(url: string): boolean {
   return process.argv[1] !== undefined && fileURLToPath(url) === process.argv[1]
 }
 
-/** Starts `script` (beside the benchmarks) with `args` in a process of its own; resolves on its "listening <port>" line. */
+/** Starts `script` (beside the benchmarks) with `args` in a process of its own (BENCH_TARGET_NODE_FLAGS: extra node flags, e.g. --cpu-prof); resolves on its "listening <port>" line. */
 export async function startTarget(script: string, args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [...(process.env.BENCH_TARGET_NODE_FLAGS ?? '').split(' ').filter(Boolean), fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   let buf = ''
   for await (const chunk of child.stdout!) {
     buf += String(chunk)
