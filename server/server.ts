@@ -8,6 +8,8 @@ import { acceptFastConnections, createGateway, type ErrorLogger, type FastConnec
 import type { Autoscaler } from '../scheduler/index.js'
 import { startPrimary } from './cluster/primary.js'
 import { createControl, type Control } from './control.js'
+import type { RecorderOptions } from './dashboard/recorder.js'
+import type { SimLimits } from './dashboard/sim.js'
 import type { PoolDriver } from './scheduling.js'
 import type { Store } from './store/store.js'
 
@@ -42,6 +44,8 @@ export interface ServerOptions {
   maxUploadBytes?: number
   /** The autoscaler, with its policy. @default new Autoscaler() (the predictive policy) */
   autoscaler?: Autoscaler
+  /** /_dashboard: sampling and forecast intervals, ring sizes, simulator bounds, the shared trace (docs/dashboard.md). */
+  dashboard?: RecorderOptions & SimLimits & { simTrace?: string }
 }
 
 export interface JaegisServer {
@@ -87,6 +91,7 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
     async close(graceMs = 10_000) {
       control.shuttingDown = true
       control.driver?.stop()
+      control.recorder.stop()
       await drain(server, fast, graceMs)
       await control.logs.close()
       runtime.close()
