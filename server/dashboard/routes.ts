@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { JaegisError } from '../../runtime/index.js'
@@ -60,7 +60,7 @@ export function createDashboard(o: DashboardOptions): (req: IncomingMessage, res
     host: { mode: 'single host', workers: o.workers },
     sampleMs: o.recorder.sampleMs,
     forecastBucketMs: o.recorder.forecastBucketMs,
-    sharedTrace: o.simTrace ?? null,
+    sharedTrace: o.simTrace ? basename(o.simTrace) : null,
     functions: o.recorder.view(),
   })
 
@@ -111,7 +111,7 @@ export function createDashboard(o: DashboardOptions): (req: IncomingMessage, res
       const text = await readFile(o.simTrace, 'utf8').catch((err: Error) => {
         throw new JaegisError('NOT_FOUND', `cannot read the shared trace: ${err.message}`, { cause: err })
       })
-      return json(res, 200, await o.sim.run(text, o.simTrace))
+      return json(res, 200, await o.sim.run(text, basename(o.simTrace)))
     }
     req.resume()
     throw new JaegisError('NOT_FOUND', `nothing at ${url.pathname}`)

@@ -8,7 +8,7 @@ export function lineChart(el, names, opts = {}) {
   const series = [{}, ...names.map((label, i) => ({ label, stroke: opts.colours?.[i] ?? COLOURS[i % COLOURS.length], width: 2, points: { show: true, size: 4 }, ...(opts.series?.[i] ?? {}) }))]
   const chart = new uPlot({
     width: 460, height: 200, series,
-    scales: { x: { time: true }, y: { range: (u, min, max) => [Math.min(0, min ?? 0), Math.max(1e-9, max ?? 1) * 1.1] } },
+    scales: { x: { time: true }, y: { range: (u, min, max) => [Math.min(0, min ?? 0), max > 0 ? max * 1.1 : 1] } },
     axes: [{}, { size: 56 }],
     ...(opts.bands ? { bands: opts.bands } : {}),
   }, names.map(() => []).concat([[]]), el)
