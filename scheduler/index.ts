@@ -19,7 +19,7 @@ export type { Forecaster, ForecastOutput, EtsForecasterOptions } from './forecas
 export { IdleTimeHistogram } from './idle-histogram.js'
 export { FunctionActivity } from './activity.js'
 export type { ActivityOptions } from './activity.js'
-export { parseTrace, loadTrace, detectTraceFormat, traceInvocations } from './trace.js'
+export { parseTrace, loadTrace, detectTraceFormat, traceInvocations, trimTrace } from './trace.js'
 export type { Trace, TraceFormat, TraceFunction } from './trace.js'
 export { expandInvocations } from './invocations.js'
 export type { ExpandOptions, Invocations } from './invocations.js'

@@ -141,3 +141,20 @@ export function traceInvocations(trace: Trace): number {
   for (const f of trace.functions) n += f.minuteCounts ? f.minuteCounts.reduce((a, b) => a + b, 0) : f.startsMs!.length
   return n
 }
+
+/** The trace cut to its first `minutes` (in place; returned for chaining): `jaegis sim --minutes`, the dashboard's bound. */
+export function trimTrace(trace: Trace, minutes: number): Trace {
+  if (minutes >= trace.minutes) return trace
+  trace.minutes = minutes
+  for (const f of trace.functions) {
+    if (f.minuteCounts) f.minuteCounts = f.minuteCounts.slice(0, minutes)
+    if (f.startsMs) {
+      const n = f.startsMs.findIndex((s) => s >= minutes * 60_000)
+      if (n >= 0) {
+        f.startsMs = f.startsMs.slice(0, n)
+        f.durationsMs = f.durationsMs!.slice(0, n)
+      }
+    }
+  }
+  return trace
+}

@@ -8,6 +8,9 @@ import { createRuntime, JaegisError, type InvokeEvent, type LogEntry, type Runti
 import { defaultErrorLogger, sendError, type ErrorLogger } from '../gateway/index.js'
 import { API_PREFIX, createAdmin } from './admin.js'
 import { loadOrCreateToken } from './auth.js'
+import { DashboardRecorder } from './dashboard/recorder.js'
+import { createDashboard, DASHBOARD_PREFIX } from './dashboard/routes.js'
+import { SimRunner } from './dashboard/sim.js'
 import { Deployer } from './deployer.js'
 import { LogHub } from './logs.js'
 import { Metrics } from './metrics.js'
@@ -27,6 +30,8 @@ export interface Control {
   metrics: Metrics
   logs: LogHub
   driver: PoolDriver | undefined
+  /** The dashboard's time series (started with the server). */
+  recorder: DashboardRecorder
   onError: ErrorLogger
   /** Takes one invocation event (from this runtime or a worker's): metrics, autoscaler, error log. */
   observe(e: InvokeEvent): void
@@ -36,7 +41,7 @@ export interface Control {
   keys: Map<string, string>
   /** Re-reads what derives from deployments (keys, the autoscaler's functions), for one name or all; `onKeys` hears of it. */
   refreshKeys(only?: string): Promise<void>
-  /** Serves everything that is not a function: admin API, /metrics, /healthz, /readyz. */
+  /** Serves everything that is not a function: admin API, /_dashboard, /metrics, /healthz, /readyz. */
   handle(req: IncomingMessage, res: ServerResponse): void
   setBaseUrl(url: string): void
   shuttingDown: boolean
@@ -94,6 +99,10 @@ export async function createControl(options: ServerOptions, runtimeOptions: Pick
   }
   const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError, afterChange: refreshKeys, maxUploadBytes: options.maxUploadBytes, uploadDir: join(dataDir, 'uploads'), ...(driver ? { scheduler: driver } : {}) })
 
+  const recorder = new DashboardRecorder(metrics, runtime, driver, options.dashboard)
+  recorder.start()
+  const dashboard = createDashboard({ token, recorder, sim: new SimRunner(options.dashboard), simTrace: options.dashboard?.simTrace, workers: options.workers ?? 1, onError })
+
   const control: Control = {
     runtime,
     store,
@@ -104,6 +113,7 @@ export async function createControl(options: ServerOptions, runtimeOptions: Pick
     metrics,
     logs,
     driver,
+    recorder,
     onError,
     observe,
     log,
@@ -115,6 +125,10 @@ export async function createControl(options: ServerOptions, runtimeOptions: Pick
       const url = req.url ?? '/'
       if (url.startsWith(API_PREFIX)) {
         admin(req, res)
+        return
+      }
+      if (url === DASHBOARD_PREFIX || url.startsWith(DASHBOARD_PREFIX + '/') || url.startsWith(DASHBOARD_PREFIX + '?')) {
+        dashboard(req, res)
         return
       }
       req.resume()

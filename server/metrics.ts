@@ -4,7 +4,8 @@
 import { Counter, Registry } from 'prom-client'
 import type { InvokeEvent, Runtime } from '../runtime/index.js'
 
-const DURATION_BUCKETS_S = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+/** Upper bounds (s) of the duration histogram's buckets; the dashboard reads quantiles from them. */
+export const DURATION_BUCKETS_S = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
 /** Functions rendered between two yields to the event loop while /metrics is scraped. */
 const FUNCTIONS_PER_SLICE = 100
@@ -13,6 +14,8 @@ const FUNCTIONS_PER_SLICE = 100
 interface FunctionTally {
   byStatus: Map<string, number>
   byStart: Map<string, number>
+  /** Failed invocations by error code (also in the prom-client counter; kept here as plain numbers for `counters()`). */
+  byError: Map<string, number>
   /** Observations per duration bucket (not cumulative); the last slot is +Inf. */
   buckets: Float64Array
   sumS: number
@@ -34,6 +37,17 @@ const POOL_GAUGES: Array<{ name: string; help: string; value: (s: { pool: { read
   { name: 'jaegis_pool_target_instances', help: 'Instances the pool keeps warm (minWarm), per function', value: (s) => s.pool.minWarm },
 ]
 
+/** One function's counters since start (see `Metrics.counters`). */
+export interface FunctionCounters {
+  invocations: number
+  byStatus: Record<string, number>
+  /** warm, hostwarm, hostcold */
+  byStart: Record<string, number>
+  byError: Record<string, number>
+  /** Observations per DURATION_BUCKETS_S bucket (not cumulative); the last slot is +Inf. */
+  buckets: number[]
+}
+
 export interface MetricsOptions {
   /** Registers more metrics (the scheduler's) in the prom-client registry. */
   extra?: (registry: Registry) => void
@@ -49,6 +63,8 @@ export interface MetricsOptions {
 export class Metrics {
   readonly registry = new Registry()
   private readonly tallies = new Map<string, FunctionTally>()
+  /** Requests the gateway refused, by function and code (counted in `errors` too). */
+  private readonly refused = new Map<string, Map<string, number>>()
   private readonly errors = new Counter({ name: 'jaegis_errors_total', help: 'Failed invocations by function and error code', labelNames: ['function', 'code'], registers: [this.registry] })
 
   constructor(private readonly runtime: Runtime, options: MetricsOptions | ((registry: Registry) => void) = {}) {
@@ -70,16 +86,15 @@ export class Metrics {
 
   /** Records one invocation (wired to the runtime's onInvoke). */
   observe(e: InvokeEvent): void {
-    let t = this.tallies.get(e.function)
-    if (!t) {
-      t = { byStatus: new Map(), byStart: new Map(), buckets: new Float64Array(DURATION_BUCKETS_S.length + 1), sumS: 0, count: 0 }
-      this.tallies.set(e.function, t)
-    }
+    const t = this.tally(e.function)
     t.text = undefined
     const status = e.status === 200 ? '200' : e.status !== undefined ? String(e.status) : 'error'
     t.byStatus.set(status, (t.byStatus.get(status) ?? 0) + 1)
     t.byStart.set(e.start, (t.byStart.get(e.start) ?? 0) + 1)
-    if (e.errorCode) this.errors.labels(e.function, e.errorCode).inc()
+    if (e.errorCode) {
+      this.errors.labels(e.function, e.errorCode).inc()
+      t.byError.set(e.errorCode, (t.byError.get(e.errorCode) ?? 0) + 1)
+    }
     const s = e.durationMs / 1000
     let b = 0
     while (b < DURATION_BUCKETS_S.length && s > DURATION_BUCKETS_S[b]!) b++
@@ -91,6 +106,36 @@ export class Metrics {
   /** Counts an error that never reached the runtime (unknown function, body too large, overload). */
   gatewayError(name: string, code: string): void {
     this.errors.labels(name, code).inc()
+    // Not a tally: a function that was only refused has no invocation or duration series.
+    let m = this.refused.get(name)
+    if (!m) this.refused.set(name, (m = new Map()))
+    m.set(code, (m.get(code) ?? 0) + 1)
+  }
+
+  private tally(fn: string): FunctionTally {
+    let t = this.tallies.get(fn)
+    if (!t) {
+      t = { byStatus: new Map(), byStart: new Map(), byError: new Map(), buckets: new Float64Array(DURATION_BUCKETS_S.length + 1), sumS: 0, count: 0 }
+      this.tallies.set(fn, t)
+    }
+    return t
+  }
+
+  /**
+   * Every function's counters since start, as plain numbers (copies): what /metrics renders, for the
+   * dashboard's recorder. A function only refused by the gateway has errors and no invocations.
+   */
+  counters(): Map<string, FunctionCounters> {
+    const out = new Map<string, FunctionCounters>()
+    for (const [fn, t] of this.tallies) {
+      out.set(fn, { invocations: t.count, byStatus: Object.fromEntries(t.byStatus), byStart: Object.fromEntries(t.byStart), byError: Object.fromEntries(t.byError), buckets: Array.from(t.buckets) })
+    }
+    for (const [fn, codes] of this.refused) {
+      let c = out.get(fn)
+      if (!c) out.set(fn, (c = { invocations: 0, byStatus: {}, byStart: {}, byError: {}, buckets: new Array<number>(DURATION_BUCKETS_S.length + 1).fill(0) }))
+      for (const [code, n] of codes) c.byError[code] = (c.byError[code] ?? 0) + n
+    }
+    return out
   }
 
   /** The Prometheus text. Renders FUNCTIONS_PER_SLICE functions at a time, yielding to the event loop between slices. */

@@ -8,6 +8,8 @@ import { acceptFastConnections, applyHttpTimeouts, createGateway, type ErrorLogg
 import type { Autoscaler } from '../scheduler/index.js'
 import { startPrimary } from './cluster/primary.js'
 import { createControl, type Control } from './control.js'
+import type { RecorderOptions } from './dashboard/recorder.js'
+import type { SimLimits } from './dashboard/sim.js'
 import type { PoolDriver } from './scheduling.js'
 import type { Store } from './store/store.js'
 
@@ -44,6 +46,8 @@ export interface ServerOptions {
   timeouts?: HttpTimeouts
   /** The autoscaler, with its policy. @default new Autoscaler() (the predictive policy) */
   autoscaler?: Autoscaler
+  /** /_dashboard: sampling and forecast intervals, ring sizes, simulator bounds, the shared trace (docs/dashboard.md). */
+  dashboard?: RecorderOptions & SimLimits & { simTrace?: string }
 }
 
 export interface JaegisServer {
@@ -89,6 +93,7 @@ export async function startServer(options: ServerOptions = {}): Promise<JaegisSe
     async close(graceMs = 10_000) {
       control.shuttingDown = true
       control.driver?.stop()
+      control.recorder.stop()
       // Every request received is answered (with Connection: close), idle connections close.
       await fast.drain(graceMs)
       await control.logs.close()

@@ -19,9 +19,10 @@ export const command: Command = {
   --max-inflight <n>  requests in flight before 503, per worker (default 1024)
   --max-upload <size> largest artifact upload, in bytes or with KiB/MiB/GiB (default 64MiB); larger ones get 413
   --workers <n>  gateway processes sharing the port (default: the number of cores; 1 keeps one process)
+  --sim-trace <csv>   a trace the dashboard (/_dashboard) offers as the shared trace for its simulator panel
 ${GLOBAL_USAGE}`,
   async run(argv, ctx) {
-    const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, examples: { type: 'boolean', default: false }, 'max-inflight': { type: 'string' }, 'max-upload': { type: 'string' }, workers: { type: 'string' } })
+    const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, examples: { type: 'boolean', default: false }, 'max-inflight': { type: 'string' }, 'max-upload': { type: 'string' }, workers: { type: 'string' }, 'sim-trace': { type: 'string' } })
     const port = Number(values.port ?? ctx.env.PORT ?? 8080)
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port ?? ctx.env.PORT} is not a TCP port`)
     const maxInflight = values['max-inflight'] === undefined ? undefined : Number(values['max-inflight'])
@@ -36,8 +37,11 @@ ${GLOBAL_USAGE}`,
     let stop: ((signal: string) => void) | undefined
     process.once('SIGTERM', () => (stop ? stop('SIGTERM') : (early ??= 'SIGTERM')))
     process.once('SIGINT', () => (stop ? stop('SIGINT') : (early ??= 'SIGINT')))
-    const server = await startServer({ port, host: values.host ?? ctx.env.HOST ?? '127.0.0.1', dataDir: dataDir(values, ctx), ...(values.token ? { token: values.token } : {}), deployOnStart: examples, ...(maxInflight ? { maxInflight } : {}), ...(maxUploadBytes ? { maxUploadBytes } : {}), workers })
-    ctx.out(`jaegis serving on ${server.url} (data: ${dataDir(values, ctx)}, ${server.workers} worker${server.workers === 1 ? '' : 's'})\n`)
+    const server = await startServer({ port, host: values.host ?? ctx.env.HOST ?? '127.0.0.1', dataDir: dataDir(values, ctx), ...(values.token ? { token: values.token } : {}), deployOnStart: examples, ...(maxInflight ? { maxInflight } : {}), ...(maxUploadBytes ? { maxUploadBytes } : {}), workers, ...(values['sim-trace'] ? { dashboard: { simTrace: resolve(ctx.cwd, values['sim-trace']) } } : {}) })
+    ctx.out(`jaegis serving on ${server.url} (data: ${dataDir(values, ctx)}, ${server.workers} worker${server.workers === 1 ? '' : 's'})
+`)
+    ctx.out(`dashboard: ${server.url}/_dashboard/
+`)
     if (server.tokenCreated) ctx.out(`admin token (shown once, saved to ${server.tokenPath} with mode 0600):\n  ${server.token}\n`)
     for (const d of server.deployed) ctx.out(`  ${d.name.padEnd(10)} ${d.url}\n`)
     if (examples.length) ctx.out(`try: curl '${server.url}/fn/hello?name=you'\n`)

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import { UsageError, type Command } from '../command.js'
 import { Topology } from '../../kernels/topology/index.js'
 import {
-  fleetFromGraphML, loadTrace, placeTrace, POLICY_NAMES, runPolicies, summarize, sweepPolicies, syntheticFleet,
+  fleetFromGraphML, loadTrace, trimTrace, placeTrace, POLICY_NAMES, runPolicies, summarize, sweepPolicies, syntheticFleet,
   syntheticNetworkGraphML, traceInvocations, tradeoffSvg, type Fleet, type PolicyName, type SimOptions,
 } from '../../scheduler/index.js'
 
@@ -72,19 +72,7 @@ export const command: Command = {
       seed: num(values.seed, '--seed', 0, true),
     }
     const trace = await loadTrace(resolve(ctx.cwd, values.trace))
-    if (minutes !== undefined && minutes < trace.minutes) {
-      trace.minutes = minutes
-      for (const f of trace.functions) {
-        if (f.minuteCounts) f.minuteCounts = f.minuteCounts.slice(0, minutes)
-        if (f.startsMs) {
-          const n = f.startsMs.findIndex((s) => s >= minutes * 60_000)
-          if (n >= 0) {
-            f.startsMs = f.startsMs.slice(0, n)
-            f.durationsMs = f.durationsMs!.slice(0, n)
-          }
-        }
-      }
-    }
+    if (minutes !== undefined) trimTrace(trace, minutes)
     const reports = runPolicies(trace, names, o)
     const policies: Record<string, ReturnType<typeof summarize>> = {}
     for (const n of names) policies[n] = summarize(reports[n])

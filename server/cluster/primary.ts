@@ -215,6 +215,7 @@ export async function startPrimary(options: ServerOptions, count: number): Promi
       closing = true
       control.shuttingDown = true
       control.driver?.stop()
+      control.recorder.stop()
       const exits = [...replicas.members.values()].map(
         (m) =>
           new Promise<void>((resolve) => {

@@ -1,0 +1,78 @@
+// The simulator's trade-off sweep for the dashboard: run in a worker thread (never on the request
+// path), bounded in trace size, minutes and wall time, one at a time, the latest answer per trace kept.
+import { createHash } from 'node:crypto'
+import { Worker } from 'node:worker_threads'
+import { JaegisError } from '../../runtime/index.js'
+import type { SweepSeries } from '../../scheduler/index.js'
+
+export interface SimResult {
+  trace: { source: string; format: string; functions: number; minutes: number; invocations: number }
+  series: SweepSeries[]
+  svg: string
+}
+
+export interface SimLimits {
+  /** Largest trace accepted (bytes). @default 2 MiB */
+  maxTraceBytes?: number
+  /** Minutes of the trace replayed (its first ones). @default 240 */
+  maxMinutes?: number
+  /** Wall time before the sweep is stopped (ms). @default 60000 */
+  timeoutMs?: number
+}
+
+const workerScript = (): URL => {
+  // Under a TypeScript loader (tests run the sources) the worker still runs the built JavaScript.
+  const here = import.meta.url
+  return here.endsWith('.ts') ? new URL('../../dist/server/dashboard/sim-worker.js', here) : new URL('./sim-worker.js', here)
+}
+
+/** Runs sweeps one at a time; a second request while one runs waits for it. */
+export class SimRunner {
+  readonly maxTraceBytes: number
+  private readonly maxMinutes: number
+  private readonly timeoutMs: number
+  private readonly cache = new Map<string, Promise<SimResult>>()
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor(limits: SimLimits = {}) {
+    this.maxTraceBytes = limits.maxTraceBytes ?? 2 * 1024 * 1024
+    this.maxMinutes = limits.maxMinutes ?? 240
+    this.timeoutMs = limits.timeoutMs ?? 60_000
+  }
+
+  /** The sweep of a trace's text (cached by content: the sweep is deterministic). */
+  run(text: string, source: string): Promise<SimResult> {
+    if (Buffer.byteLength(text) > this.maxTraceBytes) return Promise.reject(new JaegisError('BODY_TOO_LARGE', `a trace for the dashboard is at most ${this.maxTraceBytes} bytes`))
+    const key = createHash('sha256').update(text).digest('hex')
+    let p = this.cache.get(key)
+    if (!p) {
+      p = this.queue.then(() => this.spawn(text, source))
+      this.queue = p.catch(() => undefined)
+      this.cache.set(key, p)
+      p.catch(() => this.cache.delete(key))
+      // Keep the few latest: each holds an SVG and a sweep.
+      while (this.cache.size > 4) this.cache.delete(this.cache.keys().next().value!)
+    }
+    return p
+  }
+
+  private spawn(text: string, source: string): Promise<SimResult> {
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(workerScript(), { workerData: { text, source, maxMinutes: this.maxMinutes } })
+      const timer = setTimeout(() => {
+        void worker.terminate()
+        reject(new JaegisError('TIMEOUT', `the simulation took more than ${this.timeoutMs} ms and was stopped; try a smaller trace`))
+      }, this.timeoutMs)
+      worker.once('message', (m: { ok: true; result: SimResult } | { ok: false; message: string }) => {
+        clearTimeout(timer)
+        void worker.terminate()
+        if (m.ok) resolve(m.result)
+        else reject(new JaegisError('BAD_REQUEST', m.message))
+      })
+      worker.once('error', (err) => {
+        clearTimeout(timer)
+        reject(new JaegisError('INTERNAL', `simulation failed: ${err.message}`, { cause: err, expose: false }))
+      })
+    })
+  }
+}
