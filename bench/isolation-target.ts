@@ -9,7 +9,7 @@ import { projectRoot } from './util.js'
 
 const examples = ['hello', 'quantum'].map((n) => join(projectRoot(), 'build', 'functions', n))
 const artifacts = await Promise.all([...examples, ...process.argv.slice(2)].map((dir) => readArtifact(dir)))
-const server = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'jaegis-isolation-')), token: 'bench', deployOnStart: artifacts, autoscale: false })
+const server = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'jaegis-isolation-')), token: 'bench', deployOnStart: artifacts, autoscale: false, ...(process.env.BENCH_MIN_LANES ? { lanes: { minLanes: Number(process.env.BENCH_MIN_LANES) } } : {}) })
 process.stdout.write(`listening ${server.port}\n`)
 // BENCH_VERBOSE: how long the gateway thread's event loop was held, reported at exit.
 const { monitorEventLoopDelay } = await import('node:perf_hooks')
