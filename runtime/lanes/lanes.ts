@@ -217,7 +217,12 @@ export class LaneSet {
       this.run(lane, p)
     }
     const runnable = this.queue.size
-    while (runnable > this.starting && this.lanes.length < this.maxLanes && !this.lanes.some((l) => l.ready && !l.job)) this.spawn()
+    const anyFree = this.lanes.some((l) => l.ready && !l.job)
+    while (runnable > this.starting && this.lanes.length < this.maxLanes && !anyFree) this.spawn()
+    // One lane starts ahead of demand once every lane is held, so that the next long request finds a
+    // lane ready instead of waiting for one to boot and load it (that wait was most of the deadline
+    // overruns bench:isolation measured while lanes grew). Idle extras are retired after idleMs.
+    if (!anyFree && this.starting === 0 && this.lanes.length < this.maxLanes) this.spawn()
   }
 
   private run(lane: Lane, p: Pending): void {
