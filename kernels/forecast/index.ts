@@ -53,6 +53,11 @@ export interface ForecastOptions {
   selection?: 'cv' | 'aic'
   /** Rolling origins validated by `selection: 'cv'`. @default 3 */
   cvOrigins?: number
+  /**
+   * With `selection: 'cv'`, candidates scoring worse than this many times the best one on the first
+   * origin are not validated further (0: never). @default 2 (`CV_PRUNE_RATIO`)
+   */
+  cvPruneRatio?: number
   /** With `selection: 'cv'`, also validate the mean of the best two and three candidates. @default true */
   combine?: boolean
 }
@@ -163,7 +168,7 @@ export function forecast(input: ArrayLike<number>, opts: ForecastOptions, kernel
     const given = opts.season === undefined || opts.season === 'auto' ? null : normalizeSeasons(Array.isArray(opts.season) ? opts.season : [opts.season])
     // a season shows in the ACF only with three occurrences (lags up to n/3): fewer events, no season
     const detect = (v: Float64Array) => (v.length < 8 || (intermittent && countNonZero(v) < 3) ? [] : normalizeSeasons(detectSeasons(v, kernel)))
-    const fit = (v: Float64Array, o: ForecastOptions) => forecast(v, { ...o, selection: 'aic', maxEvaluations: opts.maxEvaluations }, kernel)
+    const fit = (v: Float64Array, o: ForecastOptions) => forecast(v, { ...o, selection: 'aic', maxEvaluations: o.maxEvaluations ?? opts.maxEvaluations }, kernel)
     const r = cvForecast(y, opts, given, intermittent, fit, refitOptions, detect)
     if (r) {
       if (nonNegative) for (const a of [r.mean, r.lower, r.upper]) for (let i = 0; i < h; i++) if (a[i] < 0) a[i] = 0

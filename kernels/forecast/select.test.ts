@@ -80,6 +80,22 @@ describe('model choice by rolling-origin validation', () => {
     expect(refitOptions({ ...r, model: 'snaive[168]', seasons: [168] })).toEqual({ model: 'snaive', season: [168] })
   })
 
+  it('stops validating candidates that lose badly on the first origin, and chooses as well on the tune seeds', () => {
+    const series = syntheticSeries('hourly', 12, 0)
+    let pruned = 0, fs = 0, fsAll = 0
+    for (const s of series) {
+      const train = s.values.subarray(0, s.values.length - 48), test = s.values.subarray(s.values.length - 48)
+      const f = forecast(train, { horizon: 48 }), all = forecast(train, { horizon: 48, cvPruneRatio: 0 })
+      // a pruned candidate has no score; seasonal naive (the reference) is never pruned
+      expect(Object.keys(f.cv!.scores).length).toBeLessThanOrEqual(Object.keys(all.cv!.scores).length)
+      expect(Object.keys(f.cv!.scores).some((k) => k.startsWith('snaive['))).toBe(true)
+      if (Object.keys(f.cv!.scores).length < Object.keys(all.cv!.scores).length) pruned++
+      fs += smape(test, f.mean); fsAll += smape(test, all.mean)
+    }
+    expect(pruned).toBeGreaterThan(0)
+    expect(fs).toBeLessThanOrEqual(1.02 * fsAll)
+  })
+
   it('tries shorter fit windows only when much shorter than the series', () => {
     expect(fitWindows(10_000, 336, 48)).toEqual([10_000, 3360, 1008])
     expect(fitWindows(500, 24, 48)).toEqual([500, 288])

@@ -32,6 +32,18 @@ export interface PredictiveOptions {
   instanceMemoryMb?: number
   /** Invocation peaks at the starts of activity remembered to size the pool held before the next one. @default 16 */
   arrivalPeakMemory?: number
+  /**
+   * Minutes from the start of activity (after an idle minute) over which the pool is sized, once activity
+   * has started, by the remembered peaks of the same minutes of past episodes: traces ramp up (a minute of 8
+   * invocations, then one of 153), and the ramp's peak is what the pool must hold. Chosen on the tune half
+   * (docs/scheduler.md). @default 3
+   */
+  episodeMinutes?: number
+  /**
+   * Minutes of holding charged to an instance added for a ramp: the k-th is held while the share of
+   * remembered episodes that needed k reaches holdThreshold x this. Chosen on the tune half. @default 4
+   */
+  rampChargeMinutes?: number
   /** Refit the forecast every this many minutes. @default 5 */
   refitMinutes?: number
   /** Minutes of history a fit uses. @default 360 */
@@ -89,6 +101,8 @@ export class PredictivePolicy implements ScalingPolicy {
       coldStartCostGbS: options.coldStartCostGbS ?? DEFAULT_COLD_START_COST_GB_S,
       instanceMemoryMb: options.instanceMemoryMb ?? 128,
       arrivalPeakMemory: options.arrivalPeakMemory ?? 16,
+      episodeMinutes: options.episodeMinutes ?? 3,
+      rampChargeMinutes: options.rampChargeMinutes ?? 4,
       arrivalProbability: 0,
       refitMinutes: options.refitMinutes ?? 5,
       windowMinutes: options.windowMinutes ?? 360,
@@ -104,6 +118,8 @@ export class PredictivePolicy implements ScalingPolicy {
     if (!(o.coldStartCostGbS > 0)) throw new RangeError(`coldStartCostGbS must be > 0, got ${o.coldStartCostGbS}`)
     if (!(o.instanceMemoryMb > 0)) throw new RangeError(`instanceMemoryMb must be > 0, got ${o.instanceMemoryMb}`)
     if (!(o.arrivalPeakMemory >= 1) || !Number.isInteger(o.arrivalPeakMemory)) throw new RangeError(`arrivalPeakMemory must be an integer >= 1, got ${o.arrivalPeakMemory}`)
+    if (!(o.rampChargeMinutes > 0)) throw new RangeError(`rampChargeMinutes must be > 0, got ${o.rampChargeMinutes}`)
+    if (!(o.episodeMinutes >= 0) || !Number.isInteger(o.episodeMinutes)) throw new RangeError(`episodeMinutes must be an integer >= 0, got ${o.episodeMinutes}`)
     o.arrivalProbability = holdThreshold(o.coldStartCostGbS, o.instanceMemoryMb)
     if (!(o.level > 0 && o.level < 1)) throw new RangeError(`level must be in (0, 1), got ${o.level}`)
     if (!(o.fallbackKeepAliveMinutes >= 0)) throw new RangeError(`fallbackKeepAliveMinutes must be >= 0, got ${o.fallbackKeepAliveMinutes}`)
@@ -128,6 +144,10 @@ class PredictiveFunction implements FunctionPolicy {
   private arrivalMinute: number | undefined
   /** Peak concurrency of the latest arrivals (at most arrivalPeakMemory), oldest first. */
   private readonly arrivalPeaks: number[] = []
+  /** First minute of the current episode (activity after an idle minute) until its episodeMinutes are over. */
+  private episodeMinute: number | undefined
+  /** Peak concurrency over the first episodeMinutes of the latest episodes (at most arrivalPeakMemory), oldest first. */
+  private readonly episodePeaks: number[] = []
 
   constructor(private readonly o: Resolved, private readonly forecaster: Forecaster) {
     this.activity = new FunctionActivity({ histogramRangeMinutes: 240, windowMs: o.stableWindowMs })
@@ -138,8 +158,30 @@ class PredictiveFunction implements FunctionPolicy {
     const minute = Math.floor(startMs / MINUTE_MS)
     this.closeArrival(minute)
     // the first active minute after at least one idle minute: its peak is what the pool must serve at once
-    if (a.invocations === 0 || minute > a.lastActiveMinute + 1) this.arrivalMinute = minute
+    if (a.invocations === 0 || minute > a.lastActiveMinute + 1) {
+      this.arrivalMinute = minute
+      this.closeEpisode(minute, true)
+      this.episodeMinute = minute
+    }
     a.record(startMs, durationMs)
+  }
+
+  /**
+   * Once the current episode's first episodeMinutes are over before `minute` (or a new episode starts:
+   * `force`), remembers the peak concurrency of its closed minutes.
+   */
+  private closeEpisode(minute: number, force = false): void {
+    const a = this.activity
+    const start = this.episodeMinute
+    if (start === undefined || minute <= start || (!force && minute < start + this.o.episodeMinutes)) return
+    let peak = 0
+    const end = Math.min(minute, start + this.o.episodeMinutes)
+    for (let m = start; m < end; m++) peak = Math.max(peak, a.peaks[m - a.originMinute] ?? 0)
+    if (peak > 0) {
+      this.episodePeaks.push(peak)
+      if (this.episodePeaks.length > this.o.arrivalPeakMemory) this.episodePeaks.shift()
+    }
+    this.episodeMinute = undefined
   }
 
   /** Once the arrival minute is over (before `minute`), remembers its peak concurrency. */
@@ -159,10 +201,9 @@ class PredictiveFunction implements FunctionPolicy {
    * while p x (share of remembered arrivals that needed at least k at once) reaches the hold threshold.
    * At least 1 when p alone does (so a function with no arrival yet remembered is still pre-warmed).
    */
-  private arrivalWarm(p: number): number {
+  private arrivalWarm(p: number, peaks = this.arrivalPeaks): number {
     const t = this.o.arrivalProbability
     if (!(p >= t)) return 0 // also NaN: no idle period lasted this long
-    const peaks = this.arrivalPeaks
     let k = 1
     for (;;) {
       let atLeast = 0
@@ -220,11 +261,18 @@ class PredictiveFunction implements FunctionPolicy {
     let histWarm = 0
     let histPrewarm: number | undefined
     this.closeArrival(minute)
+    this.closeEpisode(minute)
+    // Activity has restarted (this minute or the last): the pool is sized for the ramp the remembered
+    // episodes reached in as many minutes. Only for more than one instance: whether to hold the first
+    // through an idle minute is the hazard's call.
+    const inEpisode = this.episodeMinute !== undefined && elapsed <= 0 && this.episodePeaks.length > 0
+    const rampWarm = inEpisode ? this.arrivalWarm(1 / o.rampChargeMinutes, this.episodePeaks) : 0
+    const episodeWarm = rampWarm >= 2 ? rampWarm : 0
     if (a.invocations > 0 && useHistogram) {
       // after an idle minute activity restarts as a burst sized like the remembered ones; right after an
       // active minute the forecast sizes the pool, and the histogram holds one
       const size = (p: number, idle: number) => (idle >= 1 ? this.arrivalWarm(p) : p >= o.arrivalProbability ? 1 : 0)
-      histWarm = Math.max(busy ? 1 : 0, elapsed < 0 ? 0 : size(hazardNow, elapsed))
+      histWarm = Math.max(busy ? 1 : 0, episodeWarm, elapsed < 0 ? 0 : size(hazardNow, elapsed))
       const nextWarm = size(hazardNext, elapsed + 1)
       if (nextWarm > histWarm && msToNextMinute <= o.decisionIntervalMs) {
         histWarm = nextWarm
@@ -275,7 +323,7 @@ class PredictiveFunction implements FunctionPolicy {
     const numbers: Record<string, number | string | boolean> = {
       forecastWarm, nextMinuteWarm: nextWarm, forecastPerMin: Math.round(ratePerMin * 1000) / 1000, forecastModel: plan?.model ?? 'none',
       idleSamples: hg.total, idleMinutes: Math.max(0, elapsed), hazardNow: round3(hazardNow), hazardNextMinute: round3(hazardNext),
-      stableConcurrency: stable, panicConcurrency: panic, panicking, burstWarm,
+      stableConcurrency: stable, panicConcurrency: panic, panicking, burstWarm, episodeWarm,
     }
     // The sentence is built only when someone reads it (the simulator decides millions of times).
     const explanation = { decidedBy, numbers } as PoolTarget['explanation']

@@ -46,6 +46,21 @@ describe('predictive policy', () => {
     }
   })
 
+  it('sizes the pool for the ramp past episodes reached once activity restarts', () => {
+    // every 30 minutes: one invocation, then 16 concurrent 20 s ones in the next minute (as the shared trace's bursty functions ramp)
+    const starts: number[] = []
+    for (let e = 0; e < 24; e++) {
+      starts.push(1800 * e + 10)
+      for (let j = 0; j < 16; j++) starts.push(1800 * e + 70 + j * 0.05)
+    }
+    const t = trace([fn('ramps', starts, 20)], 24 * 30 + 5)
+    const withRamp = simulate(t, new PredictivePolicy())
+    const without = simulate(t, new PredictivePolicy({ episodeMinutes: 0 }))
+    // without it the pool held before a ramp is sized by the first minute's peak (1): 61 cold starts here, 46 with it
+    expect(withRamp.coldStarts).toBeLessThan(0.8 * without.coldStarts)
+    expect(withRamp.coldStarts).toBeLessThanOrEqual(simulate(t, new FixedKeepAlivePolicy()).coldStarts)
+  })
+
   it('is never worse than fixed on both axes at once (hand-made traces and 20 shared functions)', async () => {
     const shared = await loadTrace(join(SHARED_DATA, 'azure-functions', 'azure2019_100fn_per_minute.csv'))
     const cases: Trace[] = [
