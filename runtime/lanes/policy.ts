@@ -1,5 +1,5 @@
 // Where an invocation runs, in one place: the gateway thread for functions that are proven short
-// and safe to re-run, a lane for the rest. The numbers here are the policy; docs/runtime.md
+// and safe to re-run, a lane for the rest (new functions included, until they prove short). The numbers here are the policy; docs/runtime.md
 // explains how they were measured.
 
 /** Lane and slice policy constants. */
@@ -28,33 +28,43 @@ export const LANE_POLICY = {
 
 /**
  * Which functions run inline. A function is inline-eligible when a stopped attempt can be re-run
- * without anyone noticing (a core module with fresh state per request: no I/O, no kept state);
- * an eligible function that outlives a slice runs in lanes until its lane runs prove it short.
+ * without anyone noticing (a core module with fresh state per request: no I/O, no kept state). An
+ * eligible function starts in lanes and runs inline once its lane runs prove it short
+ * (`shortProofRuns` in a row under `shortMs`): a new function that turns out long then never costs
+ * the gateway thread a slice (eight long functions arriving at once had held it ~20 ms). One that
+ * outlives a slice later goes back to lanes until it proves short again.
  */
 export class InlinePolicy {
-  /** Long-running functions: name -> digest that was long, and short lane runs in a row since. */
-  private readonly long = new Map<string, { digest: string; shortRuns: number }>()
+  /** Functions proven short: name -> the digest they proved it with. */
+  private readonly short = new Map<string, string>()
+  /** Short lane runs in a row of functions not (or no longer) proven short, by name and digest. */
+  private readonly trial = new Map<string, { digest: string; shortRuns: number }>()
 
   /** True when `name` at `digest` (eligible) should run on the calling thread. */
   inline(name: string, digest: string): boolean {
-    const l = this.long.get(name)
-    return l === undefined || l.digest !== digest
+    return this.short.get(name) === digest
   }
 
   /** `name` outlived a slice on the calling thread. */
   markLong(name: string, digest: string): void {
-    this.long.set(name, { digest, shortRuns: 0 })
+    this.short.delete(name)
+    this.trial.set(name, { digest, shortRuns: 0 })
   }
 
   /** A lane run of `name` took `durationMs`. */
   laneRan(name: string, digest: string, durationMs: number): void {
-    const l = this.long.get(name)
-    if (l === undefined || l.digest !== digest) return
-    if (durationMs > LANE_POLICY.shortMs) l.shortRuns = 0
-    else if (++l.shortRuns >= LANE_POLICY.shortProofRuns) this.long.delete(name)
+    if (this.short.get(name) === digest) return
+    let t = this.trial.get(name)
+    if (t === undefined || t.digest !== digest) this.trial.set(name, (t = { digest, shortRuns: 0 }))
+    if (durationMs > LANE_POLICY.shortMs) t.shortRuns = 0
+    else if (++t.shortRuns >= LANE_POLICY.shortProofRuns) {
+      this.trial.delete(name)
+      this.short.set(name, digest)
+    }
   }
 
   forget(name: string): void {
-    this.long.delete(name)
+    this.short.delete(name)
+    this.trial.delete(name)
   }
 }
