@@ -343,7 +343,9 @@ export class Runtime {
     const t0 = performance.now()
     const deadline = t0 + host.config.limits.timeoutMs
     const config = host.config
-    if (!config.reuse && this.artifacts.get(name)?.meta.kind === 'core' && this.inlinePolicy.inline(name, host.digest)) {
+    const eligible = !config.reuse && this.artifacts.get(name)?.meta.kind === 'core'
+    const policy = this.inlinePolicy
+    if (eligible && (policy.inline(name, host.digest) || (!policy.long(name, host.digest) && !lanes.hasFreeLane()))) {
       const onLog = this.options.onLog
       this.heldLogs = onLog ? [] : undefined
       let response: FunctionResponse

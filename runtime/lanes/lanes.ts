@@ -107,6 +107,11 @@ export class LaneSet {
     return { lanes: this.lanes.length, busy: this.lanes.filter((l) => l.job).length, waiting: this.queue.size }
   }
 
+  /** True when a lane could start an invocation now (one is up and idle, and nothing waits). */
+  hasFreeLane(): boolean {
+    return this.queue.size === 0 && this.lanes.some((l) => l.ready && !l.job)
+  }
+
   /** Runs `job` in a lane: at once when one is free and the function is under its concurrency limit, else in turn. */
   submit(job: LaneJob): Promise<FunctionResponse> {
     if (this.closed) return Promise.reject(new JaegisError('CLOSED', 'runtime is closed'))

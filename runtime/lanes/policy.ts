@@ -29,33 +29,41 @@ export const LANE_POLICY = {
 /**
  * Which functions run inline. A function is inline-eligible when a stopped attempt can be re-run
  * without anyone noticing (a core module with fresh state per request: no I/O, no kept state). An
- * eligible function starts in lanes and runs inline once its lane runs prove it short
- * (`shortProofRuns` in a row under `shortMs`): a new function that turns out long then never costs
- * the gateway thread a slice (eight long functions arriving at once had held it ~20 ms). One that
- * outlives a slice later goes back to lanes until it proves short again.
+ * eligible function not yet proven short runs in a lane when one is free, and inline within the
+ * slice only when none is (lanes still starting, or all held: it must not wait behind them); it runs
+ * inline for good once its lane runs prove it short (`shortProofRuns` in a row under `shortMs`). A
+ * new function that turns out long then rarely costs the gateway thread a slice (eight long
+ * functions arriving at once had held it ~20 ms). One that outlives a slice runs in lanes until it
+ * proves short again.
  */
 export class InlinePolicy {
   /** Functions proven short: name -> the digest they proved it with. */
   private readonly short = new Map<string, string>()
   /** Short lane runs in a row of functions not (or no longer) proven short, by name and digest. */
-  private readonly trial = new Map<string, { digest: string; shortRuns: number }>()
+  private readonly trial = new Map<string, { digest: string; shortRuns: number; marked: boolean }>()
 
-  /** True when `name` at `digest` (eligible) should run on the calling thread. */
+  /** True when `name` at `digest` has proven short (runs on the calling thread). */
   inline(name: string, digest: string): boolean {
     return this.short.get(name) === digest
+  }
+
+  /** True when `name` at `digest` outlived a slice and has not proven short since. */
+  long(name: string, digest: string): boolean {
+    const t = this.trial.get(name)
+    return t !== undefined && t.digest === digest && t.marked
   }
 
   /** `name` outlived a slice on the calling thread. */
   markLong(name: string, digest: string): void {
     this.short.delete(name)
-    this.trial.set(name, { digest, shortRuns: 0 })
+    this.trial.set(name, { digest, shortRuns: 0, marked: true })
   }
 
   /** A lane run of `name` took `durationMs`. */
   laneRan(name: string, digest: string, durationMs: number): void {
     if (this.short.get(name) === digest) return
     let t = this.trial.get(name)
-    if (t === undefined || t.digest !== digest) this.trial.set(name, (t = { digest, shortRuns: 0 }))
+    if (t === undefined || t.digest !== digest) this.trial.set(name, (t = { digest, shortRuns: 0, marked: false }))
     if (durationMs > LANE_POLICY.shortMs) t.shortRuns = 0
     else if (++t.shortRuns >= LANE_POLICY.shortProofRuns) {
       this.trial.delete(name)
