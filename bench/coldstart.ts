@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { build } from '../compiler/index.js'
-import { ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, LruModuleCache, compileModule, createRuntime, instantiate, meterModule, readArtifactSync, sha256Hex, wasmBinary, type Artifact, type InvocationContext } from '../runtime/index.js'
+import { build } from '@jaegis/compiler'
+import { ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, LruModuleCache, compileModule, createRuntime, instantiate, meterModule, readArtifactSync, sha256Hex, wasmBinary, type Artifact, type InvocationContext } from '@jaegis/runtime'
 import { isMain, percentile, printResult, projectRoot, round } from './util.js'
 
 const WARM_SAMPLES = 5000

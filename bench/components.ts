@@ -12,10 +12,10 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { createRuntime, LruModuleCache, readArtifact, readArtifactSync } from '../runtime/index.js'
-import { createGateway } from '../gateway/index.js'
-import { clearGlueCache } from '../runtime/component/component-host.js'
-import { buildComponentFunction, scaffoldJsFunction } from '../compiler/component/index.js'
+import { createRuntime, LruModuleCache, readArtifact, readArtifactSync } from '@jaegis/runtime'
+import { createGateway } from '@jaegis/gateway'
+import { clearGlueCache } from '@jaegis/runtime/component/component-host'
+import { buildComponentFunction, scaffoldJsFunction } from '@jaegis/compiler/component'
 import { isMain, percentile, printResult, projectRoot, round } from './util.js'
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
@@ -41,7 +41,7 @@ async function serveJaegis(artifactDir: string): Promise<void> {
   let how = 'jaegis serve'
   try {
     const serverModule = '../server/index.js'
-    const { startServer } = (await import(serverModule)) as typeof import('../server/index.js')
+    const { startServer } = (await import(serverModule)) as typeof import('@jaegis/server')
     const server = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'jaegis-bench-data-')), token: 'bench', deployOnStart: [artifact], onError: () => {} })
     if (server.deployed.some((d) => d.name === artifact.meta.config.name)) port = server.port
     else await server.close(100)

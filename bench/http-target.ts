@@ -6,8 +6,8 @@ import { createServer } from 'node:http'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readArtifact } from '../runtime/index.js'
-import { startServer } from '../server/index.js'
+import { readArtifact } from '@jaegis/runtime'
+import { startServer } from '@jaegis/server'
 import { projectRoot } from './util.js'
 
 const kind = process.argv[2]

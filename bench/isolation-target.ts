@@ -3,8 +3,8 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readArtifact } from '../runtime/index.js'
-import { startServer } from '../server/index.js'
+import { readArtifact } from '@jaegis/runtime'
+import { startServer } from '@jaegis/server'
 import { projectRoot } from './util.js'
 
 const examples = ['hello', 'quantum'].map((n) => join(projectRoot(), 'build', 'functions', n))

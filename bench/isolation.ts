@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { build } from '../compiler/index.js'
+import { build } from '@jaegis/compiler'
 import { isMain, startTarget, percentile, printResult, projectRoot, round } from './util.js'
 
 const PROBE_S = Number(process.env.BENCH_DURATION_S ?? 4)

@@ -2,8 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-/** The project root (nearest folder upwards whose package.json is named jaegis). */
-export { projectRoot } from '../kernels/wasm-path.js'
+/** The source repository root (the folder whose package.json declares the workspaces). */
+export { projectRoot } from '@jaegis/kernels/wasm-path'
 
 /** The p-th percentile (0..100) of `values`, nearest-rank. */
 export function percentile(values: number[], p: number): number {

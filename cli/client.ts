@@ -1,5 +1,5 @@
 // The admin API client the CLI uses. Errors from the server keep their code and message.
-import { JaegisError, type ErrorCode } from '../runtime/index.js'
+import { JaegisError, type ErrorCode } from '@jaegis/runtime'
 
 export class ApiClient {
   constructor(readonly baseUrl: string, private readonly token: string | undefined) {}

@@ -1,5 +1,5 @@
 // The `jaegis` command: picks a command and is the one error boundary (`jaegis <cmd>: <message>`).
-import { isJaegisError } from '../runtime/index.js'
+import { isJaegisError } from '@jaegis/runtime'
 import { UsageError, withLines, type Command, type CommandContext } from './command.js'
 
 const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
@@ -27,9 +27,8 @@ export async function main(argv: string[], ctx: CommandContext = processContext(
     return name ? 0 : 2
   }
   if (name === '--version' || name === '-v') {
-    const { projectRoot } = await import('./root.js')
-    const { readFileSync } = await import('node:fs')
-    ctx.out(JSON.parse(readFileSync(`${projectRoot()}/package.json`, 'utf8')).version + '\n')
+    const { cliVersion } = await import('./root.js')
+    ctx.out(cliVersion() + '\n')
     return 0
   }
   const load = LOADERS[name]

@@ -2,17 +2,15 @@
 // generated module that re-exports the SDK's ABI functions and calls the user's handle() and init().
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve, sep } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { JaegisError } from '../runtime/index.js'
+import { createRequire } from 'node:module'
+import { JaegisError } from '@jaegis/runtime'
 
 /** Where the SDK sources live; imports of "jaegis/sdk" resolve here. */
 export const SDK_DIR = sdkDir()
 
 function sdkDir(): string {
-  // compiler/ when run from source, dist/compiler/ when built.
-  const here = dirname(fileURLToPath(import.meta.url))
-  const candidates = [join(here, '..', 'functions', 'sdk', 'assembly'), join(here, '..', '..', 'functions', 'sdk', 'assembly')]
-  return candidates.find((c) => existsSync(join(c, 'index.ts'))) ?? candidates[0]!
+  // The SDK is the @jaegis/sdk package (functions/sdk in the repository), a dependency of ours.
+  return join(dirname(createRequire(import.meta.url).resolve('@jaegis/sdk/package.json')), 'assembly')
 }
 
 const ENTRY_NAME = '__jaegis_entry.ts'

@@ -2,7 +2,7 @@
 // The same source gives the same bytes and so the same digest.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { ABI_VERSION, ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, sha256Hex, verifyArtifact, type Artifact } from '../runtime/index.js'
+import { ABI_VERSION, ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, sha256Hex, verifyArtifact, type Artifact } from '@jaegis/runtime'
 import { compileAssemblyScript } from './assemblyscript.js'
 import { parseManifest } from './manifest.js'
 import { preinitialize } from './preinit.js'

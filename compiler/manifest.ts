@@ -1,7 +1,7 @@
 // jaegis.toml -> FunctionConfig. Every error names the file and the field, and says what is allowed.
 import { parse, TomlError } from 'smol-toml'
-import { ENV_NAME_PATTERN, FUNCTION_NAME_RULE, LIMITS, POOL_LIMITS, isFunctionName, routeProblem, type IntRange } from '../artifact/index.js'
-import { JaegisError, type FunctionConfig } from '../runtime/index.js'
+import { ENV_NAME_PATTERN, FUNCTION_NAME_RULE, LIMITS, POOL_LIMITS, isFunctionName, routeProblem, type IntRange } from '@jaegis/artifact'
+import { JaegisError, type FunctionConfig } from '@jaegis/runtime'
 
 /** Defaults for fields a manifest leaves out (from artifact/limits.ts, the one owner of limits). */
 export const MANIFEST_DEFAULTS = {

@@ -2,8 +2,8 @@
 // its init(), then write a new module whose data segments are the resulting memory and whose mutable
 // globals start at their resulting values. (Wizer cannot provide our host imports; see docs/runtime.md.)
 import { performance } from 'node:perf_hooks'
-import { GLOBAL_EXPORT_PREFIX, JaegisError, compileModule, instantiate, meterModule, type InvocationContext } from '../runtime/index.js'
-import { wasmBinary } from '../artifact/index.js'
+import { GLOBAL_EXPORT_PREFIX, JaegisError, compileModule, instantiate, meterModule, type InvocationContext } from '@jaegis/runtime'
+import { wasmBinary } from '@jaegis/artifact'
 
 const { Reader, Writer, SECTION, SECTION_ORDER, assembleModule, readSections, vectorPayload, readLimits, skipConstExpr, countImports } = wasmBinary
 

@@ -1,7 +1,7 @@
 // Reads a request body up to a byte limit; past it, fails fast with BODY_TOO_LARGE and stops reading.
 // A client that goes away mid-body fails it with ClientGoneError (a client event, never logged).
 import type { IncomingMessage } from 'node:http'
-import { JaegisError } from '../runtime/index.js'
+import { JaegisError } from '@jaegis/runtime'
 import { ClientGoneError } from './errors.js'
 
 const EMPTY = new Uint8Array(0)

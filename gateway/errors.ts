@@ -1,7 +1,7 @@
 // Errors -> HTTP: the one place that decides status codes and what a caller may see.
 import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
-import { isJaegisError, JaegisError, type ErrorCode } from '../runtime/index.js'
+import { isJaegisError, JaegisError, type ErrorCode } from '@jaegis/runtime'
 import { statusHasBody } from './framing.js'
 
 /** HTTP status for each stable error code. */

@@ -4,7 +4,7 @@
 // The decisions (which function, may it run, what goes back) live in GatewayCore, shared by the
 // node:http handler below and by the connection-level fast path in http1.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { JaegisError, type FunctionConfig, type FunctionResponse, type Runtime } from '../runtime/index.js'
+import { JaegisError, type FunctionConfig, type FunctionResponse, type Runtime } from '@jaegis/runtime'
 import { readBody } from './body.js'
 import { ClientGoneError, defaultErrorLogger, errorResponse, sendError, writeResponse, type ErrorLogger, type WireResponse } from './errors.js'
 import { isFramingHeader } from './framing.js'

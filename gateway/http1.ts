@@ -11,7 +11,7 @@
 // Reading heads is http1-head.ts's; shutting down both kinds of connections is drain.ts's.
 import { STATUS_CODES, type Server } from 'node:http'
 import type { Socket } from 'node:net'
-import { JaegisError } from '../runtime/index.js'
+import { JaegisError } from '@jaegis/runtime'
 import { afterPendingReads, drainServer, trackNodeResponses, type NodeResponses } from './drain.js'
 import type { WireResponse } from './errors.js'
 import { statusHasBody } from './framing.js'

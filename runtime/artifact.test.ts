@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { LIMITS } from '../artifact/index.js'
+import { LIMITS } from '@jaegis/artifact'
 import { verifyArtifact } from './artifact.js'
 import { sha256Hex } from './module-cache.js'
 

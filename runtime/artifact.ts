@@ -7,7 +7,7 @@ import { ABI_VERSION } from './abi/index.js'
 import { JaegisError } from './errors.js'
 import { sha256Hex } from './module-cache.js'
 import { checkComponentParts, isNonCoreKind, readComponentPartsSync, type ComponentMeta } from './component/artifact.js'
-import { checkFunctionConfig, show, type FunctionConfig } from '../artifact/index.js'
+import { checkFunctionConfig, show, type FunctionConfig } from '@jaegis/artifact'
 
 export type { FunctionConfig }
 

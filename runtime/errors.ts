@@ -1,8 +1,8 @@
 // The runtime's errors: the invocation failures on top of JaegisError (artifact/errors.ts, which owns
 // the stable codes), and the mapping of anything thrown while running wasm to one of them.
-import { JaegisError, isJaegisError } from '../artifact/errors.js'
-export { JaegisError, isJaegisError } from '../artifact/errors.js'
-export type { ErrorCode } from '../artifact/errors.js'
+import { JaegisError, isJaegisError } from '@jaegis/artifact/errors'
+export { JaegisError, isJaegisError } from '@jaegis/artifact/errors'
+export type { ErrorCode } from '@jaegis/artifact/errors'
 
 /** The invocation ran past its deadline and was stopped. */
 export class TimeoutError extends JaegisError {

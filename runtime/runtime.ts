@@ -15,7 +15,7 @@ import type { FunctionHost, FunctionStats, InvokeOptions, StartKind } from './po
 import { LaneSet, type LaneOptions } from './lanes/lanes.js'
 import { InlinePolicy, LANE_POLICY } from './lanes/policy.js'
 import type { LaneLoad } from './lanes/protocol.js'
-import { isReservedPath } from '../artifact/index.js'
+import { isReservedPath } from '@jaegis/artifact'
 
 /** One log line from a function. */
 export interface LogEntry {

@@ -1,7 +1,7 @@
 // Forecasters the predictive policy can use: the forecast kernel's ETS/TSB (EtsForecaster) and a plain
 // exponentially weighted mean (EwmaForecaster) that needs no wasm. Both answer mean and interval bounds.
-import { forecast as kernelForecast } from '../kernels/forecast/index.js'
-import { normalQuantile } from '../kernels/forecast/index.js'
+import { forecast as kernelForecast } from '@jaegis/kernels/forecast'
+import { normalQuantile } from '@jaegis/kernels/forecast'
 
 /** A forecast of `horizon` steps with a central interval. */
 export interface ForecastOutput {

@@ -1,7 +1,7 @@
 // Turns a trace function into invocation events (start, duration). Per-minute counts carry no timestamps:
 // each minute's c invocations get c uniform random instants in that minute (a Poisson process conditioned on
 // its count), from a generator seeded by function id and minute, so minute m's events never depend on the rest.
-import { mulberry32 } from '../kernels/topology/random-graph.js'
+import { mulberry32 } from '@jaegis/kernels/topology/random-graph'
 import type { TraceFunction } from './trace.js'
 import { MINUTE_MS } from './types.js'
 

@@ -2,7 +2,7 @@
 // Order matters: a crash before the deployment record is renamed leaves the previous version serving.
 // Artifacts no version refers to (a kill between the two writes, a removed function) are collected.
 import { randomBytes } from 'node:crypto'
-import { JaegisError, type Artifact, type Runtime } from '../runtime/index.js'
+import { JaegisError, type Artifact, type Runtime } from '@jaegis/runtime'
 import { crashPoint } from './store/atomic.js'
 import type { Deployment, DeploymentVersion, Store } from './store/store.js'
 

@@ -1,7 +1,7 @@
 // Metrics: invocations are tallied as plain numbers and come out of /metrics as Prometheus samples
 // with the right values (counters by status and start kind, a cumulative duration histogram).
 import { describe, expect, it } from 'vitest'
-import { createRuntime, type Runtime } from '../runtime/index.js'
+import { createRuntime, type Runtime } from '@jaegis/runtime'
 import { Metrics } from './metrics.js'
 
 const sample = (text: string, line: string) => {

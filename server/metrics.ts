@@ -2,7 +2,7 @@
 // The per-function families are rendered here, a slice of functions at a time with the event loop
 // free in between, from text cached per function; the rest (errors, the scheduler's gauge) by prom-client.
 import { Counter, Registry } from 'prom-client'
-import type { InvokeEvent, Runtime } from '../runtime/index.js'
+import type { InvokeEvent, Runtime } from '@jaegis/runtime'
 
 /** Upper bounds (s) of the duration histogram's buckets; the dashboard reads quantiles from them. */
 export const DURATION_BUCKETS_S = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]

@@ -1,7 +1,7 @@
 // The streaming multipart reader against what a client sends, split into chunks at random points.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { JaegisError } from '../runtime/index.js'
+import { JaegisError } from '@jaegis/runtime'
 import { multipartBoundary, readMultipart } from './multipart.js'
 
 const BOUNDARY = '----jaegis7MA4YWxkTrZu0gW'

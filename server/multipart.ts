@@ -1,6 +1,6 @@
 // A streaming multipart/form-data reader (RFC 7578): parts are handed over chunk by chunk as they
 // arrive, so an upload is never held whole in memory. What to do with a part's bytes is the caller's.
-import { JaegisError } from '../runtime/index.js'
+import { JaegisError } from '@jaegis/runtime'
 
 /** Receives one part's bytes; resolving `write` is what lets the reader take the next chunk (backpressure). */
 export interface PartSink {

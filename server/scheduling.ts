@@ -1,8 +1,8 @@
 // The scheduler in `jaegis serve`: live invocations feed the autoscaler; every interval its targets
 // become the runtime's pool sizes, clamped to the manifest's [min_warm, max_warm].
 import { Gauge, type Registry } from 'prom-client'
-import type { InvokeEvent, Runtime } from '../runtime/index.js'
-import { Autoscaler, type Decision } from '../scheduler/index.js'
+import type { InvokeEvent, Runtime } from '@jaegis/runtime'
+import { Autoscaler, type Decision } from '@jaegis/scheduler'
 
 export class PoolDriver {
   private timer: NodeJS.Timeout | undefined

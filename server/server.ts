@@ -3,9 +3,9 @@
 // sharing the port. Graceful on SIGTERM: stop accepting, finish what is in flight, flush logs, exit 0.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Artifact, Runtime, RuntimeOptions } from '../runtime/index.js'
-import { acceptFastConnections, applyHttpTimeouts, createGateway, type ErrorLogger, type HttpTimeouts } from '../gateway/index.js'
-import type { Autoscaler } from '../scheduler/index.js'
+import type { Artifact, Runtime, RuntimeOptions } from '@jaegis/runtime'
+import { acceptFastConnections, applyHttpTimeouts, createGateway, type ErrorLogger, type HttpTimeouts } from '@jaegis/gateway'
+import type { Autoscaler } from '@jaegis/scheduler'
 import { startPrimary } from './cluster/primary.js'
 import { createControl, type Control } from './control.js'
 import type { RecorderOptions } from './dashboard/recorder.js'

@@ -3,8 +3,8 @@
 // MSIS, 95 % coverage and series per second. Seeds < 1000 are the tuning part, seeds >= 1000 the
 // reported part: `node dist/bench/kernels/forecast-synthetic.js tune|test`.
 import { pathToFileURL } from 'node:url'
-import { coverage, forecast, msis, smape, type ForecastOptions } from '../../kernels/forecast/index.js'
-import { syntheticSeries, type SyntheticSeries } from '../../kernels/forecast/synthetic.js'
+import { coverage, forecast, msis, smape, type ForecastOptions } from '@jaegis/kernels/forecast'
+import { syntheticSeries, type SyntheticSeries } from '@jaegis/kernels/forecast/synthetic'
 
 /** Horizon per kind: two days hourly (M4 hourly: 48), four hours at 5 minutes, an hour per-minute. */
 export const HORIZON: Record<SyntheticSeries['kind'], number> = { hourly: 48, 'five-minute': 48, intermittent: 60 }

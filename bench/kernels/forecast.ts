@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { projectRoot } from '../../kernels/wasm-path.js'
-import { coverage, fillMissing, forecast, msis, parseSeriesCsv, refitOptions, smape, mase } from '../../kernels/forecast/index.js'
+import { projectRoot } from '@jaegis/kernels/wasm-path'
+import { coverage, fillMissing, forecast, msis, parseSeriesCsv, refitOptions, smape, mase } from '@jaegis/kernels/forecast'
 import { collections, scoreCollection } from './forecast-synthetic.js'
 
 const HOLDOUT = 48

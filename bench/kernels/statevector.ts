@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
-import { PlainEngine } from '../../kernels/statevector/plain.js'
-import { parseQasm } from '../../kernels/statevector/qasm.js'
-import { Xoshiro128 } from '../../kernels/statevector/rng.js'
-import { runCircuit } from '../../kernels/statevector/run.js'
-import { WasmEngine, type StateEngine } from '../../kernels/statevector/engine.js'
-import { projectRoot } from '../../kernels/wasm-path.js'
+import { PlainEngine } from '@jaegis/kernels/statevector/plain'
+import { parseQasm } from '@jaegis/kernels/statevector/qasm'
+import { Xoshiro128 } from '@jaegis/kernels/statevector/rng'
+import { runCircuit } from '@jaegis/kernels/statevector/run'
+import { WasmEngine, type StateEngine } from '@jaegis/kernels/statevector/engine'
+import { projectRoot } from '@jaegis/kernels/wasm-path'
 
 const LAYERS = 3
 

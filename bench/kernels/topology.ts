@@ -4,10 +4,10 @@
 // the same kernel on its binary heap (sssp_100src_binary_heap_ms) and which queue was used.
 import { pathToFileURL } from 'node:url'
 import { performance } from 'node:perf_hooks'
-import { csrFromEdges } from '../../kernels/topology/csr.js'
-import { ShortestPathEngine } from '../../kernels/topology/engine.js'
-import { PlainCsrDijkstra } from '../../kernels/topology/plain-dijkstra.js'
-import { randomEdges } from '../../kernels/topology/random-graph.js'
+import { csrFromEdges } from '@jaegis/kernels/topology/csr'
+import { ShortestPathEngine } from '@jaegis/kernels/topology/engine'
+import { PlainCsrDijkstra } from '@jaegis/kernels/topology/plain-dijkstra'
+import { randomEdges } from '@jaegis/kernels/topology/random-graph'
 
 const NODES = 10_000
 const EDGES = 50_000

@@ -1,6 +1,6 @@
 // jaegis build [dir]: source -> artifact folder (dir/build by default).
 import { resolve } from 'node:path'
-import { buildAnyFunction } from '../../compiler/index.js'
+import { buildAnyFunction } from '@jaegis/compiler'
 import type { Command } from '../command.js'
 import { GLOBAL_USAGE, parse } from '../options.js'
 import { spinner } from '../spinner.js'

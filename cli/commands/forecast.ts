@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { UsageError, type Command, type CommandContext } from '../command.js'
 import { parse } from '../options.js'
-import { forecast, MODELS, parseSeriesCsv, type ForecastModel, type ForecastOptions } from '../../kernels/forecast/index.js'
-import { continueTimestamps } from '../../kernels/forecast/timestamps.js'
+import { forecast, MODELS, parseSeriesCsv, type ForecastModel, type ForecastOptions } from '@jaegis/kernels/forecast'
+import { continueTimestamps } from '@jaegis/kernels/forecast/timestamps'
 
 const USAGE = `usage: jaegis forecast <file.csv> --horizon H [--season auto|N[,M]] [--model M] [--level L] [--json]
 

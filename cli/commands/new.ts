@@ -1,12 +1,12 @@
 // jaegis new <name>: scaffolds an AssemblyScript function with its manifest and a test.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve } from 'node:path'
-import { scaffoldJsFunction, type JsStyle } from '../../compiler/index.js'
-import { fileURLToPath } from 'node:url'
+import { scaffoldJsFunction, type JsStyle } from '@jaegis/compiler'
 import { UsageError, type Command } from '../command.js'
+import { checkoutRoot, cliPackageDir, cliVersion } from '../root.js'
 import { GLOBAL_USAGE, parse, serverUrl } from '../options.js'
-import { isFunctionName } from '../../artifact/index.js'
+import { isFunctionName } from '@jaegis/artifact'
 
 
 export const command: Command = {
@@ -49,10 +49,24 @@ ${GLOBAL_USAGE}`,
   },
 }
 
-function packageRoot(): string {
-  // dist/cli/commands/new.js -> package root
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+/**
+ * What the scaffold's package.json depends on to build and test the function: the `jaegis` package
+ * from the registry, or, when this CLI runs from a source checkout (nothing is published from it),
+ * every workspace package by path, so that `npm install` finds `@jaegis/*` without the registry.
+ */
+function scaffoldDependencies(): Record<string, string> {
+  const root = checkoutRoot()
+  if (!root) return { jaegis: cliVersion() }
+  const deps: Record<string, string> = { jaegis: `file:${cliPackageDir()}` }
+  for (const dir of WORKSPACE_PACKAGE_DIRS) {
+    const pkg = join(root, dir, 'package.json')
+    if (existsSync(pkg)) deps[JSON.parse(readFileSync(pkg, 'utf8')).name] = `file:${join(root, dir)}`
+  }
+  return deps
 }
+
+/** The workspace packages the CLI package depends on, directly or not (folders in the checkout). */
+const WORKSPACE_PACKAGE_DIRS = ['artifact', 'runtime', 'gateway', 'compiler', 'kernels', 'scheduler', 'server', 'functions/sdk']
 
 export function scaffold(name: string): Record<string, string> {
   return {
@@ -110,7 +124,7 @@ test('echoes JSON and rejects what is not', () => {
   assert.equal(runtime.invokeSync('${name}', { method: 'POST', body: 'nope' }).status, 400)
 })
 `,
-    'package.json': JSON.stringify({ name, private: true, type: 'module', scripts: { test: 'node --test test/' }, devDependencies: { jaegis: `file:${packageRoot()}` } }, null, 2) + '\n',
+    'package.json': JSON.stringify({ name, private: true, type: 'module', scripts: { test: 'node --test test/' }, devDependencies: scaffoldDependencies() }, null, 2) + '\n',
     '.gitignore': 'build/\nnode_modules/\n',
   }
 }

@@ -5,7 +5,7 @@ import { resolve } from 'node:path'
 import { type Command, type CommandContext } from '../command.js'
 import { parse } from '../options.js'
 import { UsageError } from '../command.js'
-import { QasmError, simulateQasm, type SimulationResult } from '../../kernels/statevector/index.js'
+import { QasmError, simulateQasm, type SimulationResult } from '@jaegis/kernels/statevector'
 
 const USAGE = `Usage: jaegis quantum <file.qasm> [--shots N] [--seed S] [--top K] [--json]
 

@@ -2,11 +2,11 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
-import { readArtifact } from '../../runtime/index.js'
-import { startServer } from '../../server/index.js'
+import { readArtifact } from '@jaegis/runtime'
+import { startServer } from '@jaegis/server'
 import { UsageError, type Command } from '../command.js'
 import { GLOBAL_USAGE, dataDir, parse } from '../options.js'
-import { projectRoot } from '../root.js'
+import { checkoutRoot } from '../root.js'
 
 export const command: Command = {
   name: 'serve',
@@ -56,9 +56,11 @@ ${GLOBAL_USAGE}`,
   },
 }
 
-/** The example functions `npm run build` produced under build/functions/. */
+/** The example functions `npm run build` produced under build/functions/ of a source checkout. */
 async function exampleArtifacts() {
-  const dir = join(projectRoot(), 'build', 'functions')
+  const root = checkoutRoot()
+  if (!root) throw new UsageError('--examples serves the examples of a jaegis source checkout (git clone, then npm start); this installed package has none')
+  const dir = join(root, 'build', 'functions')
   if (!existsSync(dir)) throw new UsageError(`no built examples in ${dir}: run npm run build first`)
   return Promise.all(readdirSync(dir).filter((n) => existsSync(join(dir, n, 'artifact.json'))).sort().map((n) => readArtifact(resolve(dir, n))))
 }

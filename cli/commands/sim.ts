@@ -4,11 +4,11 @@ import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { UsageError, type Command } from '../command.js'
-import { Topology } from '../../kernels/topology/index.js'
+import { Topology } from '@jaegis/kernels/topology'
 import {
   fleetFromGraphML, loadTrace, trimTrace, placeTrace, POLICY_NAMES, runPolicies, summarize, sweepPolicies, syntheticFleet,
   syntheticNetworkGraphML, traceInvocations, tradeoffSvg, type Fleet, type PolicyName, type SimOptions,
-} from '../../scheduler/index.js'
+} from '@jaegis/scheduler'
 
 const USAGE = `jaegis sim --trace <file> [options]
 

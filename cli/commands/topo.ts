@@ -3,7 +3,7 @@
 import { resolve } from 'node:path'
 import { UsageError, type Command, type CommandContext } from '../command.js'
 import { parse } from '../options.js'
-import { ShortestPathEngine, loadTopology, placeFacilities, type Topology } from '../../kernels/topology/index.js'
+import { ShortestPathEngine, loadTopology, placeFacilities, type Topology } from '@jaegis/kernels/topology'
 
 const FROM_USAGE = 'usage: jaegis topo <file.graphml> --from <node id or label> [--json]'
 const PLACE_USAGE = 'usage: jaegis topo <file.graphml> --place K [--json]'

@@ -1,7 +1,7 @@
 // build for js and wasm functions: jaegis.toml + source (or a prebuilt .wasm) -> artifact folder.
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { JaegisError, type Artifact } from '../../runtime/index.js'
+import { JaegisError, type Artifact } from '@jaegis/runtime'
 import { build, MANIFEST_FILE, type BuildOptions } from '../build.js'
 import { componentizeJs, type ComponentizeOptions, type JsStyle } from './js.js'
 import { manifestLanguage, parseComponentManifest } from './manifest.js'

@@ -7,8 +7,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { FUNCTION_NAME_RULE, isFunctionName } from '../../artifact/index.js'
-import { JaegisError } from '../../runtime/index.js'
+import { FUNCTION_NAME_RULE, isFunctionName } from '@jaegis/artifact'
+import { JaegisError } from '@jaegis/runtime'
 
 /**
  * WASI version JavaScript functions target: componentize-js 0.23's engine imports and exports

@@ -2,8 +2,8 @@
 // componentize-js) or `language = "wasm"` (a prebuilt component or WASI command module). The fields
 // shared with AssemblyScript functions are checked by the same parser, so their messages are identical.
 import { parse, stringify, TomlError } from 'smol-toml'
-import { JaegisError, type FunctionConfig } from '../../runtime/index.js'
-import { checkOutboundRule } from '../../runtime/component/index.js'
+import { JaegisError, type FunctionConfig } from '@jaegis/runtime'
+import { checkOutboundRule } from '@jaegis/runtime/component'
 import { parseManifest } from '../manifest.js'
 
 /** Languages built into components here. */

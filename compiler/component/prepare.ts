@@ -3,10 +3,10 @@
 // instantiation mode; every core module with a memory of its own is metered (deadline checks, memory cap).
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { ABI_VERSION, ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, meterModule, sha256Hex, verifyArtifact, type Artifact, type FunctionConfig } from '../../runtime/index.js'
-import { wasmBinary } from '../../artifact/index.js'
-import { PREVIEW1_MODULE, PROVIDED_INTERFACES, type ComponentMeta, type CoreModulePart } from '../../runtime/component/index.js'
-import { preview1Imports } from '../../runtime/wasi/preview1.js'
+import { ABI_VERSION, ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, meterModule, sha256Hex, verifyArtifact, type Artifact, type FunctionConfig } from '@jaegis/runtime'
+import { wasmBinary } from '@jaegis/artifact'
+import { PREVIEW1_MODULE, PROVIDED_INTERFACES, type ComponentMeta, type CoreModulePart } from '@jaegis/runtime/component'
+import { preview1Imports } from '@jaegis/runtime/wasi/preview1'
 
 const { readSections, SECTION, Reader, readLimits, countImports } = wasmBinary
 

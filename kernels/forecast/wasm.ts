@@ -1,7 +1,7 @@
 // Loads the forecast kernel once per process and exposes its exports with types.
 // The instance is reused for every call; inputs are written straight into its memory.
 import { readKernelWasm } from '../wasm-path.js'
-import { defaultModuleCache } from '../../runtime/index.js'
+import { defaultModuleCache } from '@jaegis/runtime'
 
 /** The raw exports of build/kernels/forecast.wasm (see assembly/index.ts). */
 export interface ForecastExports {

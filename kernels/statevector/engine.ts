@@ -1,6 +1,6 @@
 // The wasm statevector engine: one kernel instance per process, reused and grown on demand. It owns
 // the state (2^n interleaved complex128 amplitudes in wasm memory) and applies planned stages to it.
-import { defaultModuleCache } from '../../runtime/index.js'
+import { defaultModuleCache } from '@jaegis/runtime'
 import { readKernelWasm } from '../wasm-path.js'
 import { SimulationError } from './errors.js'
 import type { PrimOp } from './gates.js'

@@ -1,6 +1,6 @@
 // Typed wrapper of the topology wasm kernel: loads one CsrGraph into its own instance and answers
 // shortest-path queries. Marshalling is a copy into/out of wasm memory; the graph is copied once.
-import { defaultModuleCache } from '../../runtime/index.js'
+import { defaultModuleCache } from '@jaegis/runtime'
 import { readKernelWasm } from '../wasm-path.js'
 import { validateCsr, type CsrGraph } from './csr.js'
 import { TopologyError } from './errors.js'

@@ -1,6 +1,6 @@
 // ABI v1: module checks name what is wrong; request and response buffers round-trip and are bounds-checked.
 import { describe, expect, it } from 'vitest'
-import { SECTION, Writer, assembleModule, vectorPayload } from '../../artifact/wasm/binary.js'
+import { SECTION, Writer, assembleModule, vectorPayload } from '@jaegis/artifact/wasm/binary'
 import { checkAbi, decodeResponse, encodeRequest } from './index.js'
 
 const name = (s: string) => new Writer().name(s).finish()

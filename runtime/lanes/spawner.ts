@@ -22,7 +22,7 @@ interface Entry {
 
 /** Where a script of ours runs from: under a TypeScript loader (tests run the sources), the built JavaScript. */
 export function builtScript(name: string, here: string): URL {
-  return here.endsWith('.ts') ? new URL(`../../dist/runtime/lanes/${name}.js`, here) : new URL(`./${name}.js`, here)
+  return here.endsWith('.ts') ? new URL(`../dist/lanes/${name}.js`, here) : new URL(`./${name}.js`, here)
 }
 
 export class LaneSpawner {

@@ -2,7 +2,7 @@
 // marks the chunks it touches, the reset function hands the mask over and clears it, and restoring
 // only the marked chunks brings memory back to the image after any sequence of writes.
 import { describe, expect, it } from 'vitest'
-import { SECTION, Writer, assembleModule, vectorPayload } from '../../artifact/wasm/binary.js'
+import { SECTION, Writer, assembleModule, vectorPayload } from '@jaegis/artifact/wasm/binary'
 import { DIRTY_CHUNKS, MEMORY_IMPORT, METER_IMPORT, RESET_GLOBALS_EXPORT, meterModule } from './meter.js'
 
 const concat = (parts: Uint8Array[]) => {

@@ -1,7 +1,7 @@
 // The metering pass on hand-assembled modules: behaviour is preserved, every loop is interruptible,
 // refused grows are reported, function indices shift correctly everywhere they appear.
 import { describe, expect, it } from 'vitest'
-import { SECTION, Writer, assembleModule, vectorPayload } from '../../artifact/wasm/binary.js'
+import { SECTION, Writer, assembleModule, vectorPayload } from '@jaegis/artifact/wasm/binary'
 import { GLOBAL_EXPORT_PREFIX, METER_IMPORT, RESET_GLOBALS_EXPORT, SIGNAL_FUEL, SIGNAL_GROW_FAILED, meterModule } from './meter.js'
 
 const vec = (items: Uint8Array[]) => vectorPayload(items.length, concat(items))

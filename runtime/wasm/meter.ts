@@ -2,8 +2,8 @@
 // decremented at every function entry and loop header; when it runs out the module calls the host,
 // which checks the invocation's deadline and either refuels or throws. memory.grow is wrapped so a
 // refused grow reports a memory-limit error. Mutable globals are exported so the host can reset them.
-import { Reader, SECTION, SECTION_ORDER, Writer, countImports, assembleModule, invalid, readLimits, readSections, skipConstExpr, vectorPayload } from '../../artifact/wasm/binary.js'
-import { OP, PREFIX, readInstruction, readMemArg } from '../../artifact/wasm/instructions.js'
+import { Reader, SECTION, SECTION_ORDER, Writer, countImports, assembleModule, invalid, readLimits, readSections, skipConstExpr, vectorPayload } from '@jaegis/artifact/wasm/binary'
+import { OP, PREFIX, readInstruction, readMemArg } from '@jaegis/artifact/wasm/instructions'
 
 /** Import the metered module needs: `(func (param kind i32) (param arg i32) (result i32))`. */
 export const METER_IMPORT = { module: 'jaegis:meter', name: 'signal' } as const

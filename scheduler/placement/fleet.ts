@@ -1,7 +1,7 @@
 // Hosts and the network between their regions: tiers with their access latency, a fleet read from a
 // Topology Zoo GraphML (regions = network nodes, latencies = fibre shortest paths from the topology kernel)
 // or generated on such a network with a seed.
-import { loadTopology, ShortestPathEngine, Topology, mulberry32 } from '../../kernels/topology/index.js'
+import { loadTopology, ShortestPathEngine, Topology, mulberry32 } from '@jaegis/kernels/topology'
 import { SchedulerError } from '../errors.js'
 
 /** Host tiers, nearest the users first. */

@@ -1,6 +1,6 @@
 // Seeded synthetic placement workloads (functions with regional demand) for benchmarks and tests: the same
 // seed gives the same functions on every machine.
-import { mulberry32 } from '../../kernels/topology/index.js'
+import { mulberry32 } from '@jaegis/kernels/topology'
 import type { Fleet } from './fleet.js'
 import type { FunctionDemand } from './placer.js'
 

@@ -1,7 +1,7 @@
 // Messages between the primary of `jaegis serve --workers N` and its worker processes (node:cluster
 // IPC with the 'advanced' serialization, so artifacts' bytes cross as bytes).
-import type { HttpTimeouts } from '../../gateway/index.js'
-import type { Artifact, FunctionStats, InvokeEvent, LogEntry } from '../../runtime/index.js'
+import type { HttpTimeouts } from '@jaegis/gateway'
+import type { Artifact, FunctionStats, InvokeEvent, LogEntry } from '@jaegis/runtime'
 
 /** What a worker process starts with (its environment, JAEGIS_WORKER_CONFIG as JSON). */
 export interface WorkerConfig {

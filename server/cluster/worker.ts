@@ -2,8 +2,8 @@
 // with lanes on the shared port. Functions arrive from the primary; the admin API and /metrics are
 // forwarded to the primary's control socket; /healthz and /readyz are answered here.
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
-import { createRuntime, JaegisError, type InvokeEvent, type LogEntry } from '../../runtime/index.js'
-import { acceptFastConnections, applyHttpTimeouts, createGateway, defaultErrorLogger, FRAMING_HEADERS, sendError } from '../../gateway/index.js'
+import { createRuntime, JaegisError, type InvokeEvent, type LogEntry } from '@jaegis/runtime'
+import { acceptFastConnections, applyHttpTimeouts, createGateway, defaultErrorLogger, FRAMING_HEADERS, sendError } from '@jaegis/gateway'
 import { plain } from '../control.js'
 import { surviveFailedStdioWrites } from '../stdio.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'

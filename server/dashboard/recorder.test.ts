@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createRuntime } from '../../runtime/index.js'
-import { EwmaForecaster } from '../../scheduler/index.js'
+import { createRuntime } from '@jaegis/runtime'
+import { EwmaForecaster } from '@jaegis/scheduler'
 import { DURATION_BUCKETS_S, Metrics } from '../metrics.js'
 import { DashboardRecorder, quantileMs } from './recorder.js'
 

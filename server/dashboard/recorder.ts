@@ -2,9 +2,9 @@
 // rate, latency quantiles, errors, starts and pool against the autoscaler's target (from the same
 // counters /metrics renders); every `forecastBucketMs` its observed count and the forecast kernel's
 // one-step-ahead prediction with its interval. Serving it over HTTP is routes.ts's job.
-import { EtsForecaster, type Forecaster } from '../../scheduler/index.js'
+import { EtsForecaster, type Forecaster } from '@jaegis/scheduler'
 import { DURATION_BUCKETS_S, type FunctionCounters, type Metrics } from '../metrics.js'
-import type { Runtime } from '../../runtime/index.js'
+import type { Runtime } from '@jaegis/runtime'
 import type { PoolDriver } from '../scheduling.js'
 
 export interface RecorderOptions {

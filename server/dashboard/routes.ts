@@ -2,13 +2,14 @@
 // its data under /_dashboard/api/ only with the admin token: JSON, and Server-Sent Events opened with
 // a short-lived single-use ticket (EventSource cannot send an Authorization header).
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { JaegisError } from '../../runtime/index.js'
-import { readBody, sendError, type ErrorLogger } from '../../gateway/index.js'
+import { JaegisError } from '@jaegis/runtime'
+import { readBody, sendError, type ErrorLogger } from '@jaegis/gateway'
 import { bearer, secretEquals } from '../auth.js'
 import type { DashboardRecorder } from './recorder.js'
 import type { SimRunner } from './sim.js'
@@ -19,8 +20,8 @@ export const DASHBOARD_PREFIX = '/_dashboard'
 const TICKET_TTL_MS = 30_000
 
 const here = dirname(fileURLToPath(import.meta.url))
-/** The page's files live in the sources (server/dashboard/static), also when running from dist/. */
-const STATIC_DIR = here.includes(`${join('dist', 'server')}`) ? join(here, '..', '..', '..', 'server', 'dashboard', 'static') : join(here, 'static')
+/** The page's files live in the package's sources (dashboard/static), also when running from dist/dashboard/. */
+const STATIC_DIR = [join(here, 'static'), join(here, '..', '..', 'dashboard', 'static')].find((d) => existsSync(join(d, 'index.html'))) ?? join(here, 'static')
 const UPLOT_DIR = join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist')
 
 /** Path under /_dashboard/ -> file. Nothing else is read from disk. */

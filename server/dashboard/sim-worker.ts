@@ -1,7 +1,7 @@
 // Runs one trade-off sweep (every policy over its knob) in a worker thread, so that the simulator
 // never holds up requests; sim.ts starts it, bounds its time and caches the answer.
 import { parentPort, workerData } from 'node:worker_threads'
-import { parseTrace, POLICY_NAMES, sweepPolicies, traceInvocations, tradeoffSvg, trimTrace } from '../../scheduler/index.js'
+import { parseTrace, POLICY_NAMES, sweepPolicies, traceInvocations, tradeoffSvg, trimTrace } from '@jaegis/scheduler'
 
 const { text, source, maxMinutes } = workerData as { text: string; source: string; maxMinutes: number }
 try {

@@ -2,8 +2,8 @@
 // path), bounded in trace size, minutes and wall time, one at a time, the latest answer per trace kept.
 import { createHash } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
-import { JaegisError } from '../../runtime/index.js'
-import type { SweepSeries } from '../../scheduler/index.js'
+import { JaegisError } from '@jaegis/runtime'
+import type { SweepSeries } from '@jaegis/scheduler'
 
 export interface SimResult {
   trace: { source: string; format: string; functions: number; minutes: number; invocations: number }
@@ -23,7 +23,7 @@ export interface SimLimits {
 const workerScript = (): URL => {
   // Under a TypeScript loader (tests run the sources) the worker still runs the built JavaScript.
   const here = import.meta.url
-  return here.endsWith('.ts') ? new URL('../../dist/server/dashboard/sim-worker.js', here) : new URL('./sim-worker.js', here)
+  return here.endsWith('.ts') ? new URL('../dist/dashboard/sim-worker.js', here) : new URL('./sim-worker.js', here)
 }
 
 /** Runs sweeps one at a time; a second request while one runs waits for it. */

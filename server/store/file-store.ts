@@ -5,10 +5,10 @@
 // Every write goes through a StoreFs (tests inject a full disk); a full disk is NO_SPACE, never
 // INTERNAL, and a failed write removes the temporary files it made.
 import { isAbsolute, join, dirname } from 'node:path'
-import { ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, readArtifact, type Artifact } from '../../runtime/index.js'
+import { ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, readArtifact, type Artifact } from '@jaegis/runtime'
 import { crashPoint, TMP_PREFIX, tmpBeside, writeFileAtomic } from './atomic.js'
 import { diskError, nodeStoreFs, type StoreFs } from './fs.js'
-import { FUNCTION_NAME_PATTERN } from '../../artifact/index.js'
+import { FUNCTION_NAME_PATTERN } from '@jaegis/artifact'
 import type { Deployment, LogRecord, Store } from './store.js'
 
 export interface FileStoreOptions {

@@ -2,7 +2,7 @@
 // fail (ENOSPC, EIO) at any step; and the one place that turns "disk full" into an error a caller sees.
 import { existsSync } from 'node:fs'
 import * as fsp from 'node:fs/promises'
-import { JaegisError } from '../../runtime/index.js'
+import { JaegisError } from '@jaegis/runtime'
 
 export interface StoreFs {
   mkdir(path: string): Promise<void>

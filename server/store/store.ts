@@ -1,6 +1,6 @@
 // The store: deployment state, artifact blobs and logs. An interface, so that one process can use
 // the embedded file store and a cluster a NATS JetStream one; test/store-contract.ts checks both.
-import type { Artifact, FunctionConfig } from '../../runtime/index.js'
+import type { Artifact, FunctionConfig } from '@jaegis/runtime'
 
 /** One deployed version of a function. */
 export interface DeploymentVersion {

@@ -1,0 +1,3 @@
+// `jaegis/artifact`: the CLI package re-exports @jaegis/artifact, so that projects depending on `jaegis` alone
+// (the scaffold of `jaegis new`) import it by the name the docs use.
+export * from '@jaegis/artifact'

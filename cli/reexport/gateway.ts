@@ -1,0 +1,3 @@
+// `jaegis/gateway`: the CLI package re-exports @jaegis/gateway, so that projects depending on `jaegis` alone
+// (the scaffold of `jaegis new`) import it by the name the docs use.
+export * from '@jaegis/gateway'
