@@ -13,7 +13,7 @@ import { isMain, printResult, projectRoot, round } from './util.js'
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 
-/** Sum of file sizes under `dir` (bytes) and the number of packages (folders holding a package.json) in it. */
+/** Sum of file sizes under the node_modules folder `dir` (bytes) and the packages installed in it, nested ones included. */
 function measure(dir: string): { bytes: number; packages: string[] } {
   let bytes = 0
   const packages: string[] = []
@@ -25,7 +25,6 @@ function measure(dir: string): { bytes: number; packages: string[] } {
     }
   }
   walk(dir)
-  const nm = join(dir, 'node_modules')
   const list = (d: string, prefix = '') => {
     if (!existsSync(d)) return
     for (const e of readdirSync(d, { withFileTypes: true })) {
@@ -37,7 +36,7 @@ function measure(dir: string): { bytes: number; packages: string[] } {
       }
     }
   }
-  list(nm)
+  list(dir)
   return { bytes, packages }
 }
 
