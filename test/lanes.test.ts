@@ -127,6 +127,49 @@ describe('lanes', () => {
     await Promise.all(flood)
   })
 
+  it("keeps a quiet function's p99 under a flood of another within 2x of its p99 alone", async () => {
+    // One lane: every invocation of both functions waits in the same fair queue. The flood keeps 24
+    // short requests (/busy 2) waiting at all times; the quiet function sends one heavier request
+    // (/busy 6) at a time. Round-robin serves the quiet one after at most the flood request running;
+    // a FIFO queue would make it wait for all 24 (about 8x its time alone).
+    runtime = createRuntime({ lanes: { minLanes: 1, maxLanes: 1 } })
+    runtime.load(withLimits(misbehave, { timeoutMs: 30_000 }))
+    runtime.load(withLimits(misbehave, { timeoutMs: 30_000 }, { name: 'quiet' }))
+    await runtime.invoke('misbehave', { path: '/busy', query: '2' })
+    await runtime.invoke('quiet', { path: '/busy', query: '6' })
+    const quietRun = async (n: number): Promise<number[]> => {
+      const ms: number[] = []
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now()
+        const r = await runtime!.invoke('quiet', { path: '/busy', query: '6' })
+        ms.push(performance.now() - t0)
+        expect(r.status).toBe(200)
+      }
+      return ms
+    }
+    const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(0.99 * xs.length) - 1]!
+    const alone: number[] = []
+    const flooded: number[] = []
+    let floodServed = 0
+    for (let round = 0; round < 2; round++) {
+      alone.push(...(await quietRun(20)))
+      let flooding = true
+      const floodLoop = async () => {
+        while (flooding) {
+          await runtime!.invoke('misbehave', { path: '/busy', query: '2' })
+          floodServed++
+        }
+      }
+      const loops = Array.from({ length: 24 }, floodLoop)
+      await new Promise((r) => setTimeout(r, 20))
+      flooded.push(...(await quietRun(20)))
+      flooding = false
+      await Promise.all(loops)
+    }
+    expect(floodServed).toBeGreaterThan(40) // the flood was served meanwhile, not starved either
+    expect(p99(flooded)).toBeLessThanOrEqual(2 * p99(alone))
+  })
+
   it('answers a request that waited past its deadline with TIMEOUT, on time', async () => {
     runtime = createRuntime({ lanes: { minLanes: 1, maxLanes: 1 } })
     runtime.load(withLimits(misbehave, { timeoutMs: 3000 }))

@@ -14,6 +14,21 @@ describe('FairQueue', () => {
     expect(q.size).toBe(0)
   })
 
+  it("serves a function whose line was empty before the next turn of a flooded one", () => {
+    const q = new FairQueue<string>()
+    for (let i = 1; i <= 20; i++) q.push('flood', `f${i}`)
+    expect(q.take(() => 0)?.item).toBe('f1') // running
+    q.push('quiet', 'q1')
+    expect(q.take(() => 0)?.item).toBe('q1') // not behind f2
+    expect(q.take(() => 0)?.item).toBe('f2')
+    // A function with several items waiting gets one fresh turn, then takes turns in the round.
+    q.push('b', 'b1')
+    q.push('b', 'b2')
+    q.push('b', 'b3')
+    const order = [1, 2, 3, 4, 5].map(() => q.take(() => 0)?.item)
+    expect(order).toEqual(['b1', 'f3', 'b2', 'f4', 'b3'])
+  })
+
   it('skips a function at its concurrency limit until one of its invocations ends', () => {
     const q = new FairQueue<string>()
     q.push('a', 'a1')
