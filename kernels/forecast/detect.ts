@@ -14,16 +14,41 @@ export function robustCopy(values: ArrayLike<number>): Float64Array {
   let nonNegative = true
   for (let i = 0; i < n; i++) if (y[i] < 0) { nonNegative = false; break }
   if (nonNegative) for (let i = 0; i < n; i++) y[i] = Math.log1p(y[i])
-  const sorted = y.slice().sort()
-  const med = sorted[n >> 1]
-  const dev = new Float64Array(n)
-  for (let i = 0; i < n; i++) dev[i] = Math.abs(y[i] - med)
-  const mad = dev.sort()[n >> 1]
+  const scratch = y.slice()
+  const med = select(scratch, n >> 1)
+  for (let i = 0; i < n; i++) scratch[i] = Math.abs(y[i] - med)
+  const mad = select(scratch, n >> 1)
   if (mad > 0) {
     const lo = med - 5 * 1.4826 * mad, hi = med + 5 * 1.4826 * mad
     for (let i = 0; i < n; i++) y[i] = Math.min(hi, Math.max(lo, y[i]))
   }
   return y
+}
+
+/**
+ * The k-th smallest value of `a` (what `a.sort()[k]` gives, NaN-free input), found in O(n) by
+ * Hoare's selection with a median-of-three pivot. Reorders `a`.
+ */
+export function select(a: Float64Array, k: number): number {
+  let lo = 0, hi = a.length - 1
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1
+    // median of three as the pivot
+    let p = a[mid]
+    const x = a[lo], z = a[hi]
+    if ((x <= p) === (p <= z)) { /* p is the median */ } else if ((p <= x) === (x <= z)) p = x
+    else p = z
+    let i = lo, j = hi
+    while (i <= j) {
+      while (a[i] < p) i++
+      while (a[j] > p) j--
+      if (i <= j) { const t = a[i]; a[i] = a[j]; a[j] = t; i++; j-- }
+    }
+    if (k <= j) hi = j
+    else if (k >= i) lo = i
+    else return a[k]
+  }
+  return a[k]
 }
 
 /** Seasonal periods found in `values` (no NaN) by ACF peaks of its robust copy (at most two, nested, shortest first). Overwrites the kernel's input. */

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { detectSeasons, fillMissing, forecast, ForecastInputError, mase, normalQuantile, parseSeriesCsv, refitOptions, SeriesFormatError, sharedKernel, smape } from './index.js'
 import { continueTimestamps } from './timestamps.js'
+import { robustCopy, select } from './detect.js'
 import { seededRng } from './synthetic.js'
 
 /** Deterministic pseudo-random numbers (mulberry32) and standard normals (Box-Muller). */
@@ -60,6 +61,28 @@ describe('autocorrelation and season detection', () => {
     expect(detectSeasons(base.map((v) => v * 1e12))).toEqual([24])
     const tiny = forecast(base.map((v) => v * 1e-9), { horizon: 24 })
     expect(smape(tiny.mean, forecast(base, { horizon: 24 }).mean.map((v) => v * 1e-9))).toBeLessThan(1)
+  })
+
+  it('select finds the k-th smallest value as a sort would (ties, sorted, reversed input)', () => {
+    const r = rng(7)
+    const cases: Float64Array[] = [
+      Float64Array.from({ length: 101 }, () => r.normal()),
+      Float64Array.from({ length: 200 }, () => Math.floor(4 * r.uniform())), // many ties
+      Float64Array.from({ length: 50 }, (_, i) => i),
+      Float64Array.from({ length: 51 }, (_, i) => -i),
+      Float64Array.of(3),
+    ]
+    for (const a of cases) {
+      const sorted = a.slice().sort()
+      for (const k of [0, a.length >> 1, a.length - 1]) expect(select(a.slice(), k)).toBe(sorted[k])
+    }
+    // the robust copy clips one spike to median + 5 robust sd and leaves the rest
+    const y = Float64Array.from({ length: 99 }, (_, i) => 10 + (i % 3))
+    y[50] = 1e6
+    const c = robustCopy(y)
+    expect(c[0]).toBeCloseTo(Math.log1p(10), 12)
+    expect(c[50]).toBeLessThan(Math.log1p(1e6))
+    expect(c[50]).toBeGreaterThan(Math.log1p(12))
   })
 
   it('sees through a strong trend (detects on differences)', () => {

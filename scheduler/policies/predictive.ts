@@ -44,6 +44,15 @@ export interface PredictiveOptions {
    * remembered episodes that needed k reaches holdThreshold x this. Chosen on the tune half. @default 4
    */
   rampChargeMinutes?: number
+  /**
+   * Keep-alive lengths (minutes) validated per function against the hazard rule for holding its first
+   * instance through idle minutes: each idle time the function ends is scored, before it joins the histogram,
+   * as the cost (cold start x coldStartCostGbS + idle GB-s) each rule would have had on it; the rule with the
+   * lowest total over the function's past idle times holds its next ones (the hazard wins ties and rules
+   * until minSamples idle times are scored). [] keeps the hazard rule always. Chosen on the tune half (even-hash
+   * functions) of the shared trace: docs/scheduler.md. @default [10, 30, 60]
+   */
+  keepAliveChoices?: number[]
   /** Refit the forecast every this many minutes. @default 5 */
   refitMinutes?: number
   /** Minutes of history a fit uses. @default 360 */
@@ -104,6 +113,7 @@ export class PredictivePolicy implements ScalingPolicy {
       episodeMinutes: options.episodeMinutes ?? 3,
       rampChargeMinutes: options.rampChargeMinutes ?? 4,
       arrivalProbability: 0,
+      keepAliveChoices: options.keepAliveChoices ?? [10, 30, 60],
       refitMinutes: options.refitMinutes ?? 5,
       windowMinutes: options.windowMinutes ?? 360,
       minActiveMinutes: options.minActiveMinutes ?? 5,
@@ -119,6 +129,7 @@ export class PredictivePolicy implements ScalingPolicy {
     if (!(o.instanceMemoryMb > 0)) throw new RangeError(`instanceMemoryMb must be > 0, got ${o.instanceMemoryMb}`)
     if (!(o.arrivalPeakMemory >= 1) || !Number.isInteger(o.arrivalPeakMemory)) throw new RangeError(`arrivalPeakMemory must be an integer >= 1, got ${o.arrivalPeakMemory}`)
     if (!(o.rampChargeMinutes > 0)) throw new RangeError(`rampChargeMinutes must be > 0, got ${o.rampChargeMinutes}`)
+    if (!o.keepAliveChoices.every((k) => k > 0 && Number.isFinite(k))) throw new RangeError(`keepAliveChoices must be minutes > 0, got ${o.keepAliveChoices.join(', ')}`)
     if (!(o.episodeMinutes >= 0) || !Number.isInteger(o.episodeMinutes)) throw new RangeError(`episodeMinutes must be an integer >= 0, got ${o.episodeMinutes}`)
     o.arrivalProbability = holdThreshold(o.coldStartCostGbS, o.instanceMemoryMb)
     if (!(o.level > 0 && o.level < 1)) throw new RangeError(`level must be in (0, 1), got ${o.level}`)
@@ -148,9 +159,42 @@ class PredictiveFunction implements FunctionPolicy {
   private episodeMinute: number | undefined
   /** Peak concurrency over the first episodeMinutes of the latest episodes (at most arrivalPeakMemory), oldest first. */
   private readonly episodePeaks: number[] = []
+  /** Cost (GB-s) of the hazard rule (index 0) and of each keepAliveChoices entry over the idle times scored so far. */
+  private readonly idleRuleCost: number[]
+  private idleTimesScored = 0
+  /** The rule holding the first instance through idle minutes: 0 the hazard, k the (k-1)-th keep-alive choice. */
+  private idleRule = 0
 
   constructor(private readonly o: Resolved, private readonly forecaster: Forecaster) {
     this.activity = new FunctionActivity({ histogramRangeMinutes: 240, windowMs: o.stableWindowMs })
+    this.idleRuleCost = new Array<number>(o.keepAliveChoices.length + 1).fill(0)
+  }
+
+  /**
+   * Scores an idle time of `g` whole minutes that has just ended (before the histogram learns it) under the
+   * hazard rule as the histogram stood and under each keep-alive choice, then picks the cheapest rule so far.
+   * A rule holding the instance in idle minute e pays a minute of its memory; one not holding it in minute g
+   * (when the invocation came) pays a cold start. Only the first instance is modelled.
+   */
+  private scoreIdleTime(g: number): void {
+    const o = this.o
+    const hg = this.activity.histogram
+    if (o.keepAliveChoices.length === 0 || hg.total < o.minSamples) return
+    const minuteGbS = (o.instanceMemoryMb / 1024) * 60
+    const t = o.arrivalProbability
+    let held = 0
+    const last = Math.min(g, hg.rangeMinutes)
+    for (let e = 0; e < last; e++) if (hg.hazard(e) >= t) held++
+    const warmAtArrival = g < hg.rangeMinutes && hg.hazard(g) >= t
+    this.idleRuleCost[0] += held * minuteGbS + (warmAtArrival ? 0 : o.coldStartCostGbS)
+    o.keepAliveChoices.forEach((k, i) => {
+      this.idleRuleCost[i + 1] += Math.min(g, k) * minuteGbS + (g < k ? 0 : o.coldStartCostGbS)
+    })
+    this.idleTimesScored++
+    if (this.idleTimesScored < o.minSamples) return
+    let best = 0
+    for (let i = 1; i < this.idleRuleCost.length; i++) if (this.idleRuleCost[i] < this.idleRuleCost[best] - 1e-9) best = i
+    this.idleRule = best
   }
 
   recordInvocation(startMs: number, durationMs: number): void {
@@ -158,6 +202,7 @@ class PredictiveFunction implements FunctionPolicy {
     const minute = Math.floor(startMs / MINUTE_MS)
     this.closeArrival(minute)
     // the first active minute after at least one idle minute: its peak is what the pool must serve at once
+    if (a.invocations > 0 && minute > a.lastActiveMinute) this.scoreIdleTime(minute - a.lastActiveMinute - 1)
     if (a.invocations === 0 || minute > a.lastActiveMinute + 1) {
       this.arrivalMinute = minute
       this.closeEpisode(minute, true)
@@ -271,7 +316,12 @@ class PredictiveFunction implements FunctionPolicy {
     if (a.invocations > 0 && useHistogram) {
       // after an idle minute activity restarts as a burst sized like the remembered ones; right after an
       // active minute the forecast sizes the pool, and the histogram holds one
-      const size = (p: number, idle: number) => (idle >= 1 ? this.arrivalWarm(p) : p >= o.arrivalProbability ? 1 : 0)
+      // with a keep-alive chosen for this function (scoreIdleTime), the first instance is held for its minutes
+      // instead of by the hazard; the burst size after an idle minute still follows the remembered arrivals
+      const rule = this.idleRule
+      const kaMinutes = rule > 0 ? o.keepAliveChoices[rule - 1] : 0
+      const size = (p: number, idle: number) =>
+        rule > 0 ? (idle < kaMinutes ? 1 : 0) : idle >= 1 ? this.arrivalWarm(p) : p >= o.arrivalProbability ? 1 : 0
       histWarm = Math.max(busy ? 1 : 0, episodeWarm, elapsed < 0 ? 0 : size(hazardNow, elapsed))
       const nextWarm = size(hazardNext, elapsed + 1)
       if (nextWarm > histWarm && msToNextMinute <= o.decisionIntervalMs) {
@@ -324,6 +374,7 @@ class PredictiveFunction implements FunctionPolicy {
       forecastWarm, nextMinuteWarm: nextWarm, forecastPerMin: Math.round(ratePerMin * 1000) / 1000, forecastModel: plan?.model ?? 'none',
       idleSamples: hg.total, idleMinutes: Math.max(0, elapsed), hazardNow: round3(hazardNow), hazardNextMinute: round3(hazardNext),
       stableConcurrency: stable, panicConcurrency: panic, panicking, burstWarm, episodeWarm,
+      idleRule: this.idleRule === 0 ? 'hazard' : `keep-alive ${o.keepAliveChoices[this.idleRule - 1]} min`,
     }
     // The sentence is built only when someone reads it (the simulator decides millions of times).
     const explanation = { decidedBy, numbers } as PoolTarget['explanation']
@@ -344,7 +395,9 @@ function summarize(by: DecidedBy, warm: number, keepAliveMs: number, n: Record<s
     case 'burst':
       return `burst: concurrency ${n.panicConcurrency} over the panic window outran the forecast (${n.forecastWarm}); holding ${warm} for the stable window`
     case 'histogram':
-      return `idle-time histogram (${n.idleSamples} idle times): after ${n.idleMinutes} idle min the chance of an invocation this minute is ${n.hazardNow}, next minute ${n.hazardNextMinute}; ${warm} warm`
+      return n.idleRule !== 'hazard'
+        ? `idle-time rule chosen on this function's past idle times: ${n.idleRule} (${n.idleMinutes} idle min); ${warm} warm`
+        : `idle-time histogram (${n.idleSamples} idle times): after ${n.idleMinutes} idle min the chance of an invocation this minute is ${n.hazardNow}, next minute ${n.hazardNextMinute}; ${warm} warm`
     default:
       return `too little history for a forecast or histogram (${n.idleSamples} idle times): ${ka}`
   }

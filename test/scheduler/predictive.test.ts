@@ -27,6 +27,34 @@ describe('predictive policy', () => {
     expect(() => new PredictivePolicy({ coldStartCostGbS: 0 })).toThrow(RangeError)
   })
 
+  it('chooses per function, on its own past idle times, between the hazard and a keep-alive', () => {
+    // idle times spread evenly over 0-19 minutes: no single minute's hazard reaches the hold threshold early
+    // in an idle period, so the hazard lets most of them start cold, while a 30-minute keep-alive catches all
+    let s = 7
+    const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648
+    const spread: number[] = []
+    for (let t = 30, i = 0; i < 150; i++, t += 60 * Math.floor(rnd() * 20) + 60 + 10 * rnd()) spread.push(t)
+    const run = (starts: number[], choices?: number[]) => {
+      const p = new PredictivePolicy(choices ? { keepAliveChoices: choices } : {}).forFunction()
+      for (const t of starts) { p.decide(t * 1000 - 1); p.recordInvocation(t * 1000, 1000) }
+      return p.decide(starts[starts.length - 1] * 1000 + 90_000).explanation
+    }
+    expect(run(spread).numbers.idleRule).toMatch(/^keep-alive (10|30|60) min$/)
+    expect(run(spread, []).numbers.idleRule).toBe('hazard')
+    // a periodic function: the hazard holds exactly the minute it needs and stays the rule
+    const periodic = Array.from({ length: 100 }, (_, i) => 20 + 300 * i)
+    expect(run(periodic).numbers.idleRule).toBe('hazard')
+    const t = trace([fn('every5', periodic, 1)], 510)
+    const withChoice = simulate(t, new PredictivePolicy())
+    const hazardOnly = simulate(t, new PredictivePolicy({ keepAliveChoices: [] }))
+    expect([withChoice.coldStarts, withChoice.wasted_gb_s]).toEqual([hazardOnly.coldStarts, hazardOnly.wasted_gb_s])
+    // on the spread one, the choice costs less in total (cold starts at 150 GB-s each plus idle GB-s)
+    const ts = trace([fn('spread', spread, 1)], Math.ceil(spread[spread.length - 1] / 60) + 70)
+    const cost = (r: { coldStarts: number; wasted_gb_s: number }) => 150 * r.coldStarts + r.wasted_gb_s
+    expect(cost(simulate(ts, new PredictivePolicy()))).toBeLessThan(cost(simulate(ts, new PredictivePolicy({ keepAliveChoices: [] }))))
+    expect(() => new PredictivePolicy({ keepAliveChoices: [0] })).toThrow(RangeError)
+  })
+
   it('a perfectly periodic 3-minute function starts cold once, wherever in the minute it runs', () => {
     for (const offsetS of [0, 30, 59.5]) {
       const t = trace([fn('every3', Array.from({ length: 100 }, (_, i) => offsetS + 180 * i), 1)], 310)

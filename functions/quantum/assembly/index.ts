@@ -3,7 +3,7 @@
 import { Request, Response, JSONValue } from "jaegis/sdk";
 import { parseQasm } from "./qasm";
 import * as engine from "./engine";
-import { classify, runOnce } from "./run";
+import { classify, PrefixCache, runOnce } from "./run";
 import { seedRng } from "./rng";
 import { ByteWriter, topK, writeCounts } from "./output";
 
@@ -90,8 +90,16 @@ export function handle(req: Request): Response {
   if (base < 0) return fail(500, "OUT_OF_MEMORY", "could not allocate the state");
   engine.bind((<usize>base) << 16, n);
 
+  // A dynamic circuit with several shots keeps a copy of its unitary prefix's state when a second state fits.
+  let prefix: PrefixCache | null = null;
+  if (plan.dynamic && shots > 1 && plan.firstEvent > 0 && ((<u64>memory.size()) << 16) + stateBytes <= <u64>MEMORY_LIMIT_MIB * MIB) {
+    const snap = memory.grow(pages);
+    if (snap >= 0) prefix = new PrefixCache((<usize>snap) << 16);
+  }
+
   seedRng(<u32>seed);
-  runOnce(c, plan, true);
+  if (prefix !== null) prefix.first(c, plan);
+  else runOnce(c, plan, true);
 
   const out = new ByteWriter(<i32>min(reserve / 2, <u64>(64 << 10) + <u64>min(k, engine.DIM) * <u64>(n + 64)));
   out.str("{\"qubits\":").uint(<u64>n).str(",\"clbits\":").uint(<u64>c.numClbits).str(",\"gates\":").uint(<u64>plan.gates);
@@ -104,7 +112,7 @@ export function handle(req: Request): Response {
   out.str("]");
   if (shots > 0) {
     out.str(",");
-    writeCounts(out, c, plan, <i32>shots, keyBits);
+    writeCounts(out, c, plan, <i32>shots, keyBits, prefix);
   }
   out.str("}\n");
   return Response.bytes(out.bytes(), "application/json");

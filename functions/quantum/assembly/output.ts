@@ -1,7 +1,7 @@
 // Reading the final state (top-K outcomes, seeded sampling into counts) and writing the JSON answer straight
 // into bytes: a 24-qubit run can have a million distinct outcomes, too many for a string per key.
 import * as engine from "./engine";
-import { RunPlan, runOnce } from "./run";
+import { PrefixCache, RunPlan, runOnce } from "./run";
 import { Circuit } from "./qasm";
 import { nextDouble } from "./rng";
 
@@ -133,13 +133,16 @@ function byCount(a: i32, b: i32): i32 {
  * Samples `shots` outcomes (re-running the circuit per shot when it measures or resets mid-way, as
  * simulateQasm does) and writes them as a JSON object member `"counts":{...}`, most frequent first.
  */
-export function writeCounts(out: ByteWriter, c: Circuit, pl: RunPlan, shots: i32, width: i32): void {
+export function writeCounts(out: ByteWriter, c: Circuit, pl: RunPlan, shots: i32, width: i32, prefix: PrefixCache | null = null): void {
   counts = new Map<u64, i32>();
   plan = pl;
   if (!pl.dynamic) sample(shots);
   else {
     for (let s = 0; s < shots; s++) {
-      if (s > 0) runOnce(c, pl, false);
+      if (s > 0) {
+        if (prefix !== null) prefix.next(c, pl);
+        else runOnce(c, pl, false);
+      }
       sample(1);
     }
   }

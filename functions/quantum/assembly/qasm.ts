@@ -41,6 +41,14 @@ export class Circuit {
   gate: i32[] = [];
   q: i32[] = [];
   p: f64[] = [];
+  /** Per op: the id of its `if (creg == value)` condition, 0 when unconditional. */
+  cond: i32[] = [];
+  /** Per condition id (index 0 unused): the register's first bit, its size and the value compared. */
+  condOffset: i32[] = [0];
+  condSize: i32[] = [0];
+  condValue: f64[] = [0];
+  /** Gate applications as simulateQasm counts them: a qelib1 prelude gate (c3x, ...) is one, whatever its body. */
+  gates: i32 = 0;
   get length(): i32 { return this.kind.length; }
 }
 
@@ -55,7 +63,6 @@ export class ParseResult {
 }
 
 function unsupported(name: string): string | null {
-  if (name == "if") return "classically controlled operations (if) are not supported";
   if (name == "opaque") return "opaque gates are not supported";
   return null;
 }
@@ -68,6 +75,11 @@ class Parser {
   private qelib: bool = false;
   private depth: i32 = 0;
   readonly c: Circuit = new Circuit();
+  /** Condition id given to ops pushed now (inside an `if` statement), else 0. */
+  private curCond: i32 = 0;
+  /** Names of the qelib1 gates defined by the prelude, and how deep an expansion is inside one of them. */
+  private prelude: Set<string> = new Set();
+  private inPrelude: i32 = 0;
   error: string | null = null;
   code: string = "QASM_SYNTAX";
   errLine: i32 = 0;
@@ -120,12 +132,15 @@ class Parser {
   }
 
   parse(): void {
-    if (this.peek().v == "OPENQASM" && this.peek().k == T_ID) {
-      this.next();
-      const v = this.next();
-      if (v.k != T_NUM || !v.v.startsWith("2")) this.fail(v, "only OPENQASM 2.0 is supported, found " + this.describe(v), "QASM_UNSUPPORTED");
-      this.expect(";");
+    const head = this.peek();
+    if (head.v != "OPENQASM" || head.k != T_ID) {
+      this.fail(head, "expected the header 'OPENQASM 2.0;' before " + this.describe(head) + ": an OpenQASM 2.0 program must start with it", "QASM_MISSING_HEADER");
+      return;
     }
+    this.next();
+    const v = this.next();
+    if (v.k != T_NUM || !v.v.startsWith("2")) this.fail(v, "only OPENQASM 2.0 is supported, found " + this.describe(v), "QASM_UNSUPPORTED");
+    this.expect(";");
     while (this.ok && this.peek().k != T_EOF) this.statement();
   }
 
@@ -143,9 +158,11 @@ class Parser {
       if (f.v != "qelib1.inc") { this.fail(f, "cannot include \"" + f.v + "\": only \"qelib1.inc\" is supported", "QASM_UNSUPPORTED"); return; }
       this.qelib = true;
       this.expect(";");
+      this.definePrelude();
     } else if (t.v == "qreg" || t.v == "creg") this.register(t);
     else if (t.v == "gate") this.gateDef();
     else if (t.v == "measure") this.measure();
+    else if (t.v == "if") this.conditional();
     else if (t.v == "reset") {
       this.next();
       const q = this.arg(this.qregs, "quantum");
@@ -158,6 +175,53 @@ class Parser {
       this.argList();
       this.expect(";");
     } else this.application();
+  }
+
+  /** `if (creg == n) op;` where op is a gate application, measure or reset (OpenQASM 2.0 allows nothing else). */
+  private conditional(): void {
+    this.next();
+    this.expect("(");
+    const name = this.ident();
+    if (!this.ok) return;
+    if (!this.cregs.has(name.v)) {
+      this.fail(name, this.qregs.has(name.v) ? "if needs a classical register, " + name.v + " is quantum" : "unknown classical register " + name.v);
+      return;
+    }
+    const reg = this.cregs.get(name.v);
+    if (this.peek().v == "[") { this.fail(this.peek(), "if compares a whole classical register (if (" + name.v + " == n)), not one bit"); return; }
+    this.expect("==");
+    const vt = this.peek();
+    const value = this.int();
+    this.expect(")");
+    if (!this.ok) return;
+    if (reg.size < 31 && value >= (1 << reg.size)) { this.fail(vt, name.v + " has " + reg.size.toString() + " bit(s), so it never equals " + value.toString()); return; }
+    const op = this.peek();
+    if (op.k != T_ID || op.v == "if" || op.v == "barrier" || op.v == "gate" || op.v == "qreg" || op.v == "creg" || op.v == "include" || op.v == "OPENQASM" || unsupported(op.v) !== null) {
+      this.fail(op, "expected a gate, measure or reset after if (...) but found " + this.describe(op));
+      return;
+    }
+    const c = this.c;
+    c.condOffset.push(reg.offset); c.condSize.push(reg.size); c.condValue.push(<f64>value);
+    this.curCond = c.condOffset.length - 1;
+    this.statement();
+    this.curCond = 0;
+  }
+
+  /**
+   * The qelib1.inc gates the engine has no kernel for (csx, cu, ryy, rccx, rc3x, c3x, c4x), defined as gate
+   * bodies of built-in gates: qelib1's own bodies for rccx and rc3x, exact decompositions (equal up to a
+   * global phase) for the others; the multi-controlled X gates as H, a multi-controlled phase, H.
+   */
+  private definePrelude(): void {
+    const src = String.UTF8.encode(QELIB_EXTRA);
+    const lexer = new Lexer(changetype<usize>(src), src.byteLength);
+    lexer.run();
+    const sub = new Parser(lexer.toks);
+    sub.qelib = true;
+    while (sub.ok && sub.peek().k != T_EOF) sub.statement();
+    if (!sub.ok) { this.fail(this.eof, "internal error in the qelib1 prelude: " + sub.error!); return; }
+    const names = sub.gates.keys();
+    for (let i = 0; i < names.length; i++) { this.gates.set(names[i], sub.gates.get(names[i])); this.prelude.add(names[i]); }
   }
 
   private register(t: Tok): void {
@@ -199,7 +263,7 @@ class Parser {
   private push(kind: i32, gate: i32, a: i32, b: i32, c: i32, p0: f64, p1: f64, p2: f64): void {
     const k = this.c.kind;
     if (k.length >= MAX_OPS) { this.fail(this.toks[this.pos > 0 ? this.pos - 1 : 0], "the circuit expands to more than " + MAX_OPS.toString() + " operations"); return; }
-    k.push(kind); this.c.gate.push(gate);
+    k.push(kind); this.c.gate.push(gate); this.c.cond.push(this.curCond);
     this.c.q.push(a); this.c.q.push(b); this.c.q.push(c);
     this.c.p.push(p0); this.c.p.push(p1); this.c.p.push(p2);
   }
@@ -236,7 +300,7 @@ class Parser {
       if (!this.ok) return;
       const u = unsupported(op.v);
       if (u !== null) { this.fail(op, u, "QASM_UNSUPPORTED"); return; }
-      if (op.v == "measure" || op.v == "reset") { this.fail(op, op.v + " is not allowed inside a gate definition"); return; }
+      if (op.v == "measure" || op.v == "reset" || op.v == "if") { this.fail(op, op.v + " is not allowed inside a gate definition"); return; }
       const pe: Expr[] = [];
       if (op.v != "barrier" && this.peek().v == "(") this.paramList(pe);
       const oa: Tok[] = [this.ident()];
@@ -312,12 +376,15 @@ class Parser {
 
   private expand(name: string, qs: i32[], params: f64[]): void {
     if (!this.gates.has(name)) {
+      if (this.inPrelude == 0) this.c.gates++;
       const code = gateCode(name);
       this.push(0, code, qs[0], qs.length > 1 ? qs[1] : -1, qs.length > 2 ? qs[2] : -1,
         params.length > 0 ? params[0] : 0, params.length > 1 ? params[1] : 0, params.length > 2 ? params[2] : 0);
       return;
     }
     const def = this.gates.get(name);
+    const builtin = this.prelude.has(name);
+    if (builtin) { if (this.inPrelude == 0) this.c.gates++; this.inPrelude++; }
     for (let i = 0; i < def.body.length && this.ok; i++) {
       const op = def.body[i];
       if (op.name == "barrier") continue;
@@ -329,6 +396,7 @@ class Parser {
       for (let j = 0; j < op.params.length; j++) ps.push(evaluate(op.params[j], def.params, params));
       this.expand(op.name, oqs, ps);
     }
+    if (builtin) this.inPrelude--;
   }
 
   private arg(regs: Map<string, Register>, kind: string): Arg {
@@ -416,6 +484,18 @@ class Parser {
     return e;
   }
 }
+
+// c3p(l) a,b,c,d (a triply controlled phase) inlined: cp(l/2) c,d; ccx a,b,c; cp(-l/2) c,d; ccx a,b,c; then the
+// doubly controlled phase l/2 on a,b -> d: cp(l/4) b,d; cx a,b; cp(-l/4) b,d; cx a,b; cp(l/4) a,d.
+const QELIB_EXTRA = `
+gate csx a,b { u1(pi/4) a; cu3(pi/2,-pi/2,pi/2) a,b; }
+gate cu(theta,phi,lambda,gamma) c,t { p(gamma) c; cu3(theta,phi,lambda) c,t; }
+gate ryy(theta) a,b { rx(pi/2) a; rx(pi/2) b; cx a,b; rz(theta) b; cx a,b; rx(-pi/2) a; rx(-pi/2) b; }
+gate rccx a,b,c { u2(0,pi) c; u1(pi/4) c; cx b,c; u1(-pi/4) c; cx a,c; u1(pi/4) c; cx b,c; u1(-pi/4) c; u2(0,pi) c; }
+gate rc3x a,b,c,d { u2(0,pi) d; u1(pi/4) d; cx c,d; u1(-pi/4) d; u2(0,pi) d; cx a,d; u1(pi/4) d; cx b,d; u1(-pi/4) d; cx a,d; u1(pi/4) d; cx b,d; u1(-pi/4) d; u2(0,pi) d; u1(pi/4) d; cx c,d; u1(-pi/4) d; u2(0,pi) d; }
+gate c3x a,b,c,d { h d; cp(pi/2) c,d; ccx a,b,c; cp(-pi/2) c,d; ccx a,b,c; cp(pi/4) b,d; cx a,b; cp(-pi/4) b,d; cx a,b; cp(pi/4) a,d; h d; }
+gate c4x a,b,c,d,e { h e; cp(pi/2) d,e; c3x a,b,c,d; cp(-pi/2) d,e; c3x a,b,c,d; cp(pi/4) c,e; ccx a,b,c; cp(-pi/4) c,e; ccx a,b,c; cp(pi/8) b,e; cx a,b; cp(-pi/8) b,e; cx a,b; cp(pi/8) a,e; h e; }
+`;
 
 function hasDuplicate(qs: i32[]): bool {
   for (let i = 0; i < qs.length; i++) for (let j = i + 1; j < qs.length; j++) if (qs[i] == qs[j]) return true;
