@@ -14,7 +14,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { coverage, forecast, msis, smape, type ForecastOptions } from '../../kernels/forecast/index.js'
+import { coverage, forecast, msis, smape, type ForecastOptions } from '@jaegis/kernels/forecast'
 
 export interface PublicTask { name: string; train: Float64Array; test: Float64Array; period: number }
 export type Part = 'validation' | 'test'
