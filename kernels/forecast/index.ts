@@ -3,7 +3,7 @@
 // intervals. The heavy loops run in the forecast wasm kernel; this file picks models and marshals.
 import { sharedKernel, type ForecastKernel } from './wasm.js'
 import { normalQuantile } from './stats.js'
-import { cvForecast, type CvReport } from './select.js'
+import { cvForecast, CV_FIT_TOLERANCE, type CvReport } from './select.js'
 import { detectSeasons } from './detect.js'
 
 export { detectSeasons } from './detect.js'
@@ -60,6 +60,12 @@ export interface ForecastOptions {
   cvPruneRatio?: number
   /** With `selection: 'cv'`, also validate the mean of the best two and three candidates. @default true */
   combine?: boolean
+  /**
+   * ETS fits stop when the optimiser's SSEs agree to this relative spread (Nelder-Mead simplex,
+   * Levenberg-Marquardt step). @default 0.03 (`CV_FIT_TOLERANCE`) for the fits of `selection: 'cv'`,
+   * 1e-3 otherwise
+   */
+  fitTolerance?: number
 }
 
 export interface ForecastResult {
@@ -117,6 +123,7 @@ function validateOptions(opts: ForecastOptions): void {
   if (!Number.isInteger(opts.horizon) || opts.horizon < 1) throw new ForecastInputError(`horizon must be an integer >= 1, got ${opts.horizon}`)
   const level = opts.level ?? 0.95
   if (!(level > 0 && level < 1)) throw new ForecastInputError(`level must be in (0, 1), got ${level}`)
+  if (opts.fitTolerance !== undefined && !(opts.fitTolerance > 0 && opts.fitTolerance < 1)) throw new ForecastInputError(`fitTolerance must be in (0, 1), got ${opts.fitTolerance}`)
   const s = opts.season
   if (s !== undefined && s !== 'auto') {
     for (const m of Array.isArray(s) ? s : [s]) {
@@ -168,7 +175,7 @@ export function forecast(input: ArrayLike<number>, opts: ForecastOptions, kernel
     const given = opts.season === undefined || opts.season === 'auto' ? null : normalizeSeasons(Array.isArray(opts.season) ? opts.season : [opts.season])
     // a season shows in the ACF only with three occurrences (lags up to n/3): fewer events, no season
     const detect = (v: Float64Array) => (v.length < 8 || (intermittent && countNonZero(v) < 3) ? [] : normalizeSeasons(detectSeasons(v, kernel)))
-    const fit = (v: Float64Array, o: ForecastOptions) => forecast(v, { ...o, selection: 'aic', maxEvaluations: o.maxEvaluations ?? opts.maxEvaluations }, kernel)
+    const fit = (v: Float64Array, o: ForecastOptions) => forecast(v, { ...o, selection: 'aic', maxEvaluations: o.maxEvaluations ?? opts.maxEvaluations, fitTolerance: o.fitTolerance ?? opts.fitTolerance ?? CV_FIT_TOLERANCE }, kernel)
     const r = cvForecast(y, opts, given, intermittent, fit, refitOptions, detect)
     if (r) {
       if (nonNegative) for (const a of [r.mean, r.lower, r.upper]) for (let i = 0; i < h; i++) if (a[i] < 0) a[i] = 0
@@ -204,7 +211,7 @@ export function forecast(input: ArrayLike<number>, opts: ForecastOptions, kernel
     const sigma = k.seasonalNaive(n, m, h, z)
     result = { ...kernel.outputs(h), model: `snaive[${m}]`, seasons: [m], params: { sigma } }
   } else {
-    result = fitEtsModel(kernel, n, h, z, seasons, model, minV > 0, opts)
+    result = fitEtsModel(kernel, n, h, z, seasons, model, minV > 0, opts, opts.fitTolerance ?? REL_TOL)
   }
   if (nonNegative) for (const a of [result.mean, result.lower, result.upper]) for (let i = 0; i < h; i++) if (a[i] < 0) a[i] = 0
   return result

@@ -24,6 +24,16 @@ export const CV_ORIGINS = 3
  */
 export const CV_PRUNE_RATIO = 2
 
+/**
+ * Relative stop of every ETS fit made by cross-validated selection (screening, validation origins
+ * and the final fit): the optimiser stops when its SSEs agree to 3 %. Chosen on the M4 hourly
+ * validation split (odd ids; mean sMAPE 9.17 % at 1e-3, 9.10 at 3e-3, 9.06 at 1e-2, 9.04 at 3e-2,
+ * 9.12 at 1e-1; NAB 5-minute validation 45.39, 45.40, 45.38, 45.25, 45.13): validation ranks
+ * candidates by their forecasts, which a looser fit hardly moves, and it costs 1.6-2x fewer SSE
+ * passes than 1e-3. `selection: 'aic'` and explicit models keep 1e-3. @default 0.03
+ */
+export const CV_FIT_TOLERANCE = 0.03
+
 /** Options that refit a previous result's model (`refitOptions` of index.ts). */
 export type RefitFn = (prev: ForecastResult) => Omit<ForecastOptions, 'horizon'>
 

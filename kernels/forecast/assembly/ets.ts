@@ -142,13 +142,18 @@ export function setParams(): void {
     const s2 = ns >= 2 ? load<f64>(p2) : (mul ? 1.0 : 0.0)
     let e: f64
     if (mul) {
+      // With ys = y / S (S from a cycle ago, so off the level's dependency chain), e / S = ys - base:
+      // l' = base + a (ys - base) and b' = phi b + beta (ys - base) need no division on the chain
+      // from one step's level to the next (the loop is latency-bound); q = e / (base S) = ys / base - 1
+      // feeds only the seasonal slots, read again a cycle later.
       const base = max(trend ? l + ph * b : l, floor)
       const S = s1 * s2
+      const ys = y / S
       e = y - base * S
-      const q = e / (base * S) // one division per step: e/S = q base, e/(base s2) = q s1, ...
-      const eS = q * base
-      l = base + a * eS
+      const eS = ys - base
+      l = ca * base + a * ys
       if (trend) b = ph * b + be * eS
+      const q = ns >= 1 ? eS / base : 0.0
       if (ns >= 1) store<f64>(p1, max(s1 + g1 * q * s1, 0.01))
       if (ns >= 2) store<f64>(p2, max(s2 + g2 * q * s2, 0.01))
     } else {
