@@ -13,20 +13,43 @@ export function seasonalityTest(y: Float64Array, m: number): boolean {
   let mean = 0
   for (let t = 0; t < n; t++) mean += y[t]
   mean /= n
+  const d = centred.length >= n ? centred : (centred = new Float64Array(Math.max(n, 2 * centred.length)))
   let c0 = 0
-  for (let t = 0; t < n; t++) c0 += (y[t] - mean) ** 2
+  for (let t = 0; t < n; t++) { d[t] = y[t] - mean; c0 += d[t] ** 2 }
   if (!(c0 > 0)) return false
   let sumSq = 0
   let rm = 0
-  for (let k = 1; k <= m; k++) {
+  // four lags per sweep: independent sums (each added in the order of t, as one lag at a time
+  // would) so the adds do not wait on each other; the O(n m) sums were a tenth of `auto` on M4 hourly
+  let k = 1
+  for (; k + 3 <= m; k += 4) {
+    let c1 = 0, c2 = 0, c3 = 0, c4 = 0
+    for (let t = k; t < k + 3; t++) {
+      c1 += d[t] * d[t - k]
+      if (t >= k + 1) c2 += d[t] * d[t - k - 1]
+      if (t >= k + 2) c3 += d[t] * d[t - k - 2]
+    }
+    for (let t = k + 3; t < n; t++) {
+      const v = d[t]
+      c1 += v * d[t - k]; c2 += v * d[t - k - 1]; c3 += v * d[t - k - 2]; c4 += v * d[t - k - 3]
+    }
+    const r1 = c1 / c0, r2 = c2 / c0, r3 = c3 / c0, r4 = c4 / c0
+    sumSq += r1 * r1; sumSq += r2 * r2; sumSq += r3 * r3
+    if (k + 3 < m) sumSq += r4 * r4
+    else rm = r4
+  }
+  for (; k <= m; k++) {
     let c = 0
-    for (let t = k; t < n; t++) c += (y[t] - mean) * (y[t - k] - mean)
+    for (let t = k; t < n; t++) c += d[t] * d[t - k]
     const r = c / c0
     if (k < m) sumSq += r * r
     else rm = r
   }
   return Math.abs(rm) > 1.645 * Math.sqrt((1 + 2 * sumSq) / n)
 }
+
+/** Scratch for `seasonalityTest`'s centred copy, grown on demand. */
+let centred = new Float64Array(1024)
 
 /**
  * Seasonal indices of period m by classical decomposition (centred moving average; ratios when
@@ -56,6 +79,14 @@ export function seasonalIndices(y: Float64Array, m: number, multiplicative: bool
   return idx
 }
 
+/**
+ * Golden-section steps for Theta's alpha, each one pass over the series: 12 narrow [0.01, 0.99] to
+ * +-0.003. Chosen on the M4 hourly validation split (odd ids, with CV_FIT_TOLERANCE 0.03): mean
+ * sMAPE 9.036 % with 18 steps (+-2e-4), 9.037 with 12, 9.025 with 9; NAB 5-minute validation 45.25,
+ * 45.24, 45.21 (MSIS 10.71, 10.71, 10.82); 12 is a third fewer passes at no visible cost.
+ */
+export const THETA_GOLDEN_STEPS = 12
+
 /** One-step SSE of simple exponential smoothing with weight alpha, level started at y[0]; also the final level. */
 function ses(x: Float64Array, alpha: number): { sse: number; level: number } {
   let l = x[0]
@@ -83,12 +114,12 @@ export function thetaForecast(y: Float64Array, m: number, h: number, z: number, 
   const mm = seasonal ? m : 1
   const x = new Float64Array(n)
   for (let t = 0; t < n; t++) x[t] = positive ? y[t] / idx[t % mm] : y[t] - idx[t % mm]
-  // alpha by golden-section search on the one-step SSE over [0.01, 0.99] (to +-2e-4)
+  // alpha by golden-section search on the one-step SSE over [0.01, 0.99]
   let a = 0.01, b = 0.99
   const g = (Math.sqrt(5) - 1) / 2
   let c = b - g * (b - a), d = a + g * (b - a)
   let fc = ses(x, c).sse, fd = ses(x, d).sse
-  for (let i = 0; i < 18; i++) {
+  for (let i = 0; i < THETA_GOLDEN_STEPS; i++) {
     if (fc < fd) { b = d; d = c; fd = fc; c = b - g * (b - a); fc = ses(x, c).sse }
     else { a = c; c = d; fc = fd; d = a + g * (b - a); fd = ses(x, d).sse }
   }
