@@ -123,6 +123,48 @@ describe('forecast with ETS', () => {
     k.exports.setUseLm(1)
   })
 
+  it('the multiplicative recursion (no division on the level chain) gives the SSE and states of the textbook form', () => {
+    const k = sharedKernel()
+    const ex = k.exports
+    for (const [m1, m2, tc] of [[24, 1, 0], [24, 1, 1], [24, 1, 2], [12, 48, 0], [12, 48, 1], [1, 1, 1]] as const) {
+      const periods = m2 > 1 ? [m1, m2] : m1 > 1 ? [m1] : []
+      const y = seasonal(600, periods, periods.map(() => 20), 3, 5, 100, 0.05)
+      k.load(y, 1)
+      const sse = ex.fitEts(y.length, m1, m2, tc, 1, 0, 1e-3, 0.3, 0.2, 0.15, 0.1, 0.6)
+      // the same recursion written as in Hyndman et al. (q = e / yhat), from the kernel's initial states
+      const heap = k.heapF64()
+      const s1 = heap.slice((ex.s1InitPtr.value as number) >>> 3, ((ex.s1InitPtr.value as number) >>> 3) + m1)
+      const s2 = heap.slice((ex.s2InitPtr.value as number) >>> 3, ((ex.s2InitPtr.value as number) >>> 3) + m2)
+      const [a, be, g1, g2, ph] = [ex.alpha, ex.beta, ex.gamma1, ex.gamma2, ex.phi].map((g) => g.value as number)
+      let l = ex.L0.value as number, b = tc > 0 ? (ex.B0.value as number) : 0, ref = 0
+      const floor = 1e-3 * Math.abs(l) + 1e-300
+      for (let t = 0; t < y.length; t++) {
+        const i1 = t % m1, i2 = t % m2
+        const S = (m1 > 1 ? s1[i1] : 1) * (m2 > 1 ? s2[i2] : 1)
+        const base = Math.max(l + ph * b, floor)
+        const e = y[t] - base * S
+        const q = e / (base * S)
+        l = base + a * q * base
+        b = ph * b + be * q * base
+        if (m1 > 1) s1[i1] = Math.max(s1[i1] + g1 * q * s1[i1], 0.01)
+        if (m2 > 1) s2[i2] = Math.max(s2[i2] + g2 * q * s2[i2], 0.01)
+        ref += e * e
+      }
+      expect(Math.abs(sse - ref) / ref).toBeLessThan(1e-9)
+      expect(ex.level.value as number).toBeCloseTo(l, 6)
+      if (tc > 0) expect(ex.slope.value as number).toBeCloseTo(b, 6)
+    }
+  })
+
+  it('fitTolerance loosens the ETS stop: fewer SSE passes, nearly the same fit; bad values are rejected', () => {
+    const y = seasonal(800, [24], [10], 2, 9, 100, 0.01)
+    const tight = forecast(y, { horizon: 24, model: 'ets', season: 24 })
+    const loose = forecast(y, { horizon: 24, model: 'ets', season: 24, fitTolerance: 0.03 })
+    expect(loose.params.evaluations as number).toBeLessThan(tight.params.evaluations as number)
+    expect(loose.params.sigma as number).toBeLessThan((tight.params.sigma as number) * 1.05)
+    for (const bad of [0, -1, 1, Number.NaN]) expect(() => forecast(y, { horizon: 24, fitTolerance: bad })).toThrow(ForecastInputError)
+  })
+
   it('extrapolates a linear trend', () => {
     const y = Float64Array.from({ length: 200 }, (_, t) => 10 + 3 * t + Math.sin(t))
     const f = forecast(y, { horizon: 10, season: [], selection: 'aic' })

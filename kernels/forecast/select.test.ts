@@ -38,6 +38,43 @@ describe('Theta', () => {
     expect(smape(truth, f.mean)).toBeLessThan(5)
     for (let k = 0; k < 24; k++) expect(f.lower[k]).toBeLessThan(f.upper[k])
   })
+
+  it('the seasonality test (four lags per sweep) decides as the lag-by-lag definition; alpha is the SSE minimum to +-0.003', () => {
+    const direct = (y: Float64Array, m: number): boolean => {
+      const n = y.length
+      if (m < 2 || n < 3 * m) return false
+      const mean = y.reduce((a, b) => a + b, 0) / n
+      let c0 = 0
+      for (let t = 0; t < n; t++) c0 += (y[t] - mean) ** 2
+      if (!(c0 > 0)) return false
+      let sumSq = 0, rm = 0
+      for (let k = 1; k <= m; k++) {
+        let c = 0
+        for (let t = k; t < n; t++) c += (y[t] - mean) * (y[t - k] - mean)
+        if (k < m) sumSq += (c / c0) ** 2
+        else rm = c / c0
+      }
+      return Math.abs(rm) > 1.645 * Math.sqrt((1 + 2 * sumSq) / n)
+    }
+    const r = seededRng(8)
+    let seasonalSeen = 0
+    for (const n of [30, 97, 240, 701]) {
+      for (const amp of [0, 0.3, 1, 5]) {
+        const y = Float64Array.from({ length: n }, (_, t) => 10 + amp * Math.sin((2 * Math.PI * t) / 12) + r.normal())
+        for (const m of [2, 3, 4, 5, 7, 12, 13, 24, 30]) {
+          expect(seasonalityTest(y, m)).toBe(direct(y, m))
+          if (direct(y, m)) seasonalSeen++
+        }
+      }
+    }
+    expect(seasonalSeen).toBeGreaterThan(10)
+    // Theta's alpha: within the golden-section tolerance of the one-step SSE minimum on a fine grid
+    const y = Float64Array.from({ length: 300 }, (_, t) => 50 + 0.1 * t + 3 * r.normal())
+    const sse = (a: number) => { let l = y[0], s = 0; for (let t = 1; t < y.length; t++) { const e = y[t] - l; s += e * e; l += a * e } return s }
+    let best = 0.01
+    for (let a = 0.01; a <= 0.99; a += 1e-4) if (sse(a) < sse(best)) best = a
+    expect(Math.abs(thetaForecast(y, 1, 12, 1.96).alpha - best)).toBeLessThan(0.004)
+  })
 })
 
 describe('model choice by rolling-origin validation', () => {

@@ -17,6 +17,11 @@ export interface ForecastExports {
   lowerPtr: WebAssembly.Global
   upperPtr: WebAssembly.Global
   acfPtr: WebAssembly.Global
+  /** Initial seasonal indices of the last ETS fit (M1 and M2 values) and its initial level and slope. */
+  s1InitPtr: WebAssembly.Global
+  s2InitPtr: WebAssembly.Global
+  L0: WebAssembly.Global
+  B0: WebAssembly.Global
   acf(n: number, maxLag: number, diff: number): number
   detectSeasons(n: number, maxPeriods: number, minR: number, out: number): number
   seasonsOut(): number

@@ -11,7 +11,7 @@ export let M2: i32 = 1
 let TREND: i32 = 0 // 0 none, 1 damped, 2 linear (phi = 1)
 let MUL: bool = false
 export let L0: f64 = 0
-let B0: f64 = 0
+export let B0: f64 = 0
 
 // fitted parameters and final states
 export let alpha: f64 = 0
