@@ -86,3 +86,21 @@ function detectLoaded(y: Float64Array, kernel: ForecastKernel): number[] {
   for (let i = 0; i < count; i++) seasons.push(heap[(out >>> 2) + i])
   return seasons
 }
+
+/**
+ * Autocorrelations c_k / c_0 of `values` for k = 0..maxLag (the plain estimator, not bias-adjusted),
+ * by the kernel's FFT in O(n log n); lags at or beyond n are 0. Null for a constant series.
+ * Overwrites the kernel's input.
+ */
+export function autocorrelation(values: Float64Array, maxLag: number, kernel: ForecastKernel = sharedKernel()): Float64Array | null {
+  const n = values.length
+  const top = Math.min(maxLag, n - 1)
+  kernel.load(values, 1)
+  if (top < 0 || !kernel.exports.acf(n, top, 0)) return null
+  const heap = kernel.heapF64()
+  const p = (kernel.exports.acfPtr.value as number) >>> 3
+  const r = new Float64Array(maxLag + 1)
+  // the kernel's r(k) carries the bias adjustment n / (n - k): undo it
+  for (let k = 0; k <= top; k++) r[k] = (heap[p + k] * (n - k)) / n
+  return r
+}

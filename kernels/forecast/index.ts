@@ -4,9 +4,9 @@
 import { sharedKernel, type ForecastKernel } from './wasm.js'
 import { normalQuantile } from './stats.js'
 import { cvForecast, CV_FIT_TOLERANCE, type CvReport } from './select.js'
-import { detectSeasons } from './detect.js'
+import { autocorrelation, detectSeasons } from './detect.js'
 
-export { detectSeasons } from './detect.js'
+export { autocorrelation, detectSeasons } from './detect.js'
 
 export { smape, mase, msis, coverage, normalQuantile } from './stats.js'
 export { thetaForecast } from './theta.js'
@@ -176,7 +176,9 @@ export function forecast(input: ArrayLike<number>, opts: ForecastOptions, kernel
     // a season shows in the ACF only with three occurrences (lags up to n/3): fewer events, no season
     const detect = (v: Float64Array) => (v.length < 8 || (intermittent && countNonZero(v) < 3) ? [] : normalizeSeasons(detectSeasons(v, kernel)))
     const fit = (v: Float64Array, o: ForecastOptions) => forecast(v, { ...o, selection: 'aic', maxEvaluations: o.maxEvaluations ?? opts.maxEvaluations, fitTolerance: o.fitTolerance ?? opts.fitTolerance ?? CV_FIT_TOLERANCE }, kernel)
-    const r = cvForecast(y, opts, given, intermittent, fit, refitOptions, detect)
+    // Theta's seasonality test from the kernel's FFT autocorrelation (the fits reload their own input)
+    const autocorr = (v: Float64Array, maxLag: number) => autocorrelation(v, maxLag, kernel)
+    const r = cvForecast(y, opts, given, intermittent, fit, refitOptions, detect, autocorr)
     if (r) {
       if (nonNegative) for (const a of [r.mean, r.lower, r.upper]) for (let i = 0; i < h; i++) if (a[i] < 0) a[i] = 0
       return r

@@ -1,9 +1,9 @@
 // Tests of model choice by rolling-origin validation, Theta, robust season detection, calibrated
 // intervals and the interval metrics, on seeded synthetic series (kernels/forecast/synthetic.ts).
 import { describe, expect, it } from 'vitest'
-import { coverage, detectSeasons, forecast, msis, refitOptions, smape } from './index.js'
+import { autocorrelation, coverage, detectSeasons, forecast, msis, refitOptions, smape } from './index.js'
 import { fitWindows } from './select.js'
-import { seasonalIndices, seasonalityTest, thetaForecast } from './theta.js'
+import { seasonalFromAcf, seasonalIndices, seasonalityTest, thetaForecast } from './theta.js'
 import { seededRng, syntheticSeries } from './synthetic.js'
 
 describe('interval metrics', () => {
@@ -39,7 +39,7 @@ describe('Theta', () => {
     for (let k = 0; k < 24; k++) expect(f.lower[k]).toBeLessThan(f.upper[k])
   })
 
-  it('the seasonality test (four lags per sweep) decides as the lag-by-lag definition; alpha is the SSE minimum to +-0.003', () => {
+  it('the seasonality test (four lags per sweep, or from the FFT autocorrelation) decides as the lag-by-lag definition; alpha is the SSE minimum to +-0.003', () => {
     const direct = (y: Float64Array, m: number): boolean => {
       const n = y.length
       if (m < 2 || n < 3 * m) return false
@@ -61,13 +61,22 @@ describe('Theta', () => {
     for (const n of [30, 97, 240, 701]) {
       for (const amp of [0, 0.3, 1, 5]) {
         const y = Float64Array.from({ length: n }, (_, t) => 10 + amp * Math.sin((2 * Math.PI * t) / 12) + r.normal())
+        const acf = autocorrelation(y, 30)
         for (const m of [2, 3, 4, 5, 7, 12, 13, 24, 30]) {
           expect(seasonalityTest(y, m)).toBe(direct(y, m))
+          // the same test from the kernel's FFT autocorrelation, as cross-validation runs it
+          expect(seasonalFromAcf(acf, n, m)).toBe(direct(y, m))
           if (direct(y, m)) seasonalSeen++
         }
       }
     }
     expect(seasonalSeen).toBeGreaterThan(10)
+    expect(autocorrelation(new Float64Array(50).fill(3), 10)).toBeNull()
+    const z = Float64Array.from({ length: 200 }, () => r.normal())
+    const mean = z.reduce((a, b) => a + b, 0) / z.length
+    const c = (k: number) => { let s = 0; for (let t = k; t < z.length; t++) s += (z[t] - mean) * (z[t - k] - mean); return s }
+    const fft = autocorrelation(z, 40)!
+    for (let k = 0; k <= 40; k++) expect(fft[k]).toBeCloseTo(c(k) / c(0), 10)
     // Theta's alpha: within the golden-section tolerance of the one-step SSE minimum on a fine grid
     const y = Float64Array.from({ length: 300 }, (_, t) => 50 + 0.1 * t + 3 * r.normal())
     const sse = (a: number) => { let l = y[0], s = 0; for (let t = 1; t < y.length; t++) { const e = y[t] - l; s += e * e; l += a * e } return s }

@@ -5,7 +5,7 @@
 // interval width. Fitting each candidate is left to the caller (`fit`), so this file holds only
 // the selection rule.
 import { normalQuantile, smape } from './stats.js'
-import { seasonalityTest, thetaForecast } from './theta.js'
+import { seasonalFromAcf, seasonalityTest, thetaForecast } from './theta.js'
 import type { ForecastOptions, ForecastResult } from './index.js'
 
 /** Fits one explicitly named model (never `auto` with cross-validation): `forecast` itself. */
@@ -36,6 +36,9 @@ export const CV_FIT_TOLERANCE = 0.03
 
 /** Options that refit a previous result's model (`refitOptions` of index.ts). */
 export type RefitFn = (prev: ForecastResult) => Omit<ForecastOptions, 'horizon'>
+
+/** Autocorrelations c_k / c_0, k = 0..maxLag, of `y` (null when constant): the kernel's FFT. */
+export type AutocorrFn = (y: Float64Array, maxLag: number) => Float64Array | null
 
 /** One candidate: a name and how to fit it on a training prefix with the given seasons (`final`: on the whole series). */
 interface Candidate { name: string; run(train: Float64Array, seasons: number[], h: number, level: number, final: boolean): ForecastResult }
@@ -70,11 +73,20 @@ function snaivePeriods(n: number, seasons: number[], h: number): number[] {
   return out
 }
 
-function candidates(n: number, seasons: number[], h: number, intermittent: boolean, fit: FitFn, refit: RefitFn): Candidate[] {
+function candidates(n: number, seasons: number[], h: number, intermittent: boolean, fit: FitFn, refit: RefitFn, autocorr?: AutocorrFn): Candidate[] {
   const longest = seasons.length ? seasons[seasons.length - 1] : 1
   const tail = (y: Float64Array, w: number) => (w >= y.length ? y : y.subarray(y.length - w))
   const out: Candidate[] = []
   const tested = new Map<number, boolean>()
+  // one autocorrelation per training prefix, up to the longest season, serves every season's test
+  const acfs = new Map<number, Float64Array | null>()
+  const isSeasonal = (y: Float64Array, m: number): boolean => {
+    if (!autocorr) return seasonalityTest(y, m)
+    if (m < 2 || y.length < 3 * m) return false
+    let r = acfs.get(y.length)
+    if (r === undefined) acfs.set(y.length, (r = autocorr(y, Math.max(m, longest))))
+    return seasonalFromAcf(r, y.length, m)
+  }
   // seasonal naive first: the reference of the score, and the winner of ties
   for (const m of snaivePeriods(n, seasons, h)) {
     out.push({ name: `snaive[${m}]`, run: (y, _s, hh, level) => fit(y, { horizon: hh, model: 'snaive', season: Math.min(m, y.length), level, nonNegative: false }) })
@@ -100,7 +112,7 @@ function candidates(n: number, seasons: number[], h: number, intermittent: boole
           // the seasonality test (O(n m)) once per training prefix, on the whole prefix
           const key = y.length * 65536 + m
           let seasonal = tested.get(key)
-          if (seasonal === undefined) tested.set(key, (seasonal = seasonalityTest(y, m)))
+          if (seasonal === undefined) tested.set(key, (seasonal = isSeasonal(y, m)))
           const t = thetaForecast(tail(y, w), m, hh, zOf(level), seasonal)
           return { mean: t.mean, lower: t.lower, upper: t.upper, model: t.seasonal ? `theta[${m}]` : 'theta', seasons: t.seasonal ? [m] : [], params: { alpha: t.alpha, drift: t.drift, sigma: t.sigma } }
         },
@@ -142,7 +154,7 @@ function zOf(level: number): number {
  * user's (used as given) or detected: for validation on the earliest training prefix (so no origin's
  * seasons depend on its future), for the final fit on the whole series. Returns null when the series is too short for even one origin.
  */
-export function cvForecast(y: Float64Array, opts: ForecastOptions, seasonsGiven: number[] | null, intermittent: boolean, fit: FitFn, refit: RefitFn, detect: (y: Float64Array) => number[]): ForecastResult | null {
+export function cvForecast(y: Float64Array, opts: ForecastOptions, seasonsGiven: number[] | null, intermittent: boolean, fit: FitFn, refit: RefitFn, detect: (y: Float64Array) => number[], autocorr?: AutocorrFn): ForecastResult | null {
   const h = opts.horizon
   const n = y.length
   const level = opts.level ?? 0.95
@@ -154,7 +166,7 @@ export function cvForecast(y: Float64Array, opts: ForecastOptions, seasonsGiven:
   for (let j = originsWanted; j >= 1; j--) if (n - j * h >= minTrain) origins.push(n - j * h)
   if (origins.length === 0) return null
   const fullSeasons = seasonsGiven ?? detect(y)
-  const cands = candidates(n, fullSeasons, h, intermittent, fit, refit)
+  const cands = candidates(n, fullSeasons, h, intermittent, fit, refit, autocorr)
   const K = origins.length * h
   const actual = new Float64Array(K)
   // each candidate's validated forecasts and interval half-widths, origin after origin
