@@ -93,7 +93,7 @@ export class ForecastInputError extends Error {
 
 /** Copy of `values` with NaN runs filled by linear interpolation (ends: the nearest value). */
 export function fillMissing(values: ArrayLike<number>): Float64Array {
-  const out = Float64Array.from(values as ArrayLike<number>)
+  const out = values instanceof Float64Array ? values.slice() : Float64Array.from(values as ArrayLike<number>)
   let prev = -1
   for (let i = 0; i <= out.length; i++) {
     if (i < out.length && out[i] !== out[i]) continue
@@ -171,7 +171,7 @@ export function forecast(input: ArrayLike<number>, opts: ForecastOptions, kernel
   const model = opts.model ?? 'auto'
   const intermittent = model === 'auto' && minV >= 0 && zeros / n >= (opts.intermittentShare ?? 0.3)
   if (model === 'auto' && (opts.selection ?? 'cv') === 'cv') {
-    const y = nans > 0 ? fillMissing(input) : Float64Array.from(input as ArrayLike<number>)
+    const y = nans > 0 ? fillMissing(input) : input instanceof Float64Array ? input.slice() : Float64Array.from(input as ArrayLike<number>)
     const given = opts.season === undefined || opts.season === 'auto' ? null : normalizeSeasons(Array.isArray(opts.season) ? opts.season : [opts.season])
     // a season shows in the ACF only with three occurrences (lags up to n/3): fewer events, no season
     const detect = (v: Float64Array) => (v.length < 8 || (intermittent && countNonZero(v) < 3) ? [] : normalizeSeasons(detectSeasons(v, kernel)))
