@@ -71,6 +71,7 @@ describe('GraphML XML', () => {
       ['<graphml>\n<graph>\n<node id="a">\n</graph></graphml>', 'f.graphml: line 4: </graph> closes <node>'],
       ['<graphml><graph><node id="a" id=\'b\'/></graph></graphml>', 'f.graphml: line 1: attribute id repeated on <node>'],
       ['<graphml><graph>\n<node id=a/></graph></graphml>', 'f.graphml: line 2: <node> tag: unquoted attribute value'],
+      ['<graphml>\n<graph/>\n</graphml>\n</graph>', 'f.graphml: line 4: </graph> without a matching <graph>'],
       ['<graphml/>\n<graphml/>', 'f.graphml: line 2: more than one root element'],
       ['GraphML\n<graphml/>', 'f.graphml: line 1: text outside the root element'],
       ['<graphml><graph><node id="a"><![CDATA[x</node></graph></graphml>', 'f.graphml: line 1: CDATA section never closed (missing ]]>)'],

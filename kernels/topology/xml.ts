@@ -124,6 +124,8 @@ export function* xmlTokens(text: string, source: string): Generator<XmlToken> {
     fail(at, open === undefined ? `</${name}> without a matching <${name}>` : `</${name}> closes <${open}>`)
   }
   if (message === 'undefined entity') fail(position, `unknown entity ${text.slice(text.lastIndexOf('&', position - 1), position)}`)
+  const unmatched = /^unmatched closing tag: (.*)$/.exec(message)
+  if (unmatched) fail(text.lastIndexOf('</', position - 1), `</${unmatched[1]}> without a matching <${unmatched[1]}>`)
   const duplicate = /^duplicate attribute: (.*)$/.exec(message)
   if (duplicate) fail(position, `attribute ${duplicate[1]} repeated on <${tagName}>`)
   if (message === 'text data outside of root node') {
