@@ -9,7 +9,7 @@ import { request } from 'node:http'
 import { availableParallelism } from 'node:os'
 import autocannon from 'autocannon'
 import { isMain, startTarget, printResult, round } from './util.js'
-import { startWorkerd, workerdBinary } from './workerd.js'
+import { startWorkerd, workerdBinary, type WorkerdTarget } from './workerd.js'
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5)
@@ -77,11 +77,14 @@ async function checkSameAnswers(urls: Partial<Record<Kind, string>>): Promise<vo
 /** Alternating rounds of jaegis, bare (and workerd, with one process) with `workers` processes each. */
 async function compare(workers: number): Promise<Comparison> {
   const targets = { jaegis: await startHttpTarget('jaegis', workers), bare: await startHttpTarget('bare', workers) }
-  const workerd = workers === 1 && WITH_WORKERD ? await startWorkerd() : undefined
   const urls: Partial<Record<Kind, string>> = { jaegis: `http://127.0.0.1:${targets.jaegis.port}/fn/hello`, bare: `http://127.0.0.1:${targets.bare.port}/fn/hello` }
-  if (workerd) urls.workerd = `http://127.0.0.1:${workerd.port}/fn/hello`
-  const kinds = Object.keys(urls) as Kind[]
+  let workerd: WorkerdTarget | undefined
   try {
+    if (workers === 1 && WITH_WORKERD) {
+      workerd = await startWorkerd()
+      urls.workerd = `http://127.0.0.1:${workerd.port}/fn/hello`
+    }
+    const kinds = Object.keys(urls) as Kind[]
     await checkSameAnswers(urls)
     // warm-up, then rotate the order every round
     for (const kind of kinds) await autocannon({ url: urls[kind]!, connections: CONNECTIONS, duration: 1 })
