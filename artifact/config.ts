@@ -27,4 +27,9 @@ export interface FunctionConfig {
   reuse: boolean
   /** When true, invoking needs the function key (x-jaegis-key header). */
   requireKey: boolean
+  /**
+   * Command modules (WASI `_start`, wasi:cli/run): argv after the program name (argv[0] is the
+   * function's name). Within ARGS_LIMITS. @default [] (absent)
+   */
+  args?: string[]
 }

@@ -49,3 +49,20 @@ export function inRange(v: unknown, r: { readonly min: number; readonly max: num
 export function poolProblem(minWarm: number, maxWarm: number): string | undefined {
   return minWarm > maxWarm ? `minWarm (${minWarm}) is above maxWarm (${maxWarm})` : undefined
 }
+
+/**
+ * Bounds of a command's `args` (argv after the program name): at most `count` strings of at most
+ * `bytes` UTF-8 bytes in total, none holding a NUL (they become C strings).
+ */
+export const ARGS_LIMITS = { count: 256, bytes: 64 * 1024 } as const
+
+/** The problem with `args` as a command's argument list, or undefined. */
+export function argsProblem(args: unknown): string | undefined {
+  if (!Array.isArray(args) || args.some((a) => typeof a !== 'string')) return 'must be a list of strings like ["-o", "/tmp/out.wav"]'
+  if (args.length > ARGS_LIMITS.count) return `has ${args.length} arguments, more than the limit of ${ARGS_LIMITS.count}`
+  const enc = new TextEncoder()
+  const bytes = args.reduce((n: number, a: string) => n + enc.encode(a).length + 1, 0)
+  if (bytes > ARGS_LIMITS.bytes) return `is ${bytes} bytes long, more than the limit of ${ARGS_LIMITS.bytes}`
+  if (args.some((a: string) => a.includes('\0'))) return 'must not contain NUL characters'
+  return undefined
+}

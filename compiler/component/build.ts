@@ -52,7 +52,7 @@ export async function buildComponentFunction(dir: string, options: ComponentFunc
     wasm,
     config,
     allowedOutboundHosts: manifest.allowedOutboundHosts,
-    files: manifest.files.map((f) => ({ guest: f.destination, host: f.source })),
+    files: manifest.files.map((f) => ({ guest: f.destination, host: f.source, ...(f.writable ? { writable: true } : {}) })),
     baseDir: root,
     ...(jsStyle ? { jsStyle } : {}),
     outDir,

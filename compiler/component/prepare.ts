@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { ABI_VERSION, ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, meterModule, sha256Hex, verifyArtifact, type Artifact, type FunctionConfig } from '../../runtime/index.js'
 import { wasmBinary } from '../../artifact/index.js'
-import { PREVIEW1_MODULE, PROVIDED_INTERFACES, type ComponentMeta, type CoreModulePart } from '../../runtime/component/index.js'
+import { PREVIEW1_MODULE, PROVIDED_INTERFACES, type ComponentMeta, type CoreModulePart, type FileMapping } from '../../runtime/component/index.js'
 import { preview1Imports } from '../../runtime/wasi/preview1.js'
 
 const { readSections, SECTION, Reader, readLimits, countImports } = wasmBinary
@@ -25,8 +25,8 @@ export interface ComponentBuildOptions {
   config: FunctionConfig
   /** Spin-style outbound allow-list. @default [] (no outbound HTTP) */
   allowedOutboundHosts?: string[]
-  /** Read-only directory mappings, host paths absolute or relative to `baseDir`. @default [] */
-  files?: Array<{ guest: string; host: string }>
+  /** Directory mappings, host paths absolute or relative to `baseDir`; read-only unless `writable`. @default [] */
+  files?: FileMapping[]
   /** Resolves relative host paths in `files`. @default process.cwd() */
   baseDir?: string
   /** Recorded for JavaScript functions. */
@@ -164,7 +164,7 @@ export async function buildComponentArtifact(options: ComponentBuildOptions): Pr
     ...(glue ? { glue } : {}),
     coreModules,
     allowedOutboundHosts: options.allowedOutboundHosts ?? [],
-    files: (options.files ?? []).map((f) => ({ guest: f.guest, host: resolve(baseDir, f.host) })),
+    files: (options.files ?? []).map((f) => ({ guest: f.guest, host: resolve(baseDir, f.host), ...(f.writable ? { writable: true } : {}) })),
     initialMemoryBytes: initialPages * 65536,
   }
   const meta = { abi: ABI_VERSION, kind: kind === 'component' ? ('component' as const) : ('wasi' as const), digest: sha256Hex(wasm), sizeBytes: wasm.byteLength, config, component }

@@ -11,7 +11,7 @@ import type { SpareMemories } from '../pool/spare-memories.js'
 import type { AfterRun, InstanceStrategy } from '../pool/strategy.js'
 import { MEMORY_IMPORT, METER_IMPORT } from '../wasm/meter.js'
 import type { ComponentMeta } from './artifact.js'
-import { bodyBytes, cgiEnvironment, headerPairs, parseCgiOutput } from './cgi.js'
+import { bodyBytes, cgiEnvironment, failedCommandResponse, headerPairs, parseCgiOutput } from './cgi.js'
 import { rewriteGlue } from './glue.js'
 import { Fields, IncomingRequest, ResponseOutparam } from './wasi/http.js'
 import { BufferSink, LineSink, withBoundedWaits } from './wasi/io.js'
@@ -111,7 +111,7 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
     const stderr = new LineSink((l) => this.onLog('error', l))
     const ctx: WasiContext = {
       env: this.config.env,
-      args: [this.config.name],
+      args: [this.config.name, ...(this.config.args ?? [])],
       allowedOutboundHosts: this.meta.allowedOutboundHosts,
       files: this.meta.files,
       get deadline() {
@@ -211,7 +211,7 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
       if (!(err instanceof ExitSignal)) throw err
       code = err.code
     }
-    if (code !== 0) throw new TrapError(`command exited with status ${code}`)
+    if (code !== 0) return failedCommandResponse(code, stdout.take(), this.onLog)
     return parseCgiOutput(stdout.take())
   }
 }
