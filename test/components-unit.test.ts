@@ -7,6 +7,7 @@ import { wasiImports, type WasiContext } from '../runtime/component/wasi/preview
 import { BufferSink } from '../runtime/component/wasi/io.js'
 import { verifyArtifact, ABI_VERSION } from '../runtime/index.js'
 import { detectJsStyle, parseComponentManifest } from '../compiler/component/index.js'
+import { MANIFEST_FIELDS } from '../artifact/index.js'
 import { testConfig, text } from './components-helpers.js'
 
 const enc = new TextEncoder()
@@ -104,6 +105,23 @@ describe('component manifest', () => {
     expect(() => parseComponentManifest('name = "f"\nlanguage = "js"\nfiles = [{ source = "../etc", destination = "/etc" }]\n')).toThrow(/files\[0\]\.source must be a folder inside the function folder/)
     expect(() => parseComponentManifest('name = "f"\nlanguage = "cobol"\n')).toThrow(/"language" must be "assemblyscript", "js" or "wasm"/)
     expect(() => parseComponentManifest('name = "f"\nlanguage = "js"\n[limits]\nmemory_mib = "lots"\n')).toThrow(/"limits.memory_mib" must be an integer/)
+  })
+  it('reads args and writable folders, and lists every known field when one is unknown', () => {
+    const m = parseComponentManifest('name = "f"\nlanguage = "wasm"\nargs = ["-o", "/tmp/out.wav"]\nfiles = [{ source = "out", destination = "/out", writable = true }]\n')
+    expect(m.config.args).toEqual(['-o', '/tmp/out.wav'])
+    expect(m.files).toEqual([{ source: 'out', destination: '/out', writable: true }])
+    expect(() => parseComponentManifest('name = "f"\nlanguage = "wasm"\nargs = "-o x"\n')).toThrow('jaegis.toml: "args" must be a list of strings like ["-o", "/tmp/out.wav"]')
+    expect(() => parseComponentManifest(`name = "f"\nlanguage = "wasm"\nargs = [${Array.from({ length: 300 }, () => '"x"').join(',')}]\n`)).toThrow('"args" has 300 arguments, more than the limit of 256')
+    expect(() => parseComponentManifest('name = "f"\nlanguage = "wasm"\nfiles = [{ source = "a", destination = "/a", mode = "rw" }]\n')).toThrow('unknown field "files[0].mode" (known fields: files[0].source, files[0].destination, files[0].writable)')
+    // The list comes from artifact/manifest-fields.ts: every top-level field is named, component-only ones included.
+    let message = ''
+    try {
+      parseComponentManifest('name = "f"\nlanguage = "wasm"\nargv = []\n')
+    } catch (err) {
+      message = (err as Error).message
+    }
+    for (const field of MANIFEST_FIELDS['']) expect(message).toContain(` ${field}`)
+    expect(message).toMatch(/allowed_outbound_hosts, files\)$/)
   })
   it('detects the JavaScript handler style', () => {
     expect(detectJsStyle('export const incomingHandler = { handle() {} }')).toBe('incoming-handler')

@@ -7,6 +7,7 @@ import { ABI_VERSION, ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, meter
 import { wasmBinary } from '../../artifact/index.js'
 import { PREVIEW1_MODULE, PROVIDED_INTERFACES, type ComponentMeta, type CoreModulePart, type FileMapping } from '../../runtime/component/index.js'
 import { preview1Imports } from '../../runtime/wasi/preview1.js'
+import { commandModuleProblem } from './module-kind.js'
 
 const { readSections, SECTION, Reader, readLimits, countImports } = wasmBinary
 
@@ -143,11 +144,8 @@ export async function buildComponentArtifact(options: ComponentBuildOptions): Pr
     }
     const provided = new Set(Object.keys(preview1Imports({ args: [], env: {}, stdin: new Uint8Array(), stdout: () => true, stderr: () => {}, files: [], log: () => {} }).imports))
     imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}`)
-    const bad = WebAssembly.Module.imports(module).filter((i) => i.module !== PREVIEW1_MODULE || !provided.has(i.name))
-    if (bad.length > 0) throw new JaegisError('COMPILE_FAILED', `the module imports ${bad.map((i) => `${i.module}.${i.name}`).join(', ')}; a WASI command module may import only ${PREVIEW1_MODULE} functions (core modules for the Jaegis ABI are built from AssemblyScript)`)
-    const exps = WebAssembly.Module.exports(module)
-    if (!exps.some((e) => e.name === '_start' && e.kind === 'function')) throw new JaegisError('COMPILE_FAILED', 'the module has no _start export: build it as a WASI command (e.g. a C or Rust program with main() for wasm32-wasi)')
-    if (!exps.some((e) => e.name === 'memory' && e.kind === 'memory')) throw new JaegisError('COMPILE_FAILED', 'the module does not export its memory')
+    const problem = commandModuleProblem(module, PREVIEW1_MODULE, provided)
+    if (problem) throw new JaegisError('COMPILE_FAILED', problem)
     world = 'cgi'
     const t1 = performance.now()
     const m = meterPart('command.wasm', wasm, maxMemoryPages)
@@ -155,6 +153,9 @@ export async function buildComponentArtifact(options: ComponentBuildOptions): Pr
     coreModules.push(m.part)
     parts['command.wasm'] = m.bytes
     initialPages = m.initialPages ?? 0
+  }
+  if (kind === 'component' && options.files?.some((f) => f.writable)) {
+    throw new JaegisError('COMPILE_FAILED', 'writable folders are for WASI command modules; components see mapped folders read-only (remove writable = true)')
   }
   const baseDir = resolve(options.baseDir ?? '.')
   const component: ComponentMeta = {
