@@ -97,7 +97,7 @@ export async function createControl(options: ServerOptions, runtimeOptions: Pick
     }
     onKeys?.(keys)
   }
-  const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError, afterChange: refreshKeys, maxUploadBytes: options.maxUploadBytes, uploadDir: join(dataDir, 'uploads'), ...(driver ? { scheduler: driver } : {}) })
+  const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError, afterChange: refreshKeys, maxUploadBytes: options.maxUploadBytes, allowedFolders: options.allowFiles ?? [], uploadDir: join(dataDir, 'uploads'), ...(driver ? { scheduler: driver } : {}) })
 
   const recorder = new DashboardRecorder(metrics, runtime, driver, options.dashboard)
   recorder.start()

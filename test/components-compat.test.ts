@@ -50,7 +50,7 @@ describe("Spin's WAGI test module (Rust, built by Fermyon)", () => {
     expect(uploaded.meta.component!.coreModules).toEqual(artifact.meta.component!.coreModules) // same digests, same bytes
     expect(uploaded.meta.component!.allowedOutboundHosts).toEqual(['https://api.example.com'])
     const withFiles = { ...artifact.meta, component: { ...artifact.meta.component!, files: [{ guest: '/etc', host: '/etc' }] } }
-    await expect(prepareUploadedArtifact(withFiles, wasm)).rejects.toThrow(/maps host folders \(\/etc\)/)
+    await expect(prepareUploadedArtifact(withFiles, wasm)).rejects.toThrow(/maps host folder \/etc to \/etc, which this server does not allow for uploads \(allowed: none; the operator allows folders with jaegis serve --allow-files <dir>\)/)
     await expect(prepareUploadedArtifact({ ...artifact.meta, digest: '0'.repeat(64) }, wasm)).rejects.toThrow(/digest mismatch/)
   })
 })

@@ -8,6 +8,7 @@ import { wasmBinary } from '../../artifact/index.js'
 import { PREVIEW1_MODULE, PROVIDED_INTERFACES, type ComponentMeta, type CoreModulePart, type FileMapping } from '../../runtime/component/index.js'
 import { preview1Imports } from '../../runtime/wasi/preview1.js'
 import { commandModuleProblem } from './module-kind.js'
+import { admitHostFolders, type AllowedFolder } from './allow-files.js'
 
 const { readSections, SECTION, Reader, readLimits, countImports } = wasmBinary
 
@@ -182,8 +183,8 @@ export async function buildComponentArtifact(options: ComponentBuildOptions): Pr
 }
 
 export interface UploadOptions {
-  /** Honour `component.files` host paths from the upload (they name folders on this machine). @default false */
-  allowHostFiles?: boolean
+  /** Folders an upload's `component.files` may map (they name folders on this machine). @default [] (no mappings) */
+  allowedFolders?: readonly AllowedFolder[]
 }
 
 /**
@@ -200,8 +201,8 @@ export async function prepareUploadedArtifact(meta: unknown, wasm: Uint8Array, o
   const config = m.config as FunctionConfig | undefined
   if (typeof config?.limits?.memoryBytes !== 'number') throw bad('config.limits.memoryBytes is missing')
   const c = m.component ?? {}
-  const files = Array.isArray(c.files) ? c.files : []
-  if (files.length > 0 && !options.allowHostFiles) throw bad(`the function maps host folders (${files.map((f) => f.host).join(', ')}), which this server does not allow for uploads`)
+  if (c.files !== undefined && (!Array.isArray(c.files) || c.files.some((f) => typeof f?.guest !== 'string' || typeof f?.host !== 'string'))) throw bad('component.files must be a list of {guest, host, writable?}')
+  const files = admitHostFolders(c.files ?? [], options.allowedFolders ?? [])
   const { artifact } = await buildComponentArtifact({
     wasm,
     config,
