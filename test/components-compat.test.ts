@@ -43,6 +43,14 @@ describe("Spin's WAGI test module (Rust, built by Fermyon)", () => {
     expect(out.vars.HOME).toBeUndefined()
   })
 
+  it('gets the manifest args after its name, as under node:wasi', async () => {
+    const { artifact } = await buildComponentArtifact({ wasm: readFileSync(WAGI_TEST), config: testConfig('wagi', { args: ['--flag', 'two words', ''] }) })
+    const rt = createRuntime()
+    rt.load(artifact)
+    const out = JSON.parse(text(rt.invokeSync('wagi', { path: '/' }).body)) as { args: string[] }
+    expect(out.args).toEqual(['wagi', '--flag', 'two words', ''])
+  })
+
   it('re-derives the parts of an uploaded artifact from artifact.json and module.wasm alone', async () => {
     const wasm = readFileSync(WAGI_TEST)
     const { artifact } = await buildComponentArtifact({ wasm, config: testConfig('wagi'), allowedOutboundHosts: ['https://api.example.com'] })

@@ -45,7 +45,8 @@ folder; the flags say what jaegis.toml would, and are checked by the same rules:
   --memory <MiB>         memory limit (limits.memory_mib, default 32)
   --timeout <ms>         deadline of one request (limits.timeout_ms, default 5000)
   --reuse                keep the instance between requests ([instance] reuse)
-  --arg <value>          one argument after the program name, repeatable, in order (args)
+  --arg <value>          one argument after the program name, repeatable, in order (args);
+                         write --arg=-o for a value that starts with "-"
   --env NAME=VALUE       environment variable, repeatable ([env])
   --allow-outbound <url> outbound HTTP the function may use, repeatable (allowed_outbound_hosts)
   --files <dir>:<path>[:rw]  map a folder of the server's machine at <path>, repeatable (files); the
