@@ -1,3 +1,5 @@
+import type { MemoryLimitAction } from './limits.js'
+
 // The shape of a function's configuration as fixed at build time. The rules its fields obey live in
 // limits.ts, names.ts and routes.ts; the compiler fills it from jaegis.toml, the runtime reads it.
 
@@ -18,6 +20,8 @@ export interface FunctionConfig {
     maxConcurrency: number
     /** Invocations queued beyond maxConcurrency before callers are refused. @default 1000 */
     maxQueue: number
+    /** Components and WASI programs: what a memory.grow past memoryBytes does (MEMORY_LIMIT_ACTIONS). @default "fail" (absent) */
+    onMemoryLimit?: MemoryLimitAction
   }
   /** Environment variables the function may read; no others are visible. */
   env: Record<string, string>

@@ -51,6 +51,14 @@ export function poolProblem(minWarm: number, maxWarm: number): string | undefine
 }
 
 /**
+ * What happens when a component or WASI program asks memory.grow for more than its limit:
+ * "fail" stops the request with MEMORY_LIMIT (500); "refuse-grow" answers the grow with -1, as the
+ * WebAssembly spec allows, so malloc returns NULL and the program decides (a warning is logged).
+ */
+export const MEMORY_LIMIT_ACTIONS = ['fail', 'refuse-grow'] as const
+export type MemoryLimitAction = (typeof MEMORY_LIMIT_ACTIONS)[number]
+
+/**
  * Bounds of a command's `args` (argv after the program name): at most `count` strings of at most
  * `bytes` UTF-8 bytes in total, none holding a NUL (they become C strings).
  */

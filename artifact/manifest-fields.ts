@@ -10,7 +10,7 @@ export const COMPONENT_ONLY_FIELDS = ['args', 'allowed_outbound_hosts', 'files']
 /** Known fields by table prefix ("" is the top level, "limits." the [limits] table). */
 export const MANIFEST_FIELDS = {
   '': [...COMMON_TOP, ...COMPONENT_ONLY_FIELDS],
-  'limits.': ['memory_mib', 'timeout_ms', 'body_bytes', 'max_concurrency', 'max_queue'],
+  'limits.': ['memory_mib', 'timeout_ms', 'body_bytes', 'max_concurrency', 'max_queue', 'on_memory_limit'],
   'pool.': ['min_warm', 'max_warm'],
   'instance.': ['reuse'],
   'auth.': ['require_key'],

@@ -1,6 +1,6 @@
 // jaegis.toml -> FunctionConfig. Every error names the file and the field, and says what is allowed.
 import { parse, TomlError } from 'smol-toml'
-import { COMPONENT_ONLY_FIELDS, ENV_NAME_PATTERN, FUNCTION_NAME_RULE, LIMITS, POOL_LIMITS, isFunctionName, routeProblem, unknownFieldProblem, type IntRange, type ManifestTable } from '../artifact/index.js'
+import { COMPONENT_ONLY_FIELDS, MEMORY_LIMIT_ACTIONS, ENV_NAME_PATTERN, FUNCTION_NAME_RULE, LIMITS, POOL_LIMITS, isFunctionName, routeProblem, unknownFieldProblem, type IntRange, type ManifestTable, type MemoryLimitAction } from '../artifact/index.js'
 import { JaegisError, type FunctionConfig } from '../runtime/index.js'
 
 /** Defaults for fields a manifest leaves out (from artifact/limits.ts, the one owner of limits). */
@@ -27,7 +27,7 @@ export interface Manifest {
 type Table = Record<string, unknown>
 
 /** Parses and validates manifest text. `file` is used in messages only. */
-export function parseManifest(text: string, file = 'jaegis.toml'): Manifest {
+export function parseManifest(text: string, file = 'jaegis.toml', options: { component?: boolean } = {}): Manifest {
   const fail = (msg: string) => new JaegisError('INVALID_MANIFEST', `${file}: ${msg}`)
   let doc: Table
   try {
@@ -78,6 +78,9 @@ export function parseManifest(text: string, file = 'jaegis.toml'): Manifest {
 
   const limits = sub('limits')
   known(limits, 'limits.')
+  const onMemoryLimit = str(limits, 'limits.', 'on_memory_limit')
+  if (onMemoryLimit !== undefined && !(MEMORY_LIMIT_ACTIONS as readonly string[]).includes(onMemoryLimit)) throw fail(`"limits.on_memory_limit" must be ${MEMORY_LIMIT_ACTIONS.map((a) => `"${a}"`).join(' or ')}, got ${show(onMemoryLimit)}`)
+  if (onMemoryLimit !== undefined && !options.component) throw fail('"limits.on_memory_limit" is for functions with language = "wasm" or "js" (components and WASI programs), not AssemblyScript ones')
   const pool = sub('pool')
   known(pool, 'pool.')
   const minWarm = int(pool, 'pool.', 'min_warm', POOL_LIMITS.minWarm)
@@ -109,6 +112,7 @@ export function parseManifest(text: string, file = 'jaegis.toml'): Manifest {
         bodyBytes: int(limits, 'limits.', 'body_bytes', LIMITS.bodyBytes),
         maxConcurrency: int(limits, 'limits.', 'max_concurrency', LIMITS.maxConcurrency),
         maxQueue: int(limits, 'limits.', 'max_queue', LIMITS.maxQueue),
+        ...(onMemoryLimit !== undefined ? { onMemoryLimit: onMemoryLimit as MemoryLimitAction } : {}),
       },
       env,
       pool: { minWarm, maxWarm },

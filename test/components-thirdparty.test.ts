@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createRuntime, type LogEntry } from '../runtime/index.js'
 import { buildComponentArtifact } from '../compiler/component/index.js'
-import { FIXTURES, compileC, testConfig, text, wasiClangMissing } from './components-helpers.js'
+import { FIXTURES, compileC, errorOf, testConfig, text, wasiClangMissing } from './components-helpers.js'
 
 const missing = wasiClangMissing()
 if (missing) console.warn(`skipping third-party WASI tests that need C for wasm32-wasi: ${missing}`)
@@ -71,6 +71,20 @@ describe.skipIf(missing !== undefined)('command modules as third-party programs 
     expect(call('/write', '/rw/dir-out/planted.txt')).toBe('open for writing failed: Capabilities insufficient\n')
     expect(existsSync(join(outside, 'planted.txt'))).toBe(false)
     expect(logs.map((l) => l.message)).toContainEqual('filesystem: path "link-out.txt" leaves /ro')
+  })
+
+  it('stops a program whose malloc goes past the limit, or with on_memory_limit = "refuse-grow" lets malloc return NULL', async () => {
+    const wasm = compileC(join(FIXTURES, 'cgi', 'hungry.c'))
+    rt.load((await buildComponentArtifact({ wasm, config: testConfig('hungry', { memoryMib: 16 }) })).artifact)
+    expect(errorOf(() => rt.invokeSync('hungry'))).toMatchObject({ code: 'MEMORY_LIMIT', message: expect.stringMatching(/^function exceeded its memory limit of 16 MiB \(asked to grow to 40\.\d+ MiB\)$/) })
+    const config = testConfig('hungry-spec', { memoryMib: 16 })
+    config.limits.onMemoryLimit = 'refuse-grow'
+    rt.load((await buildComponentArtifact({ wasm, config })).artifact)
+    logs.length = 0
+    const res = rt.invokeSync('hungry-spec')
+    expect([res.status, text(res.body)]).toEqual([503, 'malloc returned NULL'])
+    expect(logs.map((l) => [l.level, l.message])).toContainEqual(['warn', expect.stringMatching(/^memory\.grow refused: asked for 40\.\d+ MiB, over the memory limit of 16 MiB \(on_memory_limit = "refuse-grow": the program got -1\)$/)])
+    expect(text(rt.invokeSync('hungry-spec').body)).toBe('malloc returned NULL') // and it keeps serving
   })
 
   it('keeps the output of a command that exits non-zero: stdout and stderr in the log, a CGI body with 500', () => {

@@ -17,6 +17,7 @@ const WASM_FLAGS = {
   route: { type: 'string' },
   memory: { type: 'string' },
   timeout: { type: 'string' },
+  'on-memory-limit': { type: 'string' },
   reuse: { type: 'boolean' },
   arg: { type: 'string', multiple: true },
   env: { type: 'string', multiple: true },
@@ -44,6 +45,8 @@ folder; the flags say what jaegis.toml would, and are checked by the same rules:
   --route <path>         extra public route (route)
   --memory <MiB>         memory limit (limits.memory_mib, default 32)
   --timeout <ms>         deadline of one request (limits.timeout_ms, default 5000)
+  --on-memory-limit <fail|refuse-grow>  a memory.grow past the limit fails the request (500
+                         MEMORY_LIMIT, default) or returns -1 so malloc returns NULL (limits.on_memory_limit)
   --reuse                keep the instance between requests ([instance] reuse)
   --arg <value>          one argument after the program name, repeatable, in order (args);
                          write --arg=-o for a value that starts with "-"
@@ -89,7 +92,7 @@ function manifestFields(file: string, v: Values<typeof WASM_FLAGS>): ManifestFie
   const int = (s: string | undefined) => (s === undefined ? undefined : /^\d+$/.test(s) ? Number(s) : s)
   const name = v.name ?? functionNameFromFile(file)
   if (!name) throw new UsageError(`no function name can be made from ${file}: pass --name`)
-  const limits = { ...(v.memory !== undefined ? { memory_mib: int(v.memory) } : {}), ...(v.timeout !== undefined ? { timeout_ms: int(v.timeout) } : {}) }
+  const limits = { ...(v.memory !== undefined ? { memory_mib: int(v.memory) } : {}), ...(v.timeout !== undefined ? { timeout_ms: int(v.timeout) } : {}), ...(v['on-memory-limit'] !== undefined ? { on_memory_limit: v['on-memory-limit'] } : {}) }
   const env: Record<string, string> = {}
   for (const e of v.env ?? []) {
     const at = e.indexOf('=')

@@ -75,7 +75,7 @@ export function parseComponentManifest(text: string, file = 'jaegis.toml'): Comp
   for (const k of ['language', 'entry', ...COMPONENT_ONLY_FIELDS]) delete shared[k]
   const limits = (shared.limits ?? {}) as Record<string, unknown>
   if (language === 'js' && typeof limits === 'object' && limits.memory_mib === undefined) shared.limits = { ...limits, memory_mib: JS_DEFAULT_MEMORY_MIB }
-  const parsed = parseManifest(stringify(shared), file).config
+  const parsed = parseManifest(stringify(shared), file, { component: true }).config
   const config = args === undefined ? parsed : { ...parsed, args: args as string[] }
   const instance = doc.instance as Record<string, unknown> | undefined
   return { config, language: language as ComponentLanguage, entry, allowedOutboundHosts: hosts as string[], files, reuseSet: instance?.reuse !== undefined }

@@ -5,7 +5,7 @@
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
 import type { Artifact, FunctionConfig } from '../artifact.js'
 import { JaegisError, TrapError } from '../errors.js'
-import { deadlineIn, meterSignal, type Deadline, type LogLevel } from '../instance.js'
+import { deadlineIn, meterSignal, refusedGrowLogger, type Deadline, type LogLevel } from '../instance.js'
 import type { LruModuleCache } from '../module-cache.js'
 import type { SpareMemories } from '../pool/spare-memories.js'
 import type { AfterRun, InstanceStrategy } from '../pool/strategy.js'
@@ -123,7 +123,7 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
       stderr,
     }
     let mainMemory: WebAssembly.Memory | undefined
-    const signal = meterSignal(deadline, this.fuelPerCheck, this.config.limits.memoryBytes, () => mainMemory?.buffer.byteLength ?? 0)
+    const signal = meterSignal(deadline, this.fuelPerCheck, this.config.limits.memoryBytes, () => mainMemory?.buffer.byteLength ?? 0, refusedGrowLogger(this.config, this.onLog))
     const memories: ComponentInstance['memories'] = []
     const instantiateCore = (module: WebAssembly.Module, importObject: WebAssembly.Imports = {}) => {
       const metered = this.metered.has(module)

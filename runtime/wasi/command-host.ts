@@ -10,6 +10,7 @@ import type { AfterRun, InstanceStrategy } from '../pool/strategy.js'
 import { bodyBytes, cgiEnvironment, failedCommandResponse, parseCgiOutput } from '../component/cgi.js'
 import type { FileMapping } from '../component/artifact.js'
 import { ScratchDir } from './scratch.js'
+import { refusedGrowLogger } from '../instance.js'
 import type { HostOptions } from '../component/component-host.js'
 import { LineSink, withBoundedWaits } from '../component/wasi/io.js'
 import { ExitSignal } from '../component/wasi/preview2.js'
@@ -73,7 +74,7 @@ export class CommandStrategy implements InstanceStrategy<CommandInstance> {
     }
     const p1 = preview1Imports(ctx)
     let memory: WebAssembly.Memory | undefined
-    const signal = meterSignal(deadline, this.fuelPerCheck, this.config.limits.memoryBytes, () => memory?.buffer.byteLength ?? 0)
+    const signal = meterSignal(deadline, this.fuelPerCheck, this.config.limits.memoryBytes, () => memory?.buffer.byteLength ?? 0, refusedGrowLogger(this.config, this.onLog))
     const instance = new WebAssembly.Instance(this.module, { [PREVIEW1_MODULE]: p1.imports, [METER_IMPORT.module]: { [METER_IMPORT.name]: signal } } as WebAssembly.Imports)
     memory = instance.exports.memory as WebAssembly.Memory
     if (!(memory instanceof WebAssembly.Memory)) throw new JaegisError('INVALID_ARTIFACT', 'invalid artifact: the command module does not export its memory')
