@@ -228,7 +228,9 @@ export class Runtime {
     this.assertOpen()
     if (artifact.meta.kind === 'core') return undefined
     const log = this.logFor(artifact.meta.config.name, artifact.meta.digest)
-    return runTrial(artifact, { fuelPerCheck: this.options.fuelPerCheck ?? 10_000, onLog: (level, message) => log(level, `trial: ${message}`) })
+    // The modules prepare() compiled go along (as to a lane), so the trial does not compile them again.
+    const modules = (artifact.meta.component?.coreModules ?? []).flatMap((m) => this.cache.entriesWithPrefix(m.digest))
+    return runTrial(artifact, { fuelPerCheck: this.options.fuelPerCheck ?? 10_000, modules, onLog: (level, message) => log(level, `trial: ${message}`) })
   }
 
   /** Drops a prepared function that will not be activated. */

@@ -6,12 +6,14 @@ import type { Artifact } from './artifact.js'
 import { MemoryLimitError, isJaegisError } from './errors.js'
 import { LruModuleCache } from './module-cache.js'
 import { createRuntime } from './runtime.js'
-import { TRIAL_REQUEST, type TrialMessage } from './trial.js'
+import { TRIAL_REQUEST, type TrialMessage, type TrialModules } from './trial.js'
 
-const { artifact, fuelPerCheck } = workerData as { artifact: Artifact; fuelPerCheck: number }
+const { artifact, fuelPerCheck, modules } = workerData as { artifact: Artifact; fuelPerCheck: number; modules: TrialModules }
 const send = (m: TrialMessage) => parentPort!.postMessage(m)
 const t0 = performance.now()
-const runtime = createRuntime({ moduleCache: new LruModuleCache(), fuelPerCheck, onLog: (e) => send({ t: 'log', level: e.level, message: e.message }) })
+const cache = new LruModuleCache()
+for (const [key, module, size] of modules) cache.put(key, module, size)
+const runtime = createRuntime({ moduleCache: cache, fuelPerCheck, onLog: (e) => send({ t: 'log', level: e.level, message: e.message }) })
 try {
   runtime.load({ ...artifact, meta: { ...artifact.meta, config: { ...artifact.meta.config, pool: { minWarm: 1, maxWarm: 1 } } } })
   const res = runtime.invokeSync(artifact.meta.config.name, TRIAL_REQUEST)

@@ -24,6 +24,9 @@ export function trialArtifact(artifact: Artifact): Artifact {
   return { ...artifact, meta: { ...artifact.meta, component: { ...c, allowedOutboundHosts: [], files: c.files.map(({ guest, host }) => ({ guest, host })) } } }
 }
 
+/** Compiled modules by cache key (LruModuleCache.entriesWithPrefix), handed to the trial's own cache. */
+export type TrialModules = Array<[key: string, module: WebAssembly.Module, sizeBytes: number]>
+
 /** Message from the trial worker. */
 export type TrialMessage = { t: 'log'; level: LogLevel; message: string } | { t: 'done'; outcome: TrialOutcome }
 
@@ -32,12 +35,12 @@ export type TrialMessage = { t: 'log'; level: LogLevel; message: string } | { t:
  * function writes go to `onLog`. The function's own deadline stops it; the worker is ended if it
  * has not answered a second after that.
  */
-export function runTrial(artifact: Artifact, options: { fuelPerCheck: number; onLog?: (level: LogLevel, message: string) => void }): Promise<TrialOutcome> {
+export function runTrial(artifact: Artifact, options: { fuelPerCheck: number; modules?: TrialModules; onLog?: (level: LogLevel, message: string) => void }): Promise<TrialOutcome> {
   const here = import.meta.url
   const script = here.endsWith('.ts') ? new URL('../dist/runtime/trial-worker.js', here) : new URL('./trial-worker.js', here)
   const t0 = performance.now()
   return new Promise((done) => {
-    const worker = new Worker(script, { workerData: { artifact: trialArtifact(artifact), fuelPerCheck: options.fuelPerCheck } })
+    const worker = new Worker(script, { workerData: { artifact: trialArtifact(artifact), fuelPerCheck: options.fuelPerCheck, modules: options.modules ?? [] } })
     let settled = false
     const finish = (outcome: TrialOutcome) => {
       if (settled) return

@@ -24,12 +24,17 @@ export class Deployer {
   readonly failures = new Map<string, string>()
   private queue: Promise<unknown> = Promise.resolve()
 
-  /** `onError` hears what fails off a request's path (collecting artifacts); it gets a label and the error. */
+  /**
+   * `onError` hears what fails off a request's path (collecting artifacts); it gets a label and the
+   * error. `admitStored` checks a stored version again before restore() loads it (the folders it
+   * maps against today's `--allow-files`); it throws to keep the version from loading.
+   */
   constructor(
     private readonly runtime: Runtime,
     private readonly store: Store,
     private readonly log: (name: string, message: string, level?: string) => void,
     private readonly onError: (label: string, err: unknown) => void = () => {},
+    private readonly admitStored: (artifact: Artifact) => Artifact = (a) => a,
   ) {}
 
   /** Deploys serialize: two at once for one name would race on the version number. */
@@ -148,7 +153,7 @@ export class Deployer {
       try {
         const artifact = v && (await this.versionArtifact(v))
         if (!artifact) throw new Error(`artifact of version ${d.current} is missing`)
-        this.runtime.load(artifact)
+        this.runtime.load(this.admitStored(artifact))
         await this.runtime.synced()
       } catch (err) {
         const msg = `version ${d.current} failed to load: ${(err as Error).message}`

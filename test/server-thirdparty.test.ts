@@ -78,6 +78,26 @@ describe.skipIf(missing !== undefined)('jaegis deploy app.wasm against jaegis se
     expect(await get('/fn/bad/args')).toEqual([404, expect.stringContaining('UNKNOWN_FUNCTION')])
   })
 
+  it('loads a stored version that maps a folder only while the folder is still allowed', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'jaegis-srv-tp-restart-'))
+    const first = await startServer({ port: 0, dataDir, token: 't', workers: 1, allowFiles: [{ dir: allowed, writable: false }] })
+    const ctx = captureContext(work, { JAEGIS_URL: first.url, JAEGIS_TOKEN: 't' })
+    expect(await deploy.run(['Test_Command.wasm', '--name', 'mapped', '--files', `${allowed}/data:/data`], ctx)).toBe(0)
+    await first.close(500)
+    const again = await startServer({ port: 0, dataDir, token: 't', allowFiles: [{ dir: allowed, writable: false }] })
+    expect(await (await fetch(`${again.url}/fn/mapped/read?/data/hello.txt`)).text()).toBe('allowed content')
+    await again.close(500)
+    const without = await startServer({ port: 0, dataDir, token: 't' })
+    try {
+      const show = (await (await fetch(`${without.url}/_api/v1/functions/mapped`, { headers: { authorization: 'Bearer t' } })).json()) as { status: { state: string; error?: string } }
+      expect(show.status.state).toBe('failed')
+      expect(show.status.error).toContain(`maps host folder ${allowed}/data to /data, which this server does not allow for uploads (allowed: none;`)
+      expect((await fetch(`${without.url}/fn/mapped/read?/data/hello.txt`)).status).toBe(404)
+    } finally {
+      await without.close(500)
+    }
+  })
+
   it('maps a folder writable inside a :rw folder', async () => {
     expect((await run('Test_Command.wasm', '--name', 'writer', '--files', `${writable}:/out:rw`)).code).toBe(0)
     expect(await get('/fn/writer/write?/out/result.txt')).toEqual([200, 'written by the guest'])

@@ -1,7 +1,7 @@
 // jaegis deploy [dir | app.wasm]: build (or take a built artifact folder, or a bare .wasm with the
 // manifest's fields as flags), upload, print the URL.
 import { existsSync, statSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { buildAnyFunction, buildWasmFile, functionNameFromFile, type ManifestFields } from '../../compiler/index.js'
 import { ARTIFACT_META_FILE, ARTIFACT_WASM_FILE } from '../../runtime/index.js'
@@ -65,11 +65,13 @@ ${GLOBAL_USAGE}`,
     const spin = spinner(`deploying ${target}`, ctx.isTTY && !values.json)
     try {
       let artifactDir = target
-      if (isWasm) artifactDir = (await buildWasmFile(target, manifestFields(target, values), { source: 'jaegis deploy flags', files: fileFlags(values.files ?? [], ctx.cwd) })).outDir
+      let temporary: string | undefined
+      if (isWasm) artifactDir = temporary = (await buildWasmFile(target, manifestFields(target, values), { source: 'jaegis deploy flags', files: fileFlags(values.files ?? [], ctx.cwd) })).outDir
       else if (!existsSync(join(target, ARTIFACT_META_FILE))) artifactDir = (await buildAnyFunction(target)).outDir
       const form = new FormData()
       form.set('artifact', new Blob([await readFile(join(artifactDir, ARTIFACT_META_FILE))], { type: 'application/json' }), ARTIFACT_META_FILE)
       form.set('wasm', new Blob([await readFile(join(artifactDir, ARTIFACT_WASM_FILE))], { type: 'application/wasm' }), ARTIFACT_WASM_FILE)
+      if (temporary) await rm(temporary, { recursive: true, force: true }) // the upload holds what it needs
       const client = new ApiClient(serverUrl(values, ctx), adminToken(values, ctx))
       const r = await client.request<{ name: string; version: number; digest: string; url: string; changed: boolean; key?: string; trial?: { status?: number; error?: { code: string; message: string } } }>('POST', '/_api/v1/functions', form)
       spin.stop()
