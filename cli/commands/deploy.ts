@@ -32,7 +32,7 @@ export const command: Command = {
   usage: `Usage: jaegis deploy [dir]
        jaegis deploy <app.wasm> [--name <name>] [--route <path>] [--memory <MiB>] [--timeout <ms>]
                      [--reuse] [--arg <value>]... [--env NAME=VALUE]... [--allow-outbound <url>]...
-                     [--files <dir>:<guest path>[:rw]]... [--require-key]
+                     [--files <dir>:<guest path>[:rw]]... [--require-key] [--on-memory-limit <fail|refuse-grow>]
 
 Builds the function in <dir> (default .) and uploads it; or uploads <dir> as is when it is an
 artifact folder (artifact.json + module.wasm). The new version warms up, and a component or WASI

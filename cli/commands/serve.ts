@@ -21,9 +21,9 @@ export const command: Command = {
   --max-upload <size> largest artifact upload, in bytes or with KiB/MiB/GiB (default 64MiB); larger ones get 413
   --workers <n>  gateway processes sharing the port (default: the number of cores; 1 keeps one process)
   --sim-trace <csv>   a trace the dashboard (/_dashboard) offers as the shared trace for its simulator panel
-  --allow-files <dir>[:rw]  uploaded functions may map folders inside <dir> with files = [...]
-                 (read-only; :rw lets them map folders writable). Repeatable. Without it, an upload
-                 that maps a folder is refused
+  --allow-files <dir>[:rw]  uploaded functions may map folders inside <dir> (files = [...] in
+                      jaegis.toml, --files for jaegis deploy app.wasm), read-only; with :rw also
+                      writable. Repeatable. Without it, an upload that maps a folder is refused
 ${GLOBAL_USAGE}`,
   async run(argv, ctx) {
     const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, examples: { type: 'boolean', default: false }, 'max-inflight': { type: 'string' }, 'max-upload': { type: 'string' }, workers: { type: 'string' }, 'sim-trace': { type: 'string' }, 'allow-files': { type: 'string', multiple: true } })
