@@ -1,7 +1,7 @@
 // Checks an artifact's `config` object (artifact.json, written by a compiler or by hand) against the
 // schema and fills the fields older artifacts leave out. Callers turn a problem into their own error.
 import type { FunctionConfig } from './config.js'
-import { LIMITS, MEMORY_BYTES, MEMORY_LIMIT_ACTIONS, POOL_LIMITS, WASM_PAGE_BYTES, argsProblem, inRange, poolProblem } from './limits.js'
+import { LIMITS, MEMORY_BYTES, MEMORY_LIMIT_ACTIONS, POOL_LIMITS, WASM_PAGE_BYTES, argsProblem, inRange, poolProblem, responseFileProblem } from './limits.js'
 import { ENV_NAME_PATTERN, FUNCTION_NAME_RULE, isFunctionName } from './names.js'
 import { routeProblem } from './routes.js'
 
@@ -42,6 +42,10 @@ export function checkFunctionConfig(raw: unknown): ConfigCheck {
   }
   if (typeof c.reuse !== 'boolean') return fail(`config.reuse must be a boolean, got ${show(c.reuse)}`)
   if (typeof c.requireKey !== 'boolean') return fail(`config.requireKey must be a boolean, got ${show(c.requireKey)}`)
+  if (c.responseFile !== undefined) {
+    const p = responseFileProblem(c.responseFile)
+    if (p) return fail(`config.responseFile ${p}, got ${show(c.responseFile)}`)
+  }
   if (c.args !== undefined) {
     const p = argsProblem(c.args)
     if (p) return fail(`config.args ${p}`)

@@ -36,4 +36,9 @@ export interface FunctionConfig {
    * function's name). Within ARGS_LIMITS. @default [] (absent)
    */
   args?: string[]
+  /**
+   * Command modules: the response body is this file of the per-request /tmp, read when the program
+   * exits 0 (stdout's CGI header block, if any, still gives status and headers). @default none: stdout is the body
+   */
+  responseFile?: string
 }

@@ -64,6 +64,15 @@ export type MemoryLimitAction = (typeof MEMORY_LIMIT_ACTIONS)[number]
  */
 export const ARGS_LIMITS = { count: 256, bytes: 64 * 1024 } as const
 
+/** Where a command's response_file may be: a file in its per-request scratch folder. */
+export const RESPONSE_FILE_RULE = 'a file in the scratch folder, like "/tmp/out.wav"'
+
+/** The problem with `file` as a command's response file, or undefined. */
+export function responseFileProblem(file: unknown): string | undefined {
+  if (typeof file !== 'string' || !/^\/tmp\/[^\0]+$/.test(file) || file.split('/').some((s, i) => i > 0 && (s === '' || s === '.' || s === '..'))) return `must be ${RESPONSE_FILE_RULE}`
+  return undefined
+}
+
 /** The problem with `args` as a command's argument list, or undefined. */
 export function argsProblem(args: unknown): string | undefined {
   if (!Array.isArray(args) || args.some((a) => typeof a !== 'string')) return 'must be a list of strings like ["-o", "/tmp/out.wav"]'

@@ -5,7 +5,7 @@
 const COMMON_TOP = ['name', 'route', 'entry', 'language', 'limits', 'env', 'pool', 'instance', 'auth'] as const
 
 /** Top-level fields only components and WASI modules (`language = "js"` or `"wasm"`) accept. */
-export const COMPONENT_ONLY_FIELDS = ['args', 'allowed_outbound_hosts', 'files'] as const
+export const COMPONENT_ONLY_FIELDS = ['args', 'response_file', 'allowed_outbound_hosts', 'files'] as const
 
 /** Known fields by table prefix ("" is the top level, "limits." the [limits] table). */
 export const MANIFEST_FIELDS = {

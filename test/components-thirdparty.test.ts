@@ -87,6 +87,17 @@ describe.skipIf(missing !== undefined)('command modules as third-party programs 
     expect(text(rt.invokeSync('hungry-spec').body)).toBe('malloc returned NULL') // and it keeps serving
   })
 
+  it('answers with response_file, the file the program wrote to /tmp, and stdout\'s headers', async () => {
+    const wasm = compileC(join(FIXTURES, 'cgi', 'tools.c'))
+    rt.load((await buildComponentArtifact({ wasm, config: testConfig('saver', { responseFile: '/tmp/out.wav' }) })).artifact)
+    const res = rt.invokeSync('saver', { path: '/save', query: '/tmp/out.wav' })
+    expect([res.status, res.headers, text(res.body)]).toEqual([200, [['content-type', 'text/plain']], 'saved by the guest'])
+    expect(errorOf(() => rt.invokeSync('saver', { path: '/save', query: '/tmp/elsewhere.wav' }))).toEqual(
+      expect.objectContaining({ code: 'BAD_RESPONSE', message: 'function returned a malformed response: the program exited 0 without writing its response file /tmp/out.wav' }),
+    )
+    expect(errorOf(() => rt.invokeSync('saver', { path: '/args' }))).toMatchObject({ code: 'BAD_RESPONSE' })
+  })
+
   it('keeps the output of a command that exits non-zero: stdout and stderr in the log, a CGI body with 500', () => {
     logs.length = 0
     const res = rt.invokeSync('tools', { path: '/fail' })

@@ -20,6 +20,7 @@ const WASM_FLAGS = {
   'on-memory-limit': { type: 'string' },
   reuse: { type: 'boolean' },
   arg: { type: 'string', multiple: true },
+  'response-file': { type: 'string' },
   env: { type: 'string', multiple: true },
   'allow-outbound': { type: 'string', multiple: true },
   files: { type: 'string', multiple: true },
@@ -31,7 +32,7 @@ export const command: Command = {
   summary: 'build a function (a folder, or a bare .wasm) and deploy it to a server',
   usage: `Usage: jaegis deploy [dir]
        jaegis deploy <app.wasm> [--name <name>] [--route <path>] [--memory <MiB>] [--timeout <ms>]
-                     [--reuse] [--arg <value>]... [--env NAME=VALUE]... [--allow-outbound <url>]...
+                     [--reuse] [--arg <value>]... [--response-file <path>] [--env NAME=VALUE]... [--allow-outbound <url>]...
                      [--files <dir>:<guest path>[:rw]]... [--require-key] [--on-memory-limit <fail|refuse-grow>]
 
 Builds the function in <dir> (default .) and uploads it; or uploads <dir> as is when it is an
@@ -50,6 +51,8 @@ folder; the flags say what jaegis.toml would, and are checked by the same rules:
   --reuse                keep the instance between requests ([instance] reuse)
   --arg <value>          one argument after the program name, repeatable, in order (args);
                          write --arg=-o for a value that starts with "-"
+  --response-file <path> answer with this file the program wrote to /tmp, e.g. /tmp/out.wav
+                         (response_file; WASI command modules)
   --env NAME=VALUE       environment variable, repeatable ([env])
   --allow-outbound <url> outbound HTTP the function may use, repeatable (allowed_outbound_hosts)
   --files <dir>:<path>[:rw]  map a folder of the server's machine at <path>, repeatable (files); the
@@ -105,6 +108,7 @@ function manifestFields(file: string, v: Values<typeof WASM_FLAGS>): ManifestFie
     name,
     ...(v.route !== undefined ? { route: v.route } : {}),
     ...(v.arg ? { args: v.arg } : {}),
+    ...(v['response-file'] !== undefined ? { response_file: v['response-file'] } : {}),
     ...(v['allow-outbound'] ? { allowed_outbound_hosts: v['allow-outbound'] } : {}),
     ...(Object.keys(limits).length ? { limits } : {}),
     ...(Object.keys(env).length ? { env } : {}),

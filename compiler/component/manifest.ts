@@ -4,7 +4,7 @@
 import { parse, stringify, TomlError } from 'smol-toml'
 import { JaegisError, type FunctionConfig } from '../../runtime/index.js'
 import { checkOutboundRule } from '../../runtime/component/index.js'
-import { argsProblem, COMPONENT_ONLY_FIELDS, unknownFieldProblem } from '../../artifact/index.js'
+import { argsProblem, COMPONENT_ONLY_FIELDS, responseFileProblem, unknownFieldProblem } from '../../artifact/index.js'
 import { parseManifest } from '../manifest.js'
 
 /** Languages built into components here. */
@@ -65,6 +65,12 @@ export function parseComponentManifest(text: string, file = 'jaegis.toml'): Comp
     if (e.writable !== undefined && typeof e.writable !== 'boolean') throw fail(`files[${i}].writable must be true or false, got ${JSON.stringify(e.writable)}`)
     return { source: e.source, destination: e.destination, ...(e.writable === true ? { writable: true } : {}) }
   })
+  const responseFile = doc.response_file
+  if (responseFile !== undefined) {
+    const problem = responseFileProblem(responseFile)
+    if (problem) throw fail(`"response_file" ${problem}, got ${JSON.stringify(responseFile)}`)
+    if (language === 'js') throw fail('"response_file" is for WASI command modules (language = "wasm")')
+  }
   const args = doc.args
   if (args !== undefined) {
     const problem = argsProblem(args)
@@ -76,7 +82,7 @@ export function parseComponentManifest(text: string, file = 'jaegis.toml'): Comp
   const limits = (shared.limits ?? {}) as Record<string, unknown>
   if (language === 'js' && typeof limits === 'object' && limits.memory_mib === undefined) shared.limits = { ...limits, memory_mib: JS_DEFAULT_MEMORY_MIB }
   const parsed = parseManifest(stringify(shared), file, { component: true }).config
-  const config = args === undefined ? parsed : { ...parsed, args: args as string[] }
+  const config = { ...parsed, ...(args !== undefined ? { args: args as string[] } : {}), ...(responseFile !== undefined ? { responseFile: responseFile as string } : {}) }
   const instance = doc.instance as Record<string, unknown> | undefined
   return { config, language: language as ComponentLanguage, entry, allowedOutboundHosts: hosts as string[], files, reuseSet: instance?.reuse !== undefined }
 }

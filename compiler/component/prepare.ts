@@ -155,6 +155,9 @@ export async function buildComponentArtifact(options: ComponentBuildOptions): Pr
     parts['command.wasm'] = m.bytes
     initialPages = m.initialPages ?? 0
   }
+  if (kind === 'component' && config.responseFile !== undefined) {
+    throw new JaegisError('COMPILE_FAILED', 'response_file is for WASI preview-1 command modules (they have the scratch /tmp); a component answers through its own interface')
+  }
   if (kind === 'component' && options.files?.some((f) => f.writable)) {
     throw new JaegisError('COMPILE_FAILED', 'writable folders are for WASI command modules; components see mapped folders read-only (remove writable = true)')
   }

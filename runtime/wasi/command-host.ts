@@ -9,7 +9,9 @@ import { deadlineIn, meterSignal, type Deadline } from '../instance.js'
 import type { AfterRun, InstanceStrategy } from '../pool/strategy.js'
 import { bodyBytes, cgiEnvironment, failedCommandResponse, parseCgiOutput } from '../component/cgi.js'
 import type { FileMapping } from '../component/artifact.js'
-import { ScratchDir } from './scratch.js'
+import { SCRATCH_GUEST_PATH, ScratchDir } from './scratch.js'
+import { closeSync, constants as FS, openSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { refusedGrowLogger } from '../instance.js'
 import type { HostOptions } from '../component/component-host.js'
 import { LineSink, withBoundedWaits } from '../component/wasi/io.js'
@@ -103,11 +105,15 @@ export class CommandStrategy implements InstanceStrategy<CommandInstance> {
     inst.ctx.env = cgiEnvironment(req, this.config.name, this.config.env)
     inst.ctx.stdin = bodyBytes(req.body)
     let code = 0
+    let file: Uint8Array | undefined
     try {
-      inst.start()
-    } catch (err) {
-      if (!(err instanceof ExitSignal)) throw err
-      code = err.code
+      try {
+        inst.start()
+      } catch (err) {
+        if (!(err instanceof ExitSignal)) throw err
+        code = err.code
+      }
+      if (code === 0 && this.config.responseFile) file = readResponseFile(inst.scratch, this.config.responseFile)
     } finally {
       inst.stderr.flush()
       // The request is over: its files are closed and its /tmp emptied now, not when the pool gets to it.
@@ -116,6 +122,26 @@ export class CommandStrategy implements InstanceStrategy<CommandInstance> {
     }
     const stdout = inst.out.chunks.length === 1 ? inst.out.chunks[0]! : Buffer.concat(inst.out.chunks)
     if (code !== 0) return failedCommandResponse(code, stdout, this.onLog)
-    return parseCgiOutput(stdout)
+    const res = parseCgiOutput(stdout)
+    // With a response file, stdout gives at most the status and headers (its header block).
+    return file ? { ...res, body: file } : res
+  }
+}
+
+/** The response file a command wrote to its /tmp (config.responseFile); BAD_RESPONSE when it wrote none. */
+function readResponseFile(scratch: ScratchDir, guestPath: string): Uint8Array {
+  const missing = () => new JaegisError('BAD_RESPONSE', `function returned a malformed response: the program exited 0 without writing its response file ${guestPath}`)
+  if (!scratch.used) throw missing()
+  const host = join(scratch.host, guestPath.slice(SCRATCH_GUEST_PATH.length + 1))
+  try {
+    // The guest cannot make symlinks (preview1.ts), and O_NOFOLLOW refuses one all the same.
+    const fd = openSync(host, FS.O_RDONLY | FS.O_NOFOLLOW)
+    try {
+      return new Uint8Array(readFileSync(fd))
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    throw missing()
   }
 }
