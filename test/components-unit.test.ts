@@ -8,6 +8,7 @@ import { BufferSink } from '../runtime/component/wasi/io.js'
 import { verifyArtifact, ABI_VERSION } from '../runtime/index.js'
 import { detectJsStyle, parseComponentManifest } from '../compiler/component/index.js'
 import { MANIFEST_FIELDS } from '../artifact/index.js'
+import { suggestedMemoryMib, trialArtifact, trialRefusal } from '../runtime/trial.js'
 import { testConfig, text } from './components-helpers.js'
 
 const enc = new TextEncoder()
@@ -159,5 +160,31 @@ describe('wasi:http fields from host header pairs', () => {
     const mixed = Fields.fromPairs(new Map([['a', 'twö'], ['b', 'x']]), false)
     expect(mixed.pairs()).toEqual([['a', 'twö'], ['b', 'x']])
     expect(() => ascii.append('c', new Uint8Array(1))).toThrow()
+  })
+})
+
+describe('the trial request', () => {
+  it('suggests the next power of two at or above what the refused grow asked for', () => {
+    expect(suggestedMemoryMib(50.38 * 1024 * 1024)).toBe(64)
+    expect(suggestedMemoryMib(64 * 1024 * 1024)).toBe(64)
+    expect(suggestedMemoryMib(1)).toBe(1)
+    expect(suggestedMemoryMib(4000 * 1024 * 1024)).toBe(4096)
+    expect(suggestedMemoryMib(4097 * 1024 * 1024)).toBeUndefined()
+  })
+
+  it('refuses only what no request can get past, and names the fix', () => {
+    expect(trialRefusal({ ok: false, code: 'MEMORY_LIMIT', message: 'function exceeded its memory limit of 32 MiB (asked to grow to 50.38 MiB)', wantedBytes: 52_828_160, ms: 1 }, 'dotnet')).toBe(
+      '"dotnet" cannot answer a single request: the trial request (GET /) failed with MEMORY_LIMIT: function exceeded its memory limit of 32 MiB (asked to grow to 50.38 MiB); raise memory_mib to at least 64 ([limits] memory_mib in jaegis.toml, or jaegis deploy <app.wasm> --memory 64)',
+    )
+    expect(trialRefusal({ ok: false, code: 'TRAP', message: 'command exited with status 1', ms: 1 }, 'f')).toBeUndefined()
+    expect(trialRefusal({ ok: false, code: 'INVALID_ARTIFACT', message: 'x', ms: 1 }, 'f')).toMatch(/^"f" cannot answer a single request/)
+    expect(trialRefusal({ ok: true, status: 404, ms: 1 }, 'f')).toBeUndefined()
+  })
+
+  it('runs without outbound hosts or writable folders', () => {
+    const meta = { component: { allowedOutboundHosts: ['https://api.example.com'], files: [{ guest: '/out', host: '/srv/out', writable: true }] } }
+    const stripped = trialArtifact({ meta, wasm: new Uint8Array() } as never)
+    expect(stripped.meta.component).toMatchObject({ allowedOutboundHosts: [], files: [{ guest: '/out', host: '/srv/out' }] })
+    expect(stripped.meta.component!.files[0]!.writable).toBeUndefined()
   })
 })
