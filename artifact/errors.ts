@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'INVALID_MANIFEST'
   | 'COMPILE_FAILED'
   | 'PREINIT_FAILED'
+  | 'TRIAL_FAILED'
   | 'UNKNOWN_FUNCTION'
   | 'CONFLICT'
   | 'UNAUTHORIZED'

@@ -2,6 +2,8 @@
 export { createRuntime, Runtime } from './runtime.js'
 export type { RuntimeOptions, LogEntry, InvokeEvent, LoadResult, PreparedFunction, InvokeSyncOptions, RuntimeReplicas } from './runtime.js'
 export type { LaneOptions } from './lanes/lanes.js'
+export { TRIAL_REQUEST, trialRefusal, suggestedMemoryMib } from './trial.js'
+export type { TrialOutcome } from './trial.js'
 export { LANE_POLICY } from './lanes/policy.js'
 export type { FunctionHost, FunctionStats, InvokeOptions, StartKind } from './pool/instance-pool.js'
 export type { TrackingPolicy } from './core-strategy.js'

@@ -16,6 +16,7 @@ import { LaneSet, type LaneOptions } from './lanes/lanes.js'
 import { InlinePolicy, LANE_POLICY } from './lanes/policy.js'
 import type { LaneLoad } from './lanes/protocol.js'
 import { isReservedPath } from '@jaegis/artifact'
+import { runTrial, type TrialOutcome } from './trial.js'
 
 /** One log line from a function. */
 export interface LogEntry {
@@ -216,6 +217,20 @@ export class Runtime {
     // The artifact's own modules and, for components, its core modules (cached by their digests).
     const keys = [artifact.meta.digest, ...(artifact.meta.component?.coreModules ?? []).map((m) => m.digest)]
     return { artifact, modules: keys.flatMap((k) => this.cache.entriesWithPrefix(k)), pool: { minWarm: host.minWarm, maxWarm: host.maxWarm } }
+  }
+
+  /**
+   * Runs the trial request (trial.ts) for a component or WASI artifact in a worker thread of its own
+   * and says how it went; undefined for core artifacts, whose initialization ran at build time.
+   * The function's log lines from the trial reach onLog prefixed "trial: ".
+   */
+  async trial(artifact: Artifact): Promise<TrialOutcome | undefined> {
+    this.assertOpen()
+    if (artifact.meta.kind === 'core') return undefined
+    const log = this.logFor(artifact.meta.config.name, artifact.meta.digest)
+    // The modules prepare() compiled go along (as to a lane), so the trial does not compile them again.
+    const modules = (artifact.meta.component?.coreModules ?? []).flatMap((m) => this.cache.entriesWithPrefix(m.digest))
+    return runTrial(artifact, { fuelPerCheck: this.options.fuelPerCheck ?? 10_000, modules, onLog: (level, message) => log(level, `trial: ${message}`) })
   }
 
   /** Drops a prepared function that will not be activated. */

@@ -9,6 +9,7 @@ import { bearer, secretEquals } from './auth.js'
 import type { Deployer } from './deployer.js'
 import type { LogHub } from './logs.js'
 import { DEFAULT_MAX_UPLOAD_BYTES, prepareUploadDir, readUpload } from './upload.js'
+import type { AllowedFolder } from '@jaegis/compiler'
 import type { Deployment, Store } from './store/store.js'
 
 export interface AdminOptions {
@@ -23,6 +24,8 @@ export interface AdminOptions {
   maxUploadBytes?: number
   /** Folder where uploads are spooled while they arrive. @default <os tmpdir>/jaegis-uploads */
   uploadDir?: string
+  /** Host folders uploaded functions may map (`jaegis serve --allow-files`). @default [] (none) */
+  allowedFolders?: readonly AllowedFolder[]
   onError: ErrorLogger
   /** Runs after a deploy, rollback or delete of `name`, before the response: the server refreshes what it derives from that deployment (key, autoscaler). */
   afterChange?: (name: string) => Promise<void>
@@ -93,7 +96,7 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
       'POST',
       /^functions$/,
       async (req, res) => {
-        const artifact = await readUpload(req, { maxBytes: maxUpload, dir: uploadDir })
+        const artifact = await readUpload(req, { maxBytes: maxUpload, dir: uploadDir, allowedFolders: o.allowedFolders ?? [] })
         const r = await o.deployer.deploy(artifact)
         await o.afterChange?.(r.name)
         json(res, r.changed ? 201 : 200, { ...r, url: `${o.baseUrl()}/fn/${r.name}` })

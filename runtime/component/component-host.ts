@@ -5,13 +5,13 @@
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
 import type { Artifact, FunctionConfig } from '../artifact.js'
 import { JaegisError, TrapError } from '../errors.js'
-import { deadlineIn, meterSignal, type Deadline, type LogLevel } from '../instance.js'
+import { deadlineIn, meterSignal, refusedGrowLogger, type Deadline, type LogLevel } from '../instance.js'
 import type { LruModuleCache } from '../module-cache.js'
 import type { SpareMemories } from '../pool/spare-memories.js'
 import type { AfterRun, InstanceStrategy } from '../pool/strategy.js'
 import { MEMORY_IMPORT, METER_IMPORT } from '../wasm/meter.js'
 import type { ComponentMeta } from './artifact.js'
-import { bodyBytes, cgiEnvironment, headerPairs, parseCgiOutput } from './cgi.js'
+import { bodyBytes, cgiEnvironment, failedCommandResponse, headerPairs, parseCgiOutput } from './cgi.js'
 import { rewriteGlue } from './glue.js'
 import { Fields, IncomingRequest, ResponseOutparam } from './wasi/http.js'
 import { BufferSink, LineSink, withBoundedWaits } from './wasi/io.js'
@@ -111,7 +111,7 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
     const stderr = new LineSink((l) => this.onLog('error', l))
     const ctx: WasiContext = {
       env: this.config.env,
-      args: [this.config.name],
+      args: [this.config.name, ...(this.config.args ?? [])],
       allowedOutboundHosts: this.meta.allowedOutboundHosts,
       files: this.meta.files,
       get deadline() {
@@ -123,7 +123,7 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
       stderr,
     }
     let mainMemory: WebAssembly.Memory | undefined
-    const signal = meterSignal(deadline, this.fuelPerCheck, this.config.limits.memoryBytes, () => mainMemory?.buffer.byteLength ?? 0)
+    const signal = meterSignal(deadline, this.fuelPerCheck, this.config.limits.memoryBytes, () => mainMemory?.buffer.byteLength ?? 0, refusedGrowLogger(this.config, this.onLog))
     const memories: ComponentInstance['memories'] = []
     const instantiateCore = (module: WebAssembly.Module, importObject: WebAssembly.Imports = {}) => {
       const metered = this.metered.has(module)
@@ -211,7 +211,7 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
       if (!(err instanceof ExitSignal)) throw err
       code = err.code
     }
-    if (code !== 0) throw new TrapError(`command exited with status ${code}`)
+    if (code !== 0) return failedCommandResponse(code, stdout.take(), this.onLog)
     return parseCgiOutput(stdout.take())
   }
 }
