@@ -37,7 +37,7 @@ export type TrialMessage = { t: 'log'; level: LogLevel; message: string } | { t:
  */
 export function runTrial(artifact: Artifact, options: { fuelPerCheck: number; modules?: TrialModules; onLog?: (level: LogLevel, message: string) => void }): Promise<TrialOutcome> {
   const here = import.meta.url
-  const script = here.endsWith('.ts') ? new URL('../dist/runtime/trial-worker.js', here) : new URL('./trial-worker.js', here)
+  const script = here.endsWith('.ts') ? new URL('./dist/trial-worker.js', here) : new URL('./trial-worker.js', here)
   const t0 = performance.now()
   return new Promise((done) => {
     const worker = new Worker(script, { workerData: { artifact: trialArtifact(artifact), fuelPerCheck: options.fuelPerCheck, modules: options.modules ?? [] } })
