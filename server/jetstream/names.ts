@@ -28,9 +28,15 @@ export const PLAN_KEY = 'current'
  */
 export const HEARTBEAT_SUBJECT_PREFIX = 'jaegis.hb.'
 export const HEARTBEAT_WILDCARD = 'jaegis.hb.*'
-/** The leader announces "hosts, re-register" here after it takes over (its registry starts empty). */
-export const PLAN_CHANGED_SUBJECT = 'jaegis.plan.changed'
-/** Per-host request subject (invocations forwarded over NATS; used by the benchmark's comparison). */
+export const heartbeatSubject = (hostId: string): string => `${HEARTBEAT_SUBJECT_PREFIX}${hostId}`
+/** A host that could not reach a peer publishes the peer's id here; the leader checks it at once. */
+export const SUSPECT_SUBJECT = 'jaegis.suspect'
+/**
+ * Each host answers requests on its own ping subject. When the host is gone, NATS answers "no
+ * responders" at once (the server knows nobody subscribes): the leader's fast liveness check.
+ */
+export const hostPingSubject = (hostId: string): string => `jaegis.host.${hostId}.ping`
+/** Per-host request subject for invocations over NATS (measured against HTTP forwarding in bench:cluster). */
 export const hostInvokeSubject = (hostId: string): string => `jaegis.host.${hostId}.invoke`
 
 /** Host ids are subject tokens: letters, digits, '-' and '_'. */
