@@ -9,6 +9,8 @@ import { readBody, sendError, type ErrorLogger } from '../../gateway/index.js'
 
 /** Set on a forwarded request: the receiving host serves it or answers NOT_HERE, never forwards again. */
 export const FORWARDED_HEADER = 'x-jaegis-forwarded'
+/** Set by the host that ran an invocation (forwarded responses keep it): which host served. */
+export const SERVED_BY_HEADER = 'x-jaegis-host'
 /** Set on the 503 of a host that received a forwarded request for a function it no longer holds. */
 export const NOT_HERE_HEADER = 'x-jaegis-not-here'
 /** Largest request body a host forwards (it is buffered, so that a re-route can send it again). */
@@ -17,6 +19,10 @@ export const MAX_FORWARD_BODY_BYTES = 16 * 1024 * 1024
 const DOWN_FOR_MS = 2_000
 /** Methods that may be sent again after a connection broke mid-request (RFC 9110 idempotent methods). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'])
+/** Errors after which the peer never got the request: re-routed whatever the method. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
+/** Errors after which the peer may have got it (the connection broke, or its pool was closed because the peer is down). */
+const BROKEN = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_DESTROYED', 'UND_ERR_CLOSED'])
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host', 'content-length', 'upgrade', 'proxy-connection', 'te', 'trailer'])
 
 export interface Peer {
@@ -87,8 +93,7 @@ export class HttpForwarder {
         out = await this.pool(peer).request({ path: req.url ?? '/', method: method as Dispatcher.HttpMethod, headers, body: body.length ? body : null, headersTimeout: 60_000, bodyTimeout: 60_000 })
       } catch (err) {
         const code = (err as { code?: string }).code ?? ''
-        const refused = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH'
-        if (refused || ((code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') && IDEMPOTENT.has(method))) {
+        if (NOT_SENT.has(code) || (BROKEN.has(code) && IDEMPOTENT.has(method))) {
           this.markDown(peer.id)
           continue
         }

@@ -17,7 +17,7 @@ import { connectNats } from '../jetstream/connect.js'
 import { HOST_ID_PATTERN, HOSTS_BUCKET, PLAN_BUCKET, PLAN_KEY, SUSPECT_SUBJECT, heartbeatSubject, hostPingSubject } from '../jetstream/names.js'
 import { JetStreamStore } from '../jetstream/store.js'
 import { DiskArtifactCache } from './artifact-cache.js'
-import { FORWARDED_HEADER, HttpForwarder, NOT_HERE_HEADER, type Peer } from './forwarder.js'
+import { FORWARDED_HEADER, HttpForwarder, NOT_HERE_HEADER, SERVED_BY_HEADER, type Peer } from './forwarder.js'
 import type { ClusterPlan, Heartbeat, HostRecord } from './records.js'
 
 export interface FleetHostOptions {
@@ -110,6 +110,7 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
       inflight++
       res.once('close', () => inflight--)
       if (runtime.has(target.name)) {
+        res.setHeader(SERVED_BY_HEADER, id)
         gateway(req, res)
         return
       }
