@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNatsServer, type NatsServerProcess } from '../bench/nats-server.js'
 import { ROOT } from './helpers.js'
-import { clusterView, deployThrough, get, startControl, startHost, until, type JaegisProcess } from './fleet-processes.js'
+import { clusterView, deployThrough, get, startControl, startHost, until, type JaegisProcess } from '../bench/cluster-processes.js'
 
 const HB = ['--heartbeat-ms', '250']
 const LEASE_MS = 1000

@@ -1,14 +1,14 @@
-// Real `jaegis control` / `jaegis host` processes around a private nats-server, for the cluster tests
-// and bench:cluster's twin in the tests: started on loopback ports below 32768, stopped by pid.
+// Real `jaegis control` / `jaegis host` processes around a private nats-server, for bench:cluster and
+// the cluster tests (test/fleet-cluster.test.ts): loopback ports below 32768, stopped by pid.
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { freePortBelow32768 } from '../bench/nats-server.js'
-import { ROOT } from './helpers.js'
+import { freePortBelow32768 } from './nats-server.js'
+import { projectRoot } from './util.js'
 
-const BIN = join(ROOT, 'bin', 'jaegis.js')
+const BIN = join(projectRoot(), 'bin', 'jaegis.js')
 export const TOKEN = 'jgs_fleet-test-token'
 
 export interface JaegisProcess {
