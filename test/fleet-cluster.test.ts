@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNatsServer, type NatsServerProcess } from '../bench/nats-server.js'
 import { ROOT } from './helpers.js'
-import { clusterView, deployThrough, get, startControl, startHost, until, type JaegisProcess } from '../bench/cluster-processes.js'
+import { TOKEN, clusterView, deployThrough, get, startControl, startHost, until, type JaegisProcess } from '../bench/cluster-processes.js'
 
 const HB = ['--heartbeat-ms', '250']
 const LEASE_MS = 1000
@@ -122,7 +122,7 @@ describe('cluster of processes on NATS JetStream', () => {
     await until('the standby leads', async () => ((await clusterView(standby)).leader ? true : undefined), 10_000)
     const tookMs = Date.now() - killedAt
     expect(tookMs).toBeLessThan(LEASE_MS * 5) // the lease plus polling on a busy machine
-    const r = await fetch(`${standby.url}/_api/v1/functions`, { headers: { authorization: 'Bearer jgs_fleet-test-token' } })
+    const r = await fetch(`${standby.url}/_api/v1/functions`, { headers: { authorization: `Bearer ${TOKEN}` } })
     expect(((await r.json()) as { functions: Array<{ name: string }> }).functions.map((f) => f.name)).toEqual(['hello'])
     // It re-plans and hosts keep serving.
     await servedBy('hello')
@@ -139,5 +139,19 @@ describe('cluster of processes on NATS JetStream', () => {
     expect(v.hosts.map((h) => h.id).sort()).toEqual(hosts.map((h) => h.id).sort())
     expect(v.hosts.every((h) => h.last_seen_ms_ago < 2000)).toBe(true)
     for (const p of all()) expect(p.child.exitCode).toBeNull()
+  })
+
+  it('a function removed through control is dropped by every host; an unknown one is 404 everywhere', async () => {
+    const r = await fetch(`${controls[0]!.url}/_api/v1/functions/lookup`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } })
+    expect(r.status).toBe(200)
+    await until('lookup dropped by every host', async () => {
+      const v = await clusterView(controls[0]!)
+      return v.hosts.every((h) => !('lookup' in h.loaded)) && !v.plan?.functions.lookup ? true : undefined
+    })
+    for (const h of hosts) {
+      expect((await get(`${h.url}/fn/lookup`)).status).toBe(404)
+      expect((await get(`${h.url}/fn/never-deployed`)).status).toBe(404)
+      expect((await get(`${h.url}/fn/hello?name=still`)).status).toBe(200)
+    }
   })
 })

@@ -36,6 +36,7 @@ ${GLOBAL_USAGE}`,
       minHostsPerFunction: intFlag('--min-hosts', values['min-hosts'], 1, 1000),
     })
     ctx.out(`jaegis control ${cp.id} on ${cp.url} (nats: ${values.nats})\n`)
+    if (cp.tokenCreated) ctx.out(`cluster admin token (created now, kept in NATS for every control plane; shown once):\n  ${cp.token}\n`)
     await untilSignal(ctx, () => cp.close())
     return 0
   },

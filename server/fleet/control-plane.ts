@@ -52,6 +52,8 @@ export interface ControlPlane {
   url: string
   port: number
   token: string
+  /** True when this control plane created the cluster's token (print it once). */
+  tokenCreated: boolean
   readonly isLeader: boolean
   /** Hosts known with their last heartbeat (local clock, ms). */
   hosts(): Array<HostRecord & { lastSeenMs: number }>
@@ -80,7 +82,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const controlKv = await kvm.create(prefix + CONTROL_BUCKET, { history: 1 })
   const planKv = await kvm.create(prefix + PLAN_BUCKET, { history: 1 })
   const deploymentsKv = await kvm.open(prefix + DEPLOYMENTS_BUCKET)
-  const token = await clusterToken(controlKv, options.token ?? process.env.JAEGIS_TOKEN)
+  const { token, created: tokenCreated } = await clusterToken(controlKv, options.token ?? process.env.JAEGIS_TOKEN)
 
   const control: Control = await createControl({ dataDir: options.dataDir, store, token, autoscale: false, onError }, { lanes: false })
   const server: Server = createServer({ keepAlive: true }, (req, res) => handle(req, res))
@@ -156,11 +158,25 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         return
       }
       const h = hosts.get(hb.id)
-      if (!h) return // not registered (yet, or reaped): the host re-registers when it sees its key gone
+      if (!h) return adopt(hb) // registered while we were not watching, or a reap that did not reach the bucket
       h.lastSeenMs = Date.now()
       h.hb = hb
     },
   })
+
+  /** A heartbeat from a host not in the registry: read its registration (at most once a second per host). */
+  const adopting = new Map<string, number>()
+  const adopt = (hb: Heartbeat) => {
+    const now = Date.now()
+    if ((adopting.get(hb.id) ?? 0) > now - 1000) return
+    adopting.set(hb.id, now)
+    hostsKv.get(hb.id).then((e) => {
+      if (!e || e.operation !== 'PUT' || hosts.has(hb.id)) return
+      const record = e.json<HostRecord>()
+      hosts.set(record.id, { record, lastSeenMs: Date.now(), hb })
+      schedule(`host ${record.id} joined`, Date.now())
+    }, () => {})
+  }
 
   // Registrations: the hosts bucket. A put is a join; a delete (the reaper's) a loss.
   const hostsWatch = await hostsKv.watch()
@@ -204,11 +220,30 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     if (!h) return
     hosts.delete(hostId)
     const at = Date.now()
-    await hostsKv.delete(hostId).catch((err) => onError('reap', err))
+    try {
+      await hostsKv.delete(hostId)
+    } catch (err) {
+      if (!hosts.has(hostId)) hosts.set(hostId, { ...h, lastSeenMs: Date.now() }) // judged again later
+      onError('reap', err)
+      return
+    }
     schedule(`host ${hostId} lost (${why})`, at)
   }
+  // While this process is cut off from NATS, heartbeats cannot arrive: no host is judged until it is
+  // back and every host has had a full reap interval to be heard again.
+  let connected = true
+  void (async () => {
+    for await (const st of nc.status()) {
+      if (st.type === 'disconnect') connected = false
+      else if (st.type === 'reconnect') {
+        connected = true
+        const now = Date.now()
+        for (const h of hosts.values()) h.lastSeenMs = Math.max(h.lastSeenMs, now)
+      }
+    }
+  })().catch(() => {})
   const reaper = setInterval(() => {
-    if (!lease.isLeader) return
+    if (!lease.isLeader || !connected) return
     const now = Date.now()
     for (const [hid, h] of hosts) if (now - h.lastSeenMs > reapAfterMs) void reap(hid, `no heartbeat for ${now - h.lastSeenMs} ms`)
   }, Math.max(50, Math.floor(heartbeatMs / 4)))
@@ -238,7 +273,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const body = {
       id,
       leader: lease.isLeader,
-      plan: lastPlan ? { epoch: lastPlan.epoch, leader: lastPlan.leader, reason: lastPlan.reason, functions: lastPlan.functions } : null,
+      plan: lastPlan ? { epoch: lastPlan.epoch, leader: lastPlan.leader, reason: lastPlan.reason, publishedAtMs: lastPlan.publishedAtMs, causeAtMs: lastPlan.causeAtMs, functions: lastPlan.functions } : null,
       hosts: [...hosts.values()].map((h) => ({ ...h.record, last_seen_ms_ago: now - h.lastSeenMs, inflight: h.hb?.inflight ?? 0, loaded: h.hb?.loaded ?? {} })),
     }
     const text = JSON.stringify(body, null, 2) + '\n'
@@ -259,6 +294,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     url,
     port,
     token,
+    tokenCreated,
     get isLeader() {
       return lease.isLeader
     },
@@ -287,14 +323,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
  * The cluster's admin token, in the control bucket: the first control plane creates it (its --token or
  * $JAEGIS_TOKEN, else a random one; compare-and-set), the others read it. An explicit token wins locally.
  */
-async function clusterToken(kv: KV, explicit: string | undefined): Promise<string> {
+async function clusterToken(kv: KV, explicit: string | undefined): Promise<{ token: string; created: boolean }> {
   const e = await kv.get('admin-token')
-  if (e && e.operation === 'PUT') return explicit ?? e.string()
+  if (e && e.operation === 'PUT') return { token: explicit ?? e.string(), created: false }
   const token = explicit ?? `jgs_${randomBytes(24).toString('base64url')}`
   try {
     await kv.create('admin-token', token)
-    return token
+    return { token, created: explicit === undefined }
   } catch {
-    return explicit ?? (await kv.get('admin-token'))!.string() // another control plane created it first
+    return { token: explicit ?? (await kv.get('admin-token'))!.string(), created: false } // another control plane created it first
   }
 }

@@ -114,6 +114,10 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
         gateway(req, res)
         return
       }
+      if (!plan?.functions[target.name]) {
+        gateway(req, res) // a function the plan does not know (never deployed, or removed): the gateway's 404
+        return
+      }
       if (req.headers[FORWARDED_HEADER] !== undefined) {
         // Forwarded by a host whose plan is older or newer than ours: it tries the next placed host.
         req.resume()
