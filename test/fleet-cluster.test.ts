@@ -129,6 +129,9 @@ describe('cluster of processes on NATS JetStream', () => {
   })
 
   it('hosts and control reconnect by themselves after nats-server restarts', async () => {
+    // Down for longer than the reap time (3 x 250 ms) and the lease (1 s): nobody may be judged lost for that.
+    await nats.stop()
+    await new Promise((r) => setTimeout(r, 1500))
     await nats.restart()
     const c = controls[0]!
     // A deploy after the restart reaches the hosts: store, plan watch and heartbeats all work again.
