@@ -63,7 +63,7 @@ export const startHost = (id: string, natsUrl: string, region: string, extra: st
 export interface ClusterView {
   id: string
   leader: boolean
-  plan: { epoch: number; reason: string; functions: Record<string, { hosts: string[]; digest: string }> } | null
+  plan: { epoch: number; reason: string; publishedAtMs: number; causeAtMs: number; functions: Record<string, { hosts: string[]; digest: string }> } | null
   hosts: Array<{ id: string; url: string; last_seen_ms_ago: number; loaded: Record<string, string> }>
 }
 
@@ -74,7 +74,7 @@ export async function clusterView(control: JaegisProcess): Promise<ClusterView> 
 }
 
 /** Polls `probe` every 50 ms until it returns a value (not undefined), or throws after `timeoutMs`. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   while (Date.now() < deadline) {
@@ -84,7 +84,7 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
     } catch (err) {
       last = err
     }
-    await new Promise((r) => setTimeout(r, 50))
+    await new Promise((r) => setTimeout(r, everyMs))
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
 }
