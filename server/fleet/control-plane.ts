@@ -122,7 +122,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const schedule = (reason: string, causeAtMs: number) => {
     if (!lease.isLeader) return
     if (!pending) pending = { reason, causeAtMs }
-    else pending.causeAtMs = Math.min(pending.causeAtMs, causeAtMs)
+    else {
+      pending.causeAtMs = Math.min(pending.causeAtMs, causeAtMs)
+      // Every reason of the batch, up to a few (a fleet-wide event would otherwise make a huge string).
+      const n = pending.reason.split('; ').length
+      if (n < 4) pending.reason += `; ${reason}`
+      else if (n === 4) pending.reason += '; ...'
+    }
     if (!timer) timer = setTimeout(() => {
       timer = undefined
       const p = pending!
@@ -242,10 +248,24 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       }
     }
   })().catch(() => {})
+  // A silent host is asked once more on its ping subject before it is reaped: a host whose event loop
+  // was starved for a few seconds answers (late) and stays; a dead one gets "no responders" from NATS.
+  const confirming = new Set<string>()
+  const confirmOrReap = (hostId: string, silentMs: number) => {
+    if (confirming.has(hostId)) return
+    confirming.add(hostId)
+    nc.request(prefix + hostPingSubject(hostId), '', { timeout: Math.max(500, heartbeatMs) }).then(
+      () => {
+        const h = hosts.get(hostId)
+        if (h) h.lastSeenMs = Date.now()
+      },
+      () => void reap(hostId, `no heartbeat for ${silentMs} ms`),
+    ).finally(() => confirming.delete(hostId))
+  }
   const reaper = setInterval(() => {
     if (!lease.isLeader || !connected) return
     const now = Date.now()
-    for (const [hid, h] of hosts) if (now - h.lastSeenMs > reapAfterMs) void reap(hid, `no heartbeat for ${now - h.lastSeenMs} ms`)
+    for (const [hid, h] of hosts) if (now - h.lastSeenMs > reapAfterMs) confirmOrReap(hid, now - h.lastSeenMs)
   }, Math.max(50, Math.floor(heartbeatMs / 4)))
 
   // A host that could not reach a peer says so; the leader checks with NATS whether anyone still
