@@ -52,17 +52,23 @@ export function planCluster(input: PlanInput): PlanOutput {
     return { id: d.name, demand, instances: Math.max(1, minHosts), memoryMb: Math.max(1, d.memoryMb) }
   })
   const placement = placer.plan(demands, input.previous)
-  // Hosts with the most free memory first, for the top-up.
-  const roomiest = [...input.hosts].sort((a, b) => placement.freeMemoryMb(b.id) - placement.freeMemoryMb(a.id) || a.id.localeCompare(b.id))
+  // Hosts with the most free memory first, for the top-up: computed once, and only if a function needs it.
+  let roomiest: string[] | undefined
+  const byRoom = () => {
+    const free = input.hosts.map((h) => placement.freeMemoryMb(h.id))
+    const order = input.hosts.map((_, i) => i).sort((a, b) => free[b]! - free[a]! || (input.hosts[a]!.id < input.hosts[b]!.id ? -1 : 1))
+    return order.map((i) => input.hosts[i]!.id)
+  }
   const functions: Record<string, PlannedFunction> = {}
   let cursor = 0
   for (const d of input.deployments) {
     const hosts: string[] = []
     for (const p of [...(placement.byFunction.get(d.name) ?? [])].sort((a, b) => a.latencyMs - b.latencyMs)) if (!hosts.includes(p.host)) hosts.push(p.host)
     // Round-robin over the roomiest hosts so that top-ups spread instead of piling onto one host.
-    for (let tries = 0; hosts.length < minHosts && tries < roomiest.length; tries++) {
-      const h = roomiest[cursor++ % roomiest.length]!
-      if (!hosts.includes(h.id)) hosts.push(h.id)
+    if (hosts.length < minHosts) roomiest ??= byRoom()
+    for (let tries = 0; hosts.length < minHosts && tries < roomiest!.length; tries++) {
+      const h = roomiest![cursor++ % roomiest!.length]!
+      if (!hosts.includes(h)) hosts.push(h)
     }
     functions[d.name] = { digest: d.digest, version: d.version, hosts }
   }
