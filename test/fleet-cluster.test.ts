@@ -67,7 +67,7 @@ describe('cluster of processes on NATS JetStream', () => {
     const unplaced = hosts.find((h) => !placed.includes(h.id))!
     expect(unplaced).toBeDefined()
     for (let i = 0; i < 4; i++) {
-      const r = await get(`${unplaced.url}/fn/hello?name=fwd`)
+      const r = await get(`${unplaced.url}/fn/hello?name=fwd`, 10_000)
       expect(r.status).toBe(200)
       expect(r.body).toBe('Hello, fwd!\n')
       expect(placed).toContain(r.servedBy)
@@ -85,7 +85,7 @@ describe('cluster of processes on NATS JetStream', () => {
     const worker = async (h: JaegisProcess) => {
       while (!stop) {
         const atMs = Date.now()
-        const r = await get(`${h.url}/fn/hello?name=load`, 3000)
+        const r = await get(`${h.url}/fn/hello?name=load`, 10_000) // "hangs" = no answer in 10 s
         results.push({ atMs, status: r.status, ...(r.status !== 200 ? { servedBy: r.servedBy, body: r.body } : {}) })
       }
     }
@@ -154,9 +154,9 @@ describe('cluster of processes on NATS JetStream', () => {
       return v.hosts.every((h) => !('lookup' in h.loaded)) && !v.plan?.functions.lookup ? true : undefined
     })
     for (const h of hosts) {
-      expect((await get(`${h.url}/fn/lookup`)).status).toBe(404)
-      expect((await get(`${h.url}/fn/never-deployed`)).status).toBe(404)
-      expect((await get(`${h.url}/fn/hello?name=still`)).status).toBe(200)
+      expect((await get(`${h.url}/fn/lookup`, 10_000)).status).toBe(404)
+      expect((await get(`${h.url}/fn/never-deployed`, 10_000)).status).toBe(404)
+      expect((await get(`${h.url}/fn/hello?name=still`, 10_000)).status).toBe(200)
     }
   })
 })
