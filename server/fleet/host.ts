@@ -78,7 +78,7 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
 
   // The serve-mode parts around one runtime: logs to the cluster's log stream, metrics, the autoscaler
   // (pool targets per host), keys. The admin API is the control plane's, not the host's.
-  const control = await createControl({ dataDir, store, token: 'host-has-no-admin-api', onError, autoscale: true }, { lanes: o.lanes ?? true })
+  const control = await createControl({ dataDir, store, token: randomBytes(24).toString('base64url') /* no admin API here: a token nobody knows */, onError, autoscale: true }, { lanes: o.lanes ?? true })
   const { runtime, metrics } = control
   const gateway = createGateway(runtime, { maxInflight: o.maxInflight, onError, checkKey: (name, key) => control.keys.get(name) === key, onReject: (name, code) => metrics.gatewayError(name, code) })
 
