@@ -5,7 +5,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
-import type { NatsConnection, Subscription } from '@nats-io/nats-core'
 import { jetstream } from '@nats-io/jetstream'
 import { Kvm, type KV } from '@nats-io/kv'
 import { JaegisError } from '../../runtime/index.js'
@@ -16,12 +15,13 @@ import { bearer, secretEquals } from '../auth.js'
 import { createControl, type Control } from '../control.js'
 import { baseUrlOf, listen } from '../server.js'
 import { connectNats } from '../jetstream/connect.js'
-import { CONTROL_BUCKET, DEPLOYMENTS_BUCKET, HEARTBEAT_WILDCARD, HOSTS_BUCKET, PLAN_BUCKET, PLAN_KEY, SUSPECT_SUBJECT, hostPingSubject } from '../jetstream/names.js'
+import { CONTROL_BUCKET, DEPLOYMENTS_BUCKET, HOSTS_BUCKET, PLAN_BUCKET, PLAN_KEY } from '../jetstream/names.js'
 import { JetStreamStore } from '../jetstream/store.js'
 import type { Deployment } from '../store/store.js'
 import { LeaderLease } from './lease.js'
+import { HostRegistry } from './host-registry.js'
 import { planCluster, type PlannedDeployment } from './planner.js'
-import type { ClusterPlan, Heartbeat, HostRecord } from './records.js'
+import type { ClusterPlan, HostRecord } from './records.js'
 
 export interface ControlPlaneOptions {
   /** NATS server URL(s), comma-separated. */
@@ -63,18 +63,11 @@ export interface ControlPlane {
   close(): Promise<void>
 }
 
-interface HostState {
-  record: HostRecord
-  lastSeenMs: number
-  hb?: Heartbeat
-}
-
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const onError = options.onError ?? defaultErrorLogger
   const id = options.id ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '')}-${randomBytes(3).toString('hex')}`
   const prefix = options.prefix ?? ''
   const heartbeatMs = options.heartbeatMs ?? 1000
-  const reapAfterMs = 3 * heartbeatMs
   const nc = await connectNats(options.natsUrl, { name: `jaegis-control ${id}` })
   const kvm = new Kvm(jetstream(nc))
   const store = await JetStreamStore.open(nc, { prefix })
@@ -91,7 +84,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   control.setBaseUrl(url)
 
   // What every control plane keeps up to date, leader or not.
-  const hosts = new Map<string, HostState>()
   const deployments = new Map<string, PlannedDeployment>()
   /** Function -> region -> invocations, from the latest heartbeat of each host. */
   let lastPlan: ClusterPlan | undefined
@@ -103,9 +95,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     onError,
     onChange: (leading) => {
       if (!leading) return
-      // A new leader gives every registered host a full reap interval before judging it.
-      const now = Date.now()
-      for (const h of hosts.values()) h.lastSeenMs = Math.max(h.lastSeenMs, now)
+      registry.forgive() // a new leader gives every registered host a full reap interval before judging it
       void loadPlan().then(() => replan('leader elected', Date.now()))
     },
   })
@@ -153,54 +143,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     lastPlan = plan
   }
 
-  // Heartbeats: a plain subject. One JSON decode and a map write each; no JetStream involved.
-  const hbSub: Subscription = nc.subscribe(prefix + HEARTBEAT_WILDCARD, {
-    callback: (err, msg) => {
-      if (err) return
-      let hb: Heartbeat
-      try {
-        hb = msg.json<Heartbeat>()
-      } catch {
-        return
-      }
-      const h = hosts.get(hb.id)
-      if (!h) return adopt(hb) // registered while we were not watching, or a reap that did not reach the bucket
-      h.lastSeenMs = Date.now()
-      h.hb = hb
-    },
-  })
 
-  /** A heartbeat from a host not in the registry: read its registration (at most once a second per host). */
-  const adopting = new Map<string, number>()
-  const adopt = (hb: Heartbeat) => {
-    const now = Date.now()
-    if ((adopting.get(hb.id) ?? 0) > now - 1000) return
-    adopting.set(hb.id, now)
-    hostsKv.get(hb.id).then((e) => {
-      if (!e || e.operation !== 'PUT' || hosts.has(hb.id)) return
-      const record = e.json<HostRecord>()
-      hosts.set(record.id, { record, lastSeenMs: Date.now(), hb })
-      schedule(`host ${record.id} joined`, Date.now())
-    }, () => {})
-  }
-
-  // Registrations: the hosts bucket. A put is a join; a delete (the reaper's) a loss.
-  const hostsWatch = await hostsKv.watch()
-  void (async () => {
-    for await (const e of hostsWatch) {
-      if (e.operation === 'PUT') {
-        let record: HostRecord
-        try {
-          record = e.json<HostRecord>()
-        } catch {
-          continue
-        }
-        const had = hosts.get(record.id)
-        hosts.set(record.id, { record, lastSeenMs: Date.now(), ...(had?.hb ? { hb: had.hb } : {}) })
-        if (!had || had.record.startedAtMs !== record.startedAtMs) schedule(`host ${record.id} joined`, Date.now())
-      } else if (hosts.delete(e.key)) schedule(`host ${e.key} left`, Date.now())
-    }
-  })().catch((err) => !closed && onError('hosts-watch', err))
+  const registry = new HostRegistry(nc, hostsKv, { prefix, heartbeatMs, isLeader: () => lease.isLeader, onChange: (reason, at) => schedule(reason, at), onError })
+  const hosts = registry.hosts
+  await registry.start()
 
   // Deployments: the leader re-plans when one changes.
   const deploymentsWatch = await deploymentsKv.watch()
@@ -220,67 +166,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     }
   })().catch((err) => !closed && onError('deployments-watch', err))
 
-  // The reaper (leader only): a host silent for reapAfterMs is deleted from the bucket and re-planned around.
-  const reap = async (hostId: string, why: string) => {
-    const h = hosts.get(hostId)
-    if (!h) return
-    hosts.delete(hostId)
-    const at = Date.now()
-    try {
-      await hostsKv.delete(hostId)
-    } catch (err) {
-      if (!hosts.has(hostId)) hosts.set(hostId, { ...h, lastSeenMs: Date.now() }) // judged again later
-      onError('reap', err)
-      return
-    }
-    schedule(`host ${hostId} lost (${why})`, at)
-  }
-  // While this process is cut off from NATS, heartbeats cannot arrive: no host is judged until it is
-  // back and every host has had a full reap interval to be heard again.
-  let connected = true
-  void (async () => {
-    for await (const st of nc.status()) {
-      if (st.type === 'disconnect') connected = false
-      else if (st.type === 'reconnect') {
-        connected = true
-        const now = Date.now()
-        for (const h of hosts.values()) h.lastSeenMs = Math.max(h.lastSeenMs, now)
-      }
-    }
-  })().catch(() => {})
-  // A silent host is asked once more on its ping subject before it is reaped: a host whose event loop
-  // was starved for a few seconds answers (late) and stays; a dead one gets "no responders" from NATS.
-  const confirming = new Set<string>()
-  const confirmOrReap = (hostId: string, silentMs: number) => {
-    if (confirming.has(hostId)) return
-    confirming.add(hostId)
-    nc.request(prefix + hostPingSubject(hostId), '', { timeout: Math.max(500, heartbeatMs) }).then(
-      () => {
-        const h = hosts.get(hostId)
-        if (h) h.lastSeenMs = Date.now()
-      },
-      () => void reap(hostId, `no heartbeat for ${silentMs} ms`),
-    ).finally(() => confirming.delete(hostId))
-  }
-  const reaper = setInterval(() => {
-    if (!lease.isLeader || !connected) return
-    const now = Date.now()
-    for (const [hid, h] of hosts) if (now - h.lastSeenMs > reapAfterMs) confirmOrReap(hid, now - h.lastSeenMs)
-  }, Math.max(50, Math.floor(heartbeatMs / 4)))
-
-  // A host that could not reach a peer says so; the leader checks with NATS whether anyone still
-  // listens on that peer's subject ("no responders" is NATS's own answer) and reaps at once if not.
-  const suspectSub = nc.subscribe(prefix + SUSPECT_SUBJECT, {
-    callback: (err, msg) => {
-      if (err || !lease.isLeader) return
-      const hostId = msg.string()
-      if (!hosts.has(hostId)) return
-      nc.request(prefix + hostPingSubject(hostId), '', { timeout: 500 }).then(
-        () => {},
-        (e) => void reap(hostId, /no responders|503/i.test(String((e as Error).message ?? e)) ? 'no responders on its subject' : 'ping timed out'),
-      )
-    },
-  })
 
   lease.start()
 
@@ -322,12 +207,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     plan: () => lastPlan,
     async close() {
       closed = true
-      clearInterval(reaper)
+      registry.stop()
       clearTimeout(timer)
       await lease.stop()
-      hbSub.unsubscribe()
-      suspectSub.unsubscribe()
-      hostsWatch.stop()
       deploymentsWatch.stop()
       server.closeAllConnections()
       await new Promise<void>((r) => server.close(() => r()))
