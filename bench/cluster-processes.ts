@@ -25,6 +25,9 @@ export interface JaegisProcess {
 export async function startJaegis(id: string, args: string[], ready: RegExp): Promise<JaegisProcess> {
   const port = await freePortBelow32768()
   const child = spawn(process.execPath, [BIN, ...args, '--port', String(port), '--data', mkdtempSync(join(tmpdir(), `jaegis-${id}-`))], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, JAEGIS_TOKEN: TOKEN } })
+  const reap = () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')
+  process.once('exit', reap) // a crashed test worker takes its cluster with it
+  child.once('exit', () => process.removeListener('exit', reap))
   let out = ''
   child.stdout!.on('data', (d) => (out += d))
   child.stderr!.on('data', (d) => (out += d))

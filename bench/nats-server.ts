@@ -75,6 +75,10 @@ export async function startNatsServer(options: { port?: number; storeDir?: strin
       throw new Error(`${(err as Error).message}\n${stderr}`)
     }
     child = c
+    // If this process ends without stopping it (a crashed test worker), the server goes with it.
+    const reap = () => c.exitCode === null && c.signalCode === null && c.kill('SIGKILL')
+    process.once('exit', reap)
+    c.once('exit', () => process.removeListener('exit', reap))
   }
   for (let attempt = 0; ; attempt++) {
     try {
