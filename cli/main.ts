@@ -12,6 +12,8 @@ const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
   rm: () => import('./commands/rm.js'),
   rollback: () => import('./commands/rollback.js'),
   serve: () => import('./commands/serve.js'),
+  control: () => import('./commands/control.js'),
+  host: () => import('./commands/host.js'),
   explain: () => import('./commands/explain.js'),
   sim: () => import('./commands/sim.js'),
   quantum: () => import('./commands/quantum.js'),
