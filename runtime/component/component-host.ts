@@ -190,15 +190,18 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
       return m
     }
     const inst: ComponentInstance = { memories, deadline, ctx, stdout, stderr, exports: {}, globals }
+    const hooks = this.glue.hooks
     try {
-      this.glue.hooks.current = undefined
       inst.exports = this.glue.instantiate(getCoreModule, wasiImports(ctx), instantiateCore)
+      if (resettable) inst.glue = hooks.current
     } catch (err) {
       this.discard(inst, spares)
       throw err
+    } finally {
+      // The glue is shared by every instance of the artifact: its last hooks would keep the last instance alive.
+      hooks.current = undefined
     }
     if (resettable) {
-      inst.glue = (this.glue.hooks as LoadedGlue['hooks']).current as GlueHooks | undefined
       inst.restingState = inst.glue?.state()
       this.snapshot ??= ComponentSnapshot.take(globals, memories, this.resetImages)
     }
