@@ -113,6 +113,8 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
   private readonly resetImages = new Map<string, MemoryImage>()
   /** The first instance's state right after instantiation, which every reset restores. */
   private snapshot: ComponentSnapshot | undefined
+  /** Said once: a call left jco's task state behind, so instances are replaced (a guest doing async work, say). */
+  private warnedUnrested = false
   /** Why instances are replaced instead of reset (undefined when they are reset, or kept). */
   readonly resetBlocker: string | undefined
 
@@ -226,8 +228,17 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
    */
   reset(inst: ComponentInstance): boolean {
     const glue = inst.glue
-    if (!glue || !this.snapshot || glue.state() !== inst.restingState) return false
-    if (!this.snapshot.restore(inst.globals, inst.memories)) return false
+    if (!glue || !this.snapshot) return false
+    const state = glue.state()
+    if (state !== inst.restingState) {
+      if (!this.warnedUnrested) this.onLog('warn', `component instance not reset (a new one replaces it): the call left jco's task state at ${state}, not ${inst.restingState}`)
+      this.warnedUnrested = true
+      return false
+    }
+    if (!this.snapshot.restore(inst.globals, inst.memories)) {
+      this.onLog('debug', 'component instance not reset (a new one replaces it): its memory grew')
+      return false
+    }
     glue.reset()
     return true
   }
