@@ -94,7 +94,7 @@ export function loadGlue(source: string, digest: string): LoadedGlue {
   return loaded
 }
 
-/** How the pool makes and runs instances of a component: a new instance per request unless the manifest opts into reuse. */
+/** How the pool makes, runs and resets instances of a component: reset to the post-instantiation state after each request unless the manifest opts into reuse. */
 export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
   readonly afterRun: AfterRun
   readonly noun = 'component'
