@@ -30,26 +30,47 @@ export async function buildRustArtifacts(dir: string): Promise<{ fresh: string; 
 /**
  * Microseconds the guest's handler takes alone, in process, on one warm instance of the artifact: only
  * the call of the exported `handle` is timed, the host's request objects are made outside the timing.
+ * `wallUs` is elapsed time, `cpuUs` the process's CPU time (what the machine's load does not change).
  */
-export function guestHandlerUs(artifactDir: string, path: string, warmup = 3000, samples = 5000): number {
+export function guestHandlerUs(artifactDir: string, path: string, warmup = 3000, samples = 5000): { wallUs: number; cpuUs: number } {
   const artifact = readArtifactSync(artifactDir)
   const strategy = new ComponentStrategy(artifact, { moduleCache: new LruModuleCache(), fuelPerCheck: 10_000, onLog: () => {} })
   const inst = strategy.create(new SpareMemories()) as unknown as { exports: Record<string, { handle(r: IncomingRequest, o: ResponseOutparam): void }>; deadline: { deadline: number } }
   const handler = inst.exports[artifact.meta.component!.export!]!
   const [p, q] = path.split('?')
   let total = 0
+  let cpuTotal = 0
   for (let i = 0; i < warmup + samples; i++) {
     inst.deadline.deadline = performance.now() + 5000
     const request = new IncomingRequest('GET', q ? `${p}?${q}` : p!, 'localhost', Fields.fromPairs([['host', 'localhost']], true), new Uint8Array(0))
     const out = new ResponseOutparam()
+    const c0 = process.cpuUsage()
     const t0 = performance.now()
     handler.handle(request, out)
     const t = performance.now() - t0
+    const c = process.cpuUsage(c0)
     if (out.result?.tag !== 'ok') throw new Error('the guest did not answer')
-    if (i >= warmup) total += t
+    if (i >= warmup) {
+      total += t
+      cpuTotal += c.user + c.system
+    }
   }
-  return (total / samples) * 1000
+  return { wallUs: (total / samples) * 1000, cpuUs: cpuTotal / samples }
 }
+
+/** CPU time (user + system, all threads) a process has used so far, in ms, from /proc (Linux; undefined elsewhere). */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    // Fields after the command name (which is in parentheses and may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S
+  } catch {
+    return undefined
+  }
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS_PER_S = 100
 
 export interface RssResult {
   /** RSS with the function loaded and one instance, MB. */

@@ -19,7 +19,7 @@ import { createGateway } from '../gateway/index.js'
 import { clearGlueCache } from '../runtime/component/component-host.js'
 import { buildComponentFunction, scaffoldJsFunction } from '../compiler/component/index.js'
 import { isMain, percentile, printResult, projectRoot, round } from './util.js'
-import { buildRustArtifacts, guestHandlerUs, rssPerInstance } from './component-measures.js'
+import { buildRustArtifacts, guestHandlerUs, processCpuMs, rssPerInstance } from './component-measures.js'
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5)
@@ -166,8 +166,8 @@ export async function run(): Promise<Record<string, number | null>> {
   const hostcold = hostCold(artifactDir)
   const p = (xs: number[], q: number) => round(percentile(xs, q))
   process.stderr.write(`host-warm (reset on the request path) p50 ${p(hostwarm.wallMs, 50)} ms p99 ${p(hostwarm.wallMs, 99)} ms (CPU p50 ${p(hostwarm.cpuMs, 50)} p99 ${p(hostwarm.cpuMs, 99)}); host-warm (new instance) p50 ${p(hostwarmNew.wallMs, 50)} ms p99 ${p(hostwarmNew.wallMs, 99)} ms (CPU p50 ${p(hostwarmNew.cpuMs, 50)} p99 ${p(hostwarmNew.cpuMs, 99)}); host-cold p50 ${p(hostcold, 50)} ms p99 ${p(hostcold, 99)} ms\n`)
-  const guestUs = guestHandlerUs(artifactDir, '/?name=bench')
-  process.stderr.write(`guest handler alone, in process: ${round(guestUs, 1)} us\n`)
+  const guest = guestHandlerUs(artifactDir, '/?name=bench')
+  process.stderr.write(`guest handler alone, in process: ${round(guest.wallUs, 1)} us (CPU ${round(guest.cpuUs, 1)} us)\n`)
   const rss: Record<string, Awaited<ReturnType<typeof rssPerInstance>>> = {}
   const coreHello = join(projectRoot(), 'build', 'functions', 'hello')
   for (const [kind, dir] of [['js', artifactDir], ['rust', rust.fresh], ['core', coreHello]] as const) {
@@ -190,10 +190,15 @@ export async function run(): Promise<Record<string, number | null>> {
     // then a request can take tens of ms. Both targets get the same number.
     for (const url of Object.values(targets)) await autocannon({ url, connections: CONNECTIONS, amount: WARMUP_REQUESTS })
     const rps: Record<string, number[]> = { jaegis: [], jco: [] }
+    /** The Jaegis server's CPU time per request (all its threads), per round. */
+    const jaegisCpuUsPerRequest: number[] = []
     for (let i = 0; i < ROUNDS; i++) {
       const order = (i % 2 === 0 ? ['jaegis', 'jco'] : ['jco', 'jaegis']).filter((k) => k in targets) as Array<'jaegis' | 'jco'>
       for (const kind of order) {
+        const cpu0 = kind === 'jaegis' ? processCpuMs(jaegis.child.pid!) : undefined
         const r = await load(targets[kind])
+        const cpu1 = kind === 'jaegis' ? processCpuMs(jaegis.child.pid!) : undefined
+        if (cpu0 !== undefined && cpu1 !== undefined && r.rps > 0) jaegisCpuUsPerRequest.push(((cpu1 - cpu0) * 1000) / (r.rps * DURATION_S))
         rps[kind]!.push(r.rps)
         process.stderr.write(`round ${i + 1} ${kind}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms, errors ${r.errors}\n`)
       }
@@ -227,9 +232,11 @@ export async function run(): Promise<Record<string, number | null>> {
       rust_fresh_rps: Math.round(freshRps),
       rust_reuse_rps: Math.round(reuseRps),
       rust_fresh_over_reuse: round(freshRps / reuseRps, 2),
-      guest_us: round(guestUs, 1),
-      // Time per request at saturation (one server thread) is 1 / throughput; the guest's part of it is guest_us.
-      host_share: round(Math.max(0, 1 - guestUs / (1e6 / jaegisRps)), 2),
+      guest_us: round(guest.wallUs, 1),
+      guest_cpu_us: round(guest.cpuUs, 1),
+      server_cpu_us_per_request: round(mean(jaegisCpuUsPerRequest), 1),
+      // CPU time on both sides, so that the machine's load (which stretches wall time unevenly) does not enter.
+      host_share: jaegisCpuUsPerRequest.length ? round(Math.max(0, 1 - guest.cpuUs / mean(jaegisCpuUsPerRequest)), 2) : null,
       rss_mb_per_warm_js_instance: mb(rss.js!.perInstanceMb),
       rss_mb_per_warm_rust_instance: mb(rss.rust!.perInstanceMb),
       rss_mb_per_warm_core_instance: mb(rss.core!.perInstanceMb),
