@@ -2,7 +2,7 @@
 // the core instances stay; their memories and mutable globals are restored from a snapshot taken right
 // after the first instance was made, and the glue empties its resource tables (glue.ts, addResetHooks).
 // Running the whole glue again would also be fresh, but it defines its classes anew each time, so every
-// inline cache in it goes megamorphic: requests became 5-15x slower that way.
+// inline cache in it goes megamorphic: the Rust hello took ~2.2 ms per request and reset that way, ~0.14 ms now.
 import { MemoryImage } from '../memory-image.js'
 import { GLOBAL_EXPORT_PREFIX } from '../wasm/meter.js'
 import { definedMutableGlobals } from '../wasm/export-globals.js'
