@@ -3,7 +3,7 @@
 // instantiation mode; every core module with a memory of its own is metered (deadline checks, memory cap).
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { ABI_VERSION, ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, meterModule, sha256Hex, verifyArtifact, type Artifact, type FunctionConfig } from '@jaegis/runtime'
+import { ABI_VERSION, ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, exportMutableGlobals, meterModule, sha256Hex, verifyArtifact, type Artifact, type FunctionConfig } from '@jaegis/runtime'
 import { wasmBinary } from '@jaegis/artifact'
 import { PREVIEW1_MODULE, PROVIDED_INTERFACES, type ComponentMeta, type CoreModulePart, type FileMapping } from '@jaegis/runtime/component'
 import { preview1Imports } from '@jaegis/runtime/wasi/preview1'
@@ -64,8 +64,12 @@ function memoryOf(bytes: Uint8Array): { kind: 'defined'; initialPages: number } 
 function meterPart(file: string, bytes: Uint8Array, maxMemoryPages: number, withImage = false): { part: CoreModulePart; bytes: Uint8Array; initialPages?: number; image?: Uint8Array } {
   const mem = memoryOf(bytes)
   // Modules without a memory of their own (jco's shim and fixup modules, the preview-1 adapter, which
-  // borrows the main module's memory) run only short glue code: they are left as they are.
-  if (mem.kind !== 'defined') return { part: { file, digest: sha256Hex(bytes), metered: false }, bytes }
+  // borrows the main module's memory) run only short glue code: they are not metered, only their
+  // mutable globals are exported so that the host can reset a used instance (component-host.ts).
+  if (mem.kind !== 'defined') {
+    const out = exportMutableGlobals(bytes).bytes
+    return { part: { file, digest: sha256Hex(out), metered: false }, bytes: out }
+  }
   if (mem.initialPages > maxMemoryPages) {
     throw new JaegisError('COMPILE_FAILED', `the component needs ${mem.initialPages * 64} KiB of memory to start, over the function's limit of ${maxMemoryPages * 64} KiB: raise [limits] memory_mib`)
   }
