@@ -3,7 +3,7 @@
 // sharing the port. Graceful on SIGTERM: stop accepting, finish what is in flight, flush logs, exit 0.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Artifact, Runtime, RuntimeOptions } from '../runtime/index.js'
+import type { Artifact, Runtime, RuntimeOptions, SignaturePolicy } from '../runtime/index.js'
 import { acceptFastConnections, applyHttpTimeouts, createGateway, type ErrorLogger, type HttpTimeouts } from '../gateway/index.js'
 import type { Autoscaler } from '../scheduler/index.js'
 import { startPrimary } from './cluster/primary.js'
@@ -42,6 +42,12 @@ export interface ServerOptions {
   workers?: number
   /** Largest artifact upload, in bytes; larger ones get 413. @default 64 MiB */
   maxUploadBytes?: number
+  /**
+   * Which artifact signatures are accepted (trust list, require-signed: docs/signing.md). Checked on
+   * upload before anything is derived or stored, and by the runtime before anything is compiled.
+   * @default {} (unsigned artifacts deploy; a signature that is present must verify)
+   */
+  signatures?: SignaturePolicy
   /** Connection timeouts of the gateway (both ways of reading requests). @default node:http's: 5 s idle, 60 s head, 300 s request */
   timeouts?: HttpTimeouts
   /** The autoscaler, with its policy. @default new Autoscaler() (the predictive policy) */

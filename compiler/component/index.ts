@@ -3,7 +3,7 @@
 export { buildComponentArtifact, prepareUploadedArtifact, wasmKind } from './prepare.js'
 export type { ComponentBuildOptions, ComponentBuildResult, UploadOptions } from './prepare.js'
 export { buildComponentFunction, buildAnyFunction } from './build.js'
-export type { ComponentFunctionBuildOptions, ComponentFunctionBuildResult } from './build.js'
+export type { ComponentFunctionBuildOptions, ComponentFunctionBuildResult, AnyBuildOptions } from './build.js'
 export { scaffoldJsFunction, componentizeJs, detectJsStyle, writeHandlerWit, WASI_WIT_VERSION } from './js.js'
 export type { JsStyle, ScaffoldOptions, ComponentizeOptions } from './js.js'
 export { parseComponentManifest, manifestLanguage, COMPONENT_LANGUAGES, JS_DEFAULT_MEMORY_MIB } from './manifest.js'
