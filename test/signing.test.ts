@@ -110,6 +110,18 @@ describe('a server with --trust and --require-signed', () => {
     expect((await fetch(`${server.url}/fn/hello?name=x`)).status).toBe(404)
   })
 
+  it('checks a component upload before the server derives anything from it (jco would run first)', async () => {
+    // Not wasm at all: had the server transpiled it before checking, the answer would be a compile error.
+    const junk = new TextEncoder().encode('not a component')
+    const meta = { abi: 1, kind: 'component', digest: sha256Hex(junk), sizeBytes: junk.length, config: unsignedMeta.config, component: { world: 'http', allowedOutboundHosts: [], files: [] } }
+    expect(await upload(server, meta, junk)).toMatchObject({ status: 403, code: 'SIGNATURE_REQUIRED' })
+    expect(await upload(server, { ...meta, signature: resign(mallory, junk, meta) }, junk)).toMatchObject({ status: 403, code: 'UNTRUSTED_KEY' })
+    expect(await upload(server, { ...meta, signature: resign(alice, junk, { ...meta, component: { ...meta.component, allowedOutboundHosts: ['*'] } }) }, junk)).toMatchObject({ status: 400, code: 'SIGNATURE_INVALID' })
+    // Signed by a trusted key, it gets as far as the compiler, which refuses the bytes.
+    expect((await upload(server, { ...meta, signature: resign(alice, junk, meta) }, junk)).code).not.toMatch(/SIGNATURE|UNTRUSTED/)
+    expect(await server.store.listArtifacts()).toEqual([])
+  })
+
   it('says why in words a user can act on', async () => {
     const c = cases()
     expect((await upload(server, c.unsigned!.meta, c.unsigned!.wasm)).message).toMatch(/is not signed, and this host requires signed artifacts \(sign it with jaegis build --sign-key <file>\)/)
