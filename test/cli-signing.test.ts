@@ -135,7 +135,7 @@ describe('signed artifacts through keys new, build, serve --require-signed and d
     expect(ok.code, ok.stderr).toBe(0)
     expect(ok.stdout).toMatch(/^deployed hello v1 /)
     expect(await (await fetch(`${url}/fn/hello?name=ops`)).text()).toBe('Hello, ops!\n')
-  })
+  }, 240_000) // three AssemblyScript builds: slow on a busy machine
 
   it('refuses --require-signed without a trust list, and a trust list that holds no key', async () => {
     const noTrust = await jaegis(['serve', '--port', '0', '--require-signed', '--data', join(work, 'data2')])

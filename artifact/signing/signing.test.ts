@@ -93,6 +93,8 @@ describe('signature checks', () => {
     // A carried key that is not the one the key id names.
     const swapped = { ...meta.signature, publicKey: encodePublicKey(alice.publicKey, '') }
     expect(outcome({ ...meta, signature: swapped }, digest, {})).toBe('SIGNATURE_INVALID')
+    // The carried key is mallory's but the key id claims alice: refused, not reported as a signature by either.
+    expect(outcome({ ...meta, signature: { ...meta.signature, keyId: alice.publicKey.keyId } }, digest, {})).toBe('SIGNATURE_INVALID')
   })
 
   it('refuses a signature with one half stripped, or both', () => {
