@@ -1,15 +1,15 @@
 // Signed artifacts through the admin API and the embedding API: what a server with a trust list
 // (with and without require-signed) accepts and refuses, that a refused upload stores nothing, that
 // the signature travels through the store to a restart, and that the runtime checks before compiling.
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateSigningKey, signArtifact, type ArtifactSignature, type SignaturePolicy, type SigningKey } from '../artifact/index.js'
-import { signArtifactFolder } from '../compiler/index.js'
+import { buildAnyFunction, signArtifactFolder } from '../compiler/index.js'
 import { createRuntime, LruModuleCache, sha256Hex, type Artifact, type ArtifactMeta } from '../runtime/index.js'
 import { startServer, type JaegisServer } from '../server/index.js'
-import { buildFunction } from './helpers.js'
+import { buildFunction, ROOT } from './helpers.js'
 
 const TOKEN = 'test-token'
 const alice = generateSigningKey()
@@ -176,6 +176,25 @@ describe('the signature travels with the deployment', () => {
     const again = await serve(REQUIRED, dataDir)
     expect(again.runtime.has('hello')).toBe(true)
     expect(await (await fetch(`${again.url}/fn/hello?name=back`)).text()).toBe('Hello, back!\n')
+  })
+})
+
+describe('a signed WASI module (a non-core kind: the server derives its parts)', () => {
+  it('is signed by the build, accepted under require-signed, served, and still loads after a restart', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'jaegis-signed-wagi-')), 'wagi')
+    cpSync(join(ROOT, 'test', 'fixtures', 'components', 'third-party', 'wagi-test.wasm'), join(dir, 'wagi-test.wasm'))
+    writeFileSync(join(dir, 'jaegis.toml'), 'name = "wagi"\nlanguage = "wasm"\nentry = "wagi-test.wasm"\n')
+    const built = await buildAnyFunction(dir, { signingKey: alice })
+    const meta = JSON.parse(readFileSync(join(built.outDir, 'artifact.json'), 'utf8'))
+    expect(meta.signature.keyId).toBe(alice.publicKey.keyId)
+    const dataDir = mkdtempSync(join(tmpdir(), 'jaegis-signing-wagi-'))
+    const first = await serve(REQUIRED, dataDir)
+    expect(await upload(first, { ...meta, component: { ...meta.component, allowedOutboundHosts: ['https://example.com'] } }, built.artifact.wasm)).toMatchObject({ status: 400, code: 'SIGNATURE_INVALID' })
+    expect(await upload(first, meta, built.artifact.wasm)).toEqual({ status: 201 })
+    expect((await fetch(`${first.url}/fn/wagi/x`)).status).toBe(200)
+    await first.close(1000)
+    const again = await serve(REQUIRED, dataDir)
+    expect(again.runtime.has('wagi')).toBe(true)
   })
 })
 
