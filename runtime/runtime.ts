@@ -66,9 +66,10 @@ export interface RuntimeOptions {
   /**
    * Which artifact signatures prepare() and load() accept, checked before anything is compiled
    * (artifact/signing: trust list, require-signed). A signature that is present is checked even with
-   * the default. @default {} (unsigned artifacts run; signed ones must verify)
+   * the default. `false` only for runtimes that load what another runtime in this deployment has
+   * already checked (lane threads, `--workers` replicas). @default {} (unsigned artifacts run; signed ones must verify)
    */
-  signatures?: SignaturePolicy
+  signatures?: SignaturePolicy | false
 }
 
 /** Runtimes elsewhere that mirror this one (see RuntimeOptions.replicas). */
@@ -249,7 +250,7 @@ export class Runtime {
    */
   private checkSignature(artifact: Artifact): void {
     const policy = this.options.signatures ?? {}
-    if (artifact.meta.signature === undefined && !policy.requireSigned) return
+    if (policy === false || (artifact.meta.signature === undefined && !policy.requireSigned)) return
     checkArtifactSignature(artifact.meta, sha256Hex(artifact.wasm), policy)
   }
 

@@ -2,7 +2,7 @@
 // (node:crypto) used together. This file owns the key formats (private key file, public key line, key
 // id); what is signed is payload.ts's, and how a signature is checked is verify.ts's.
 import { createHash, createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto'
-import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
+import { mlDsa65 } from './ml-dsa.js'
 import { JaegisError } from '../errors.js'
 
 /** The one signature scheme: both signatures must verify. Named in every key, signature and signed message. */
@@ -52,7 +52,7 @@ export function generateSigningKey(): SigningKey {
 }
 
 function signingKeyFromSeeds(mlDsaSeed: Uint8Array, edSeed: Uint8Array, comment?: string): SigningKey {
-  const { secretKey, publicKey } = ml_dsa65.keygen(mlDsaSeed)
+  const { secretKey, publicKey } = mlDsa65().keygen(mlDsaSeed)
   const ed25519Key = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_SEED_PREFIX, edSeed]), format: 'der', type: 'pkcs8' })
   const edPublic = createPublicKey(ed25519Key)
   const edRaw = Buffer.from(edPublic.export({ format: 'jwk' }).x as string, 'base64url')

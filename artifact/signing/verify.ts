@@ -1,7 +1,7 @@
 // Signing an artifact (the compiler's call) and checking its signature against a trust policy (the
 // runtime's and the server's, before anything is compiled). Both halves must verify.
 import { sign as edSign, verify as edVerify } from 'node:crypto'
-import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
+import { mlDsa65 } from './ml-dsa.js'
 import { JaegisError } from '../errors.js'
 import { decodePublicKey, ED25519_SIGNATURE_BYTES, encodePublicKey, ML_DSA65_SIGNATURE_BYTES, SIGNING_ALG, type PublicSigningKey, type SigningKey } from './keys.js'
 import { ML_DSA_CONTEXT, signedMessage, type ArtifactSignature, type SignedMeta } from './payload.js'
@@ -32,7 +32,7 @@ export function signArtifact(key: SigningKey, wasmDigest: string, meta: SignedMe
     alg: SIGNING_ALG,
     keyId: key.publicKey.keyId,
     publicKey: encodePublicKey(key.publicKey, ''),
-    mlDsa65: Buffer.from(ml_dsa65.sign(msg, key.mlDsa65Secret, { context: ML_DSA_CONTEXT })).toString('base64'),
+    mlDsa65: Buffer.from(mlDsa65().sign(msg, key.mlDsa65Secret, { context: ML_DSA_CONTEXT })).toString('base64'),
     ed25519: edSign(null, msg, key.ed25519Key).toString('base64'),
   }
 }
@@ -70,7 +70,7 @@ export function checkArtifactSignature(meta: SignedMeta & { signature?: unknown 
     key = carried
   }
   const msg = signedMessage(key.keyId, wasmDigest, meta)
-  const mlDsaOk = ml_dsa65.verify(mlDsaSig, msg, key.mlDsa65, { context: ML_DSA_CONTEXT })
+  const mlDsaOk = mlDsa65().verify(mlDsaSig, msg, key.mlDsa65, { context: ML_DSA_CONTEXT })
   const edOk = edVerify(null, msg, key.ed25519Key, edSig)
   if (!mlDsaOk || !edOk) {
     throw invalid(`the ${[!mlDsaOk && 'ML-DSA-65', !edOk && 'Ed25519'].filter(Boolean).join(' and ')} signature does not verify for this module and configuration with key ${key.keyId} (tampered, or signed over something else)`)
