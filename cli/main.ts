@@ -5,6 +5,7 @@ import { UsageError, withLines, type Command, type CommandContext } from './comm
 const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
   new: () => import('./commands/new.js'),
   build: () => import('./commands/build.js'),
+  keys: () => import('./commands/keys.js'),
   deploy: () => import('./commands/deploy.js'),
   invoke: () => import('./commands/invoke.js'),
   list: () => import('./commands/list.js'),

@@ -19,6 +19,7 @@ export { LruModuleCache, defaultModuleCache, sha256Hex, compileModule } from './
 export type { ModuleCacheOptions } from './module-cache.js'
 export { meterModule, GLOBAL_EXPORT_PREFIX } from './wasm/meter.js'
 export { exportMutableGlobals, definedMutableGlobals } from './wasm/export-globals.js'
-export { wasmBinary } from '@jaegis/artifact'
+export { wasmBinary, loadTrustList, checkArtifactSignature } from '@jaegis/artifact'
+export type { SignaturePolicy, SignatureCheck, TrustList, ArtifactSignature } from '@jaegis/artifact'
 export { createNonCoreHost, NON_CORE_KINDS, isNonCoreKind, outboundAllowed, checkOutboundRule, cgiEnvironment, parseCgiOutput, PROVIDED_INTERFACES, PREVIEW1_MODULE } from './component/index.js'
 export type { NonCoreHost, NonCoreHostOptions, ComponentMeta, ComponentWorld, CoreModulePart, NonCoreKind } from './component/index.js'

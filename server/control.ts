@@ -70,7 +70,7 @@ export async function createControl(options: ServerOptions, runtimeOptions: Pick
     driver?.observe(e)
     if (e.errorCode) logs?.add(e.function, { timeMs: Date.now(), level: 'error', message: `invocation failed: ${e.errorCode}`, version: versionOf.get(e.function) ?? 0 })
   }
-  const runtime = createRuntime({ ...runtimeOptions, onLog: log, onInvoke: observe })
+  const runtime = createRuntime({ ...runtimeOptions, ...(options.signatures ? { signatures: options.signatures } : {}), onLog: log, onInvoke: observe })
   logs = new LogHub(store)
   driver = options.autoscale === false ? undefined : new PoolDriver(runtime, options.autoscaler)
   metrics = new Metrics(runtime, { extra: (registry) => driver?.register(registry), droppedLogLines: () => logs!.droppedLines })
@@ -104,7 +104,7 @@ export async function createControl(options: ServerOptions, runtimeOptions: Pick
     }
     onKeys?.(keys)
   }
-  const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError, afterChange: refreshKeys, maxUploadBytes: options.maxUploadBytes, allowedFolders: options.allowFiles ?? [], uploadDir: join(dataDir, 'uploads'), ...(driver ? { scheduler: driver } : {}) })
+  const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError, afterChange: refreshKeys, maxUploadBytes: options.maxUploadBytes, allowedFolders: options.allowFiles ?? [], signatures: options.signatures ?? {}, uploadDir: join(dataDir, 'uploads'), ...(driver ? { scheduler: driver } : {}) })
 
   const recorder = new DashboardRecorder(metrics, runtime, driver, options.dashboard)
   recorder.start()

@@ -49,7 +49,7 @@ export class Deployer {
       const { name } = artifact.meta.config
       const existing = await this.store.getDeployment(name)
       const current = existing?.versions.find((v) => v.version === existing.current)
-      if (current?.digest === artifact.meta.digest && sameConfig(current.config, artifact.meta.config) && this.runtime.has(name)) {
+      if (current?.digest === artifact.meta.digest && sameConfig(current.config, artifact.meta.config) && sameConfig(current.signature, artifact.meta.signature) && this.runtime.has(name)) {
         return { name, version: current.version, digest: current.digest, changed: false, ...(existing?.key ? { key: existing.key } : {}) }
       }
       const prepared = this.runtime.prepare(artifact) // validates and warms; throws with a reason
@@ -65,7 +65,8 @@ export class Deployer {
         stored = true
         crashPoint('after-artifact')
         const version = (existing?.versions.at(-1)?.version ?? 0) + 1
-        const entry: DeploymentVersion = { version, digest: artifact.meta.digest, deployedAt: new Date().toISOString(), config: artifact.meta.config }
+        const { signature } = artifact.meta
+        const entry: DeploymentVersion = { version, digest: artifact.meta.digest, deployedAt: new Date().toISOString(), config: artifact.meta.config, ...(signature ? { signature } : {}) }
         const key = artifact.meta.config.requireKey ? (existing?.key ?? `jfk_${randomBytes(18).toString('base64url')}`) : existing?.key
         const next: Deployment = { name, current: version, versions: [...(existing?.versions ?? []), entry], ...(key ? { key } : {}) }
         await this.store.putDeployment(next)
@@ -164,10 +165,16 @@ export class Deployer {
     await this.collectGarbage()
   }
 
-  /** The stored wasm of a version, with the configuration that version was deployed with. */
+  /**
+   * The stored wasm of a version, with the configuration and signature that version was deployed
+   * with (one stored artifact may serve versions with other configs, signed or not): the runtime
+   * checks the signature again when it loads, so a key taken off the trust list stops it loading.
+   */
   private async versionArtifact(v: DeploymentVersion): Promise<Artifact | undefined> {
     const artifact = await this.store.getArtifact(v.digest)
-    return artifact && { ...artifact, meta: { ...artifact.meta, config: v.config ?? artifact.meta.config } }
+    if (!artifact) return undefined
+    const { signature: _stored, ...meta } = artifact.meta
+    return { ...artifact, meta: { ...meta, config: v.config ?? artifact.meta.config, ...(v.signature ? { signature: v.signature } : {}) } }
   }
 
   status(name: string): FunctionStatus {

@@ -3,12 +3,12 @@
 import { existsSync, statSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { buildAnyFunction, buildWasmFile, functionNameFromFile, type ManifestFields } from '@jaegis/compiler'
+import { buildAnyFunction, buildWasmFile, functionNameFromFile, signArtifactFolder, type ManifestFields } from '@jaegis/compiler'
 import { ARTIFACT_META_FILE, ARTIFACT_WASM_FILE } from '@jaegis/runtime'
 import type { FileMapping } from '@jaegis/runtime/component'
 import { UsageError, type Command } from '../command.js'
 import { ApiClient } from '../client.js'
-import { GLOBAL_USAGE, adminToken, parse, serverUrl, type Values } from '../options.js'
+import { GLOBAL_USAGE, SIGN_KEY_OPTION, SIGN_KEY_USAGE, adminToken, parse, serverUrl, signingKey, type Values } from '../options.js'
 import { spinner } from '../spinner.js'
 
 /** Flags that stand for manifest fields when deploying a bare .wasm file. */
@@ -30,13 +30,13 @@ const WASM_FLAGS = {
 export const command: Command = {
   name: 'deploy',
   summary: 'build a function (a folder, or a bare .wasm) and deploy it to a server',
-  usage: `Usage: jaegis deploy [dir]
+  usage: `Usage: jaegis deploy [dir] [--sign-key <file>]
        jaegis deploy <app.wasm> [--name <name>] [--route <path>] [--memory <MiB>] [--timeout <ms>]
                      [--reuse] [--arg <value>]... [--response-file <path>] [--env NAME=VALUE]... [--allow-outbound <url>]...
                      [--files <dir>:<guest path>[:rw]]... [--require-key] [--on-memory-limit <fail|refuse-grow>]
 
 Builds the function in <dir> (default .) and uploads it; or uploads <dir> as is when it is an
-artifact folder (artifact.json + module.wasm). The new version warms up, and a component or WASI
+artifact folder (artifact.json + module.wasm, with its signature if jaegis build signed it). The new version warms up, and a component or WASI
 program answers one trial request (GET /, no outbound hosts, no writable folders), before it
 takes traffic: a version that cannot answer is refused with the reason.
 
@@ -58,9 +58,12 @@ folder; the flags say what jaegis.toml would, and are checked by the same rules:
   --files <dir>:<path>[:rw]  map a folder of the server's machine at <path>, repeatable (files); the
                          server must allow it (jaegis serve --allow-files)
   --require-key          invoking needs the function key ([auth] require_key)
+
+Options:
+${SIGN_KEY_USAGE} (when building a folder or a .wasm file)
 ${GLOBAL_USAGE}`,
   async run(argv, ctx) {
-    const { values, positionals } = parse(argv, WASM_FLAGS)
+    const { values, positionals } = parse(argv, { ...WASM_FLAGS, ...SIGN_KEY_OPTION })
     const target = resolve(ctx.cwd, positionals[0] ?? '.')
     const isWasm = existsSync(target) && statSync(target).isFile()
     const given = (Object.keys(WASM_FLAGS) as Array<keyof typeof WASM_FLAGS>).filter((k) => values[k] !== undefined)
@@ -69,8 +72,13 @@ ${GLOBAL_USAGE}`,
     try {
       let artifactDir = target
       let temporary: string | undefined
-      if (isWasm) artifactDir = temporary = (await buildWasmFile(target, manifestFields(target, values), { source: 'jaegis deploy flags', files: fileFlags(values.files ?? [], ctx.cwd) })).outDir
-      else if (!existsSync(join(target, ARTIFACT_META_FILE))) artifactDir = (await buildAnyFunction(target)).outDir
+      const key = isWasm || !existsSync(join(target, ARTIFACT_META_FILE)) ? signingKey(values, ctx) : undefined
+      if (isWasm) {
+        const built = await buildWasmFile(target, manifestFields(target, values), { source: 'jaegis deploy flags', files: fileFlags(values.files ?? [], ctx.cwd) })
+        artifactDir = temporary = built.outDir
+        if (key) await signArtifactFolder(built.outDir, built.artifact, key)
+      } else if (!existsSync(join(target, ARTIFACT_META_FILE))) artifactDir = (await buildAnyFunction(target, key ? { signingKey: key } : {})).outDir
+      else if (values['sign-key'] !== undefined) throw new UsageError(`${target} is a built artifact folder: sign it when building (jaegis build --sign-key)`)
       const form = new FormData()
       form.set('artifact', new Blob([await readFile(join(artifactDir, ARTIFACT_META_FILE))], { type: 'application/json' }), ARTIFACT_META_FILE)
       form.set('wasm', new Blob([await readFile(join(artifactDir, ARTIFACT_WASM_FILE))], { type: 'application/wasm' }), ARTIFACT_WASM_FILE)

@@ -10,6 +10,8 @@ import { build, MANIFEST_FILE, type BuildOptions } from '../build.js'
 import { componentizeJs, type ComponentizeOptions, type JsStyle } from './js.js'
 import { manifestLanguage, parseComponentManifest } from './manifest.js'
 import { buildComponentArtifact } from './prepare.js'
+import { signArtifactFolder } from '../sign.js'
+import type { SigningKey } from '@jaegis/artifact'
 
 export interface ComponentFunctionBuildOptions extends ComponentizeOptions {
   /** Where the artifact folder goes. @default "<dir>/build" */
@@ -102,15 +104,18 @@ export function functionNameFromFile(file: string): string | undefined {
   return n.length > 0 ? n : undefined
 }
 
-/** Builds any function folder: AssemblyScript through compiler/build.ts, js and wasm here. */
-export async function buildAnyFunction(dir: string, options: BuildOptions & ComponentFunctionBuildOptions = {}): Promise<{ artifact: Artifact; outDir: string; language: string }> {
+export interface AnyBuildOptions extends BuildOptions, ComponentFunctionBuildOptions {
+  /** Sign the artifact with this key (artifact/signing; the CLI's --sign-key / $JAEGIS_SIGN_KEY). @default unsigned */
+  signingKey?: SigningKey
+}
+
+/** Builds any function folder: AssemblyScript through compiler/build.ts, js and wasm here; then signs it when given a key. */
+export async function buildAnyFunction(dir: string, options: AnyBuildOptions = {}): Promise<{ artifact: Artifact; outDir: string; language: string }> {
   const root = resolve(dir)
   const language = manifestLanguage(await readManifest(root), MANIFEST_FILE)
-  if (language === 'assemblyscript') {
-    const r = await build(root, options)
-    return { artifact: r.artifact, outDir: r.outDir, language }
-  }
-  return buildComponentFunction(root, options)
+  const r = language === 'assemblyscript' ? { ...(await build(root, options)), language } : await buildComponentFunction(root, options)
+  const artifact = options.signingKey ? await signArtifactFolder(r.outDir, r.artifact, options.signingKey) : r.artifact
+  return { artifact, outDir: r.outDir, language: r.language }
 }
 
 async function readManifest(root: string): Promise<string> {
