@@ -1,7 +1,7 @@
 // jaegis control: the cluster's admin API, autoscaler and placer on NATS JetStream, until SIGTERM.
 import { startControlPlane } from '@jaegis/server/fleet/control-plane'
 import { UsageError, type Command } from '../command.js'
-import { GLOBAL_USAGE, dataDir, parse } from '../options.js'
+import { GLOBAL_USAGE, dataDir, parse, signaturePolicy } from '../options.js'
 import { intFlag, untilSignal } from './host.js'
 
 export const command: Command = {
@@ -19,9 +19,11 @@ export const command: Command = {
 
 The admin token is --token, else $JAEGIS_TOKEN, else the cluster's own (created once in NATS);
 the deploy, list, logs, rm and rollback commands work against any control plane with --url.
+  --trust <file|dir>  public keys whose artifact signatures are accepted (repeatable; docs/signing.md)
+  --require-signed  refuse unsigned artifacts (needs --trust); a bad signature is refused either way
 ${GLOBAL_USAGE}`,
   async run(argv, ctx) {
-    const { values } = parse(argv, { nats: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, id: { type: 'string' }, 'lease-ms': { type: 'string' }, 'heartbeat-ms': { type: 'string' }, 'min-hosts': { type: 'string' } })
+    const { values } = parse(argv, { nats: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, id: { type: 'string' }, 'lease-ms': { type: 'string' }, 'heartbeat-ms': { type: 'string' }, 'min-hosts': { type: 'string' }, trust: { type: 'string', multiple: true }, 'require-signed': { type: 'boolean', default: false } })
     if (!values.nats) throw new UsageError('--nats <url> is required')
     const port = intFlag('--port', values.port ?? ctx.env.PORT, 0, 65535) ?? 8080
     const cp = await startControlPlane({
@@ -34,6 +36,7 @@ ${GLOBAL_USAGE}`,
       leaseMs: intFlag('--lease-ms', values['lease-ms'], 100, 600_000),
       heartbeatMs: intFlag('--heartbeat-ms', values['heartbeat-ms'], 50, 600_000),
       minHostsPerFunction: intFlag('--min-hosts', values['min-hosts'], 1, 1000),
+      signatures: signaturePolicy(values, ctx),
     })
     ctx.out(`jaegis control ${cp.id} on ${cp.url} (nats: ${values.nats})\n`)
     if (cp.tokenCreated) ctx.out(`cluster admin token (created now, kept in NATS for every control plane; shown once):\n  ${cp.token}\n`)

@@ -2,7 +2,7 @@
 import { TIERS, type Tier } from '@jaegis/scheduler'
 import { startFleetHost } from '@jaegis/server/fleet/host'
 import { UsageError, type Command, type CommandContext } from '../command.js'
-import { GLOBAL_USAGE, dataDir, parse } from '../options.js'
+import { GLOBAL_USAGE, dataDir, parse, signaturePolicy } from '../options.js'
 
 export const command: Command = {
   name: 'host',
@@ -19,9 +19,11 @@ export const command: Command = {
   --advertise <url>  URL other hosts forward to (default: the listening address)
   --id <id>          host id (default: <hostname>-<random>)
   --heartbeat-ms <n> heartbeat interval (default 1000); must match the control plane's
+  --trust <file|dir>  public keys whose artifact signatures are accepted (repeatable; docs/signing.md)
+  --require-signed  refuse unsigned artifacts (needs --trust); a bad signature is refused either way
 ${GLOBAL_USAGE}`,
   async run(argv, ctx) {
-    const { values } = parse(argv, { nats: { type: 'string' }, tier: { type: 'string' }, region: { type: 'string' }, label: { type: 'string', multiple: true }, 'memory-mb': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, advertise: { type: 'string' }, id: { type: 'string' }, 'heartbeat-ms': { type: 'string' } })
+    const { values } = parse(argv, { nats: { type: 'string' }, tier: { type: 'string' }, region: { type: 'string' }, label: { type: 'string', multiple: true }, 'memory-mb': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, advertise: { type: 'string' }, id: { type: 'string' }, 'heartbeat-ms': { type: 'string' }, trust: { type: 'string', multiple: true }, 'require-signed': { type: 'boolean', default: false } })
     if (!values.nats) throw new UsageError('--nats <url> is required')
     if (!values.tier || !TIERS.includes(values.tier as Tier)) throw new UsageError(`--tier must be one of ${TIERS.join(', ')}`)
     if (!values.region || !/^[A-Za-z0-9_.:#-]{1,64}$/.test(values.region)) throw new UsageError('--region <r> is required (letters, digits, _ . : # -)')
@@ -41,6 +43,7 @@ ${GLOBAL_USAGE}`,
       ...(values.id ? { id: values.id } : {}),
       heartbeatMs: intFlag('--heartbeat-ms', values['heartbeat-ms'], 50, 600_000),
       dataDir: dataDir(values, ctx),
+      signatures: signaturePolicy(values, ctx),
     })
     ctx.out(`jaegis host ${h.id} (${values.tier}, ${values.region}) serving on ${h.url} (nats: ${values.nats})\n`)
     await untilSignal(ctx, () => h.close())

@@ -7,7 +7,7 @@ import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import { jetstream } from '@nats-io/jetstream'
 import { Kvm, type KV } from '@nats-io/kv'
-import { JaegisError } from '@jaegis/runtime'
+import { JaegisError, type SignaturePolicy } from '@jaegis/runtime'
 import { defaultErrorLogger, sendError, type ErrorLogger } from '@jaegis/gateway'
 import type { PlacementPlan } from '@jaegis/scheduler'
 import { API_PREFIX } from '../admin.js'
@@ -42,6 +42,8 @@ export interface ControlPlaneOptions {
   heartbeatMs?: number
   /** Distinct hosts each function is placed on (fewer when fewer are alive). @default 2 */
   minHostsPerFunction?: number
+  /** Which artifact signatures an upload must carry (docs/signing.md), checked before anything is stored. @default {} */
+  signatures?: SignaturePolicy
   onError?: ErrorLogger
   /** Bucket/subject prefix: several clusters on one NATS server (tests). @default "" */
   prefix?: string
@@ -77,7 +79,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const deploymentsKv = await kvm.open(prefix + DEPLOYMENTS_BUCKET)
   const { token, created: tokenCreated } = await clusterToken(controlKv, options.token ?? process.env.JAEGIS_TOKEN)
 
-  const control: Control = await createControl({ dataDir: options.dataDir, store, token, autoscale: false, onError }, { lanes: false })
+  const control: Control = await createControl({ dataDir: options.dataDir, store, token, autoscale: false, onError, signatures: options.signatures ?? {} }, { lanes: false })
   const server: Server = createServer({ keepAlive: true }, (req, res) => handle(req, res))
   await listen(server, options.port ?? 8080, options.host ?? '127.0.0.1')
   const { url, port } = baseUrlOf(server)

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { jetstream } from '@nats-io/jetstream'
 import { Kvm } from '@nats-io/kv'
-import { JaegisError, type Artifact, type RuntimeOptions } from '@jaegis/runtime'
+import { JaegisError, type Artifact, type RuntimeOptions, type SignaturePolicy } from '@jaegis/runtime'
 import { applyHttpTimeouts, createGateway, defaultErrorLogger, sendError, type ErrorLogger } from '@jaegis/gateway'
 import { TIERS, type Tier } from '@jaegis/scheduler'
 import { API_PREFIX } from '../admin.js'
@@ -42,6 +42,12 @@ export interface FleetHostOptions {
   heartbeatMs?: number
   /** Worker-thread lanes (runtime's `lanes` option). @default true */
   lanes?: RuntimeOptions['lanes']
+  /**
+   * Which artifact signatures this host accepts (docs/signing.md): the runtime checks every artifact
+   * the plan gives it before compiling it, so a host with `requireSigned` never runs an unsigned or
+   * untrusted one, whatever a control plane accepted. @default {} (a signature present must verify)
+   */
+  signatures?: SignaturePolicy
   maxInflight?: number
   onError?: ErrorLogger
   /** Bucket/subject prefix (tests). @default "" */
@@ -78,7 +84,7 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
 
   // The serve-mode parts around one runtime: logs to the cluster's log stream, metrics, the autoscaler
   // (pool targets per host), keys. The admin API is the control plane's, not the host's.
-  const control = await createControl({ dataDir, store, token: randomBytes(24).toString('base64url') /* no admin API here: a token nobody knows */, onError, autoscale: true }, { lanes: o.lanes ?? true })
+  const control = await createControl({ dataDir, store, token: randomBytes(24).toString('base64url') /* no admin API here: a token nobody knows */, onError, autoscale: true, signatures: o.signatures ?? {} }, { lanes: o.lanes ?? true })
   const { runtime, metrics } = control
   const gateway = createGateway(runtime, { maxInflight: o.maxInflight, onError, checkKey: (name, key) => control.keys.get(name) === key, onReject: (name, code) => metrics.gatewayError(name, code) })
 
@@ -184,6 +190,8 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
   // The plan: apply the newest one; applications never overlap (a newer plan waits for the current one).
   let applying = Promise.resolve()
   let appliedEpoch = 0
+  /** The deployment version each loaded function runs: a new version may keep the digest (a new config or signature). */
+  const loadedVersion = new Map<string, number>()
   const apply = async (p: ClusterPlan) => {
     if (closed) return
     const mine = new Map<string, { digest: string; version: number }>()
@@ -191,18 +199,23 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
     for (const f of runtime.list()) {
       if (!mine.has(f.name)) {
         runtime.unload(f.name)
+        loadedVersion.delete(f.name)
         await control.refreshKeys(f.name)
       }
     }
     for (const [name, want] of mine) {
-      if (runtime.list().some((f) => f.name === name && f.digest === want.digest)) continue
+      if (loadedVersion.get(name) === want.version && runtime.list().some((f) => f.name === name && f.digest === want.digest)) continue
       try {
         const artifact = await fetchArtifact(want.digest)
         const d = await store.getDeployment(name)
         const version = d?.versions.find((v) => v.version === want.version)
-        const config = version?.config ?? artifact.meta.config
-        runtime.load({ ...artifact, meta: { ...artifact.meta, config } })
+        // The version's own config and signature: one stored artifact (by digest) may serve versions
+        // deployed with other configs, signed or not, and the runtime checks the signature it is given.
+        const { signature: stored, ...meta } = artifact.meta
+        const signature = version ? version.signature : stored
+        runtime.load({ ...artifact, meta: { ...meta, config: version?.config ?? artifact.meta.config, ...(signature ? { signature } : {}) } })
         await runtime.synced()
+        loadedVersion.set(name, want.version)
         await control.refreshKeys(name)
       } catch (err) {
         onError(`load ${name}`, err)
