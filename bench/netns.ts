@@ -41,8 +41,9 @@ export interface NetnsLayout {
   teardown(): void
 }
 
-/** Why namespaces cannot be used here (not root, no `ip`, `ip netns add` refused), or undefined when they can. */
+/** Why namespaces cannot be used here (not root, no `ip`, `ip netns add` refused, JAEGIS_TEST_NETNS=0), or undefined when they can. */
 export function netnsUnavailable(): string | undefined {
+  if (process.env.JAEGIS_TEST_NETNS === '0') return 'JAEGIS_TEST_NETNS=0'
   if (process.platform !== 'linux') return `${process.platform} has no network namespaces`
   if (process.getuid?.() !== 0) return 'not root'
   const probe = `jaegis-${process.pid}-probe`
