@@ -17,8 +17,8 @@ const quietly = (...args: string[]): void => {
   }
 }
 
-/** Namespaces and links this harness makes: `jaegis-<pid>-<i>`, `jgb<pid>` (bridge), `jgv<pid>-<i>` (veth, root end). */
-const NS_PATTERN = /^jaegis-(\d+)-(\d+)$/
+/** Namespaces and links this harness makes: `jaegis-<pid>-<i>` (and `-probe`), `jgb<pid>` (bridge), `jgv<pid>-<i>` (veth, root end). */
+const NS_PATTERN = /^jaegis-(\d+)-(\d+|probe)$/
 const LINK_PATTERN = /^jg[bv](\d+)(-\d+)?$/
 
 export interface NetnsHost {
