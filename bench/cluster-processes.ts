@@ -1,5 +1,6 @@
 // Real `jaegis control` / `jaegis host` processes around a private nats-server, for bench:cluster and
-// the cluster tests (test/fleet-cluster.test.ts): loopback ports below 32768, stopped by pid.
+// the cluster tests (test/fleet-cluster.test.ts): ports below 32768, stopped by pid; on loopback, or a
+// host in its own network namespace (`ip netns exec`, bench/netns.ts) listening on its address there.
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -21,10 +22,24 @@ export interface JaegisProcess {
   kill(signal?: NodeJS.Signals): Promise<void>
 }
 
+export interface Placement {
+  /** A network namespace to run in: `ip netns exec <ns> node ...` (ip execs node: the child's pid is node's). */
+  netns?: string
+  /** The address to listen on (`--host`); the URL the test uses. @default "127.0.0.1" */
+  address?: string
+  /** Listen on 0.0.0.0 (all of the namespace's addresses) and leave the advertised URL to the process. */
+  wildcard?: boolean
+}
+
 /** Starts `jaegis <args> --port <free>` and resolves once it printed `ready` (a regular expression). */
-export async function startJaegis(id: string, args: string[], ready: RegExp): Promise<JaegisProcess> {
+export async function startJaegis(id: string, args: string[], ready: RegExp, where: Placement = {}): Promise<JaegisProcess> {
+  const address = where.address ?? '127.0.0.1'
+  // In a namespace of its own every port is free; the check on the root namespace's loopback is harmless.
   const port = await freePortBelow32768()
-  const child = spawn(process.execPath, [BIN, ...args, '--port', String(port), '--data', mkdtempSync(join(tmpdir(), `jaegis-${id}-`))], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, JAEGIS_TOKEN: TOKEN } })
+  const hostArgs = where.wildcard ? ['--host', '0.0.0.0'] : where.address ? ['--host', address] : []
+  const argv = [BIN, ...args, ...hostArgs, '--port', String(port), '--data', mkdtempSync(join(tmpdir(), `jaegis-${id}-`))]
+  const [cmd, cmdArgs] = where.netns ? ['ip', ['netns', 'exec', where.netns, process.execPath, ...argv]] : [process.execPath, argv]
+  const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, JAEGIS_TOKEN: TOKEN } })
   const reap = () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')
   process.once('exit', reap) // a crashed test worker takes its cluster with it
   child.once('exit', () => process.removeListener('exit', reap))
@@ -47,7 +62,7 @@ export async function startJaegis(id: string, args: string[], ready: RegExp): Pr
   })
   return {
     id,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${address}:${port}`,
     port,
     child,
     output: () => out,
@@ -61,7 +76,8 @@ export async function startJaegis(id: string, args: string[], ready: RegExp): Pr
 }
 
 export const startControl = (id: string, natsUrl: string, extra: string[] = []) => startJaegis(id, ['control', '--nats', natsUrl, '--id', id, ...extra], /jaegis control .* on http/)
-export const startHost = (id: string, natsUrl: string, region: string, extra: string[] = []) => startJaegis(id, ['host', '--nats', natsUrl, '--id', id, '--tier', 'edge-1', '--region', region, ...extra], /jaegis host .* serving on/)
+export const startHost = (id: string, natsUrl: string, region: string, extra: string[] = [], where: Placement = {}) =>
+  startJaegis(id, ['host', '--nats', natsUrl, '--id', id, '--tier', 'edge-1', '--region', region, ...extra], /jaegis host .* serving on/, where)
 
 export interface ClusterView {
   id: string

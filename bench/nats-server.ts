@@ -23,14 +23,14 @@ export interface NatsServerProcess {
   destroy(): Promise<void>
 }
 
-/** A free TCP port in [20000, 32767] on 127.0.0.1 (checked by binding it; the caller retries on a race). */
-export async function freePortBelow32768(): Promise<number> {
+/** A free TCP port in [20000, 32767] on `host` (checked by binding it; the caller retries on a race). */
+export async function freePortBelow32768(host = '127.0.0.1'): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = 20_000 + Math.floor(Math.random() * 12_767)
     const ok = await new Promise<boolean>((resolve) => {
       const s = createServer()
       s.once('error', () => resolve(false))
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
+      s.listen(port, host, () => s.close(() => resolve(true)))
     })
     if (ok) return port
   }
@@ -38,12 +38,12 @@ export async function freePortBelow32768(): Promise<number> {
 }
 
 /** Resolves once a TCP client gets nats-server's INFO line on `port`, or rejects after `timeoutMs`. */
-export async function waitForNats(port: number, timeoutMs = 10_000, child?: ChildProcess): Promise<void> {
+export async function waitForNats(port: number, timeoutMs = 10_000, child?: ChildProcess, host = '127.0.0.1'): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode} before accepting connections`)
     const ok = await new Promise<boolean>((resolve) => {
-      const sock = tcpConnect(port, '127.0.0.1')
+      const sock = tcpConnect(port, host)
       const done = (v: boolean) => {
         sock.destroy()
         resolve(v)
@@ -58,18 +58,23 @@ export async function waitForNats(port: number, timeoutMs = 10_000, child?: Chil
   throw new Error(`nats-server on port ${port} did not accept connections within ${timeoutMs} ms`)
 }
 
-/** Starts nats-server -js on a free port with a fresh store folder and waits until it accepts connections. */
-export async function startNatsServer(options: { port?: number; storeDir?: string } = {}): Promise<NatsServerProcess> {
+/**
+ * Starts nats-server -js on a free port with a fresh store folder and waits until it accepts connections.
+ * `host` is the address it listens on (default 127.0.0.1; the cluster test's bridge address when hosts
+ * run in network namespaces, see bench/netns.ts).
+ */
+export async function startNatsServer(options: { port?: number; storeDir?: string; host?: string } = {}): Promise<NatsServerProcess> {
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'jaegis-nats-'))
-  let port = options.port ?? (await freePortBelow32768())
+  const host = options.host ?? '127.0.0.1'
+  let port = options.port ?? (await freePortBelow32768(host))
   let child: ChildProcess | undefined
   const launch = async () => {
-    const c = spawn(NATS_SERVER_BIN, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'] })
+    const c = spawn(NATS_SERVER_BIN, ['-js', '-a', host, '-p', String(port), '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
     c.stderr!.on('data', (d) => (stderr = (stderr + d.toString()).slice(-4000)))
     c.once('error', () => {})
     try {
-      await waitForNats(port, 10_000, c)
+      await waitForNats(port, 10_000, c, host)
     } catch (err) {
       c.kill('SIGKILL')
       throw new Error(`${(err as Error).message}\n${stderr}`)
@@ -86,7 +91,7 @@ export async function startNatsServer(options: { port?: number; storeDir?: strin
       break
     } catch (err) {
       if (options.port !== undefined || attempt >= 3) throw err
-      port = await freePortBelow32768() // lost the port to someone else: another one
+      port = await freePortBelow32768(host) // lost the port to someone else: another one
     }
   }
   const stop = async (graceMs = 5_000) => {
@@ -99,7 +104,7 @@ export async function startNatsServer(options: { port?: number; storeDir?: strin
     clearTimeout(t)
   }
   const handle: NatsServerProcess = {
-    url: `nats://127.0.0.1:${port}`,
+    url: `nats://${host}:${port}`,
     port,
     storeDir,
     get pid() {

@@ -16,7 +16,8 @@ export const command: Command = {
   --memory-mb <n>    memory offered to functions, MiB (default 4096)
   --port <n>         gateway port (default: $PORT, else 8080)
   --host <addr>      address to listen on (default 127.0.0.1)
-  --advertise <url>  URL other hosts forward to (default: the listening address)
+  --advertise <url>  URL other hosts forward to (default: the listening address; on 0.0.0.0 or ::,
+                     this machine's first IPv4 address that is not loopback)
   --id <id>          host id (default: <hostname>-<random>)
   --heartbeat-ms <n> heartbeat interval (default 1000); must match the control plane's
   --trust <file|dir>  public keys whose artifact signatures are accepted (repeatable; docs/signing.md)

@@ -89,12 +89,13 @@ export class HttpForwarder {
     headers[FORWARDED_HEADER] = this.o.selfId
     for (const peer of this.candidates(name)) {
       let out: Dispatcher.ResponseData
+      const pool = this.pool(peer)
       try {
-        out = await this.pool(peer).request({ path: req.url ?? '/', method: method as Dispatcher.HttpMethod, headers, body: body.length ? body : null, headersTimeout: 60_000, bodyTimeout: 60_000 })
+        out = await pool.request({ path: req.url ?? '/', method: method as Dispatcher.HttpMethod, headers, body: body.length ? body : null, headersTimeout: 60_000, bodyTimeout: 60_000 })
       } catch (err) {
         const code = (err as { code?: string }).code ?? ''
         if (NOT_SENT.has(code) || (BROKEN.has(code) && IDEMPOTENT.has(method))) {
-          this.markDown(peer.id)
+          if (this.pools.get(peer.id) === pool) this.markDown(peer.id) // else it was forgotten meanwhile: nothing to report
           continue
         }
         sendError(res, new JaegisError('INTERNAL', `forwarding ${name} to host ${peer.id} failed: ${(err as Error).message}`, { cause: err, expose: false }), this.o.onError)
@@ -127,12 +128,17 @@ export class HttpForwarder {
     this.o.onPeerDown(id)
   }
 
-  /** A peer is registered again (a restart) or gone: forget what we knew of its connections. */
+  /**
+   * A peer is registered again (a restart) or gone (reaped, left): forget what we knew of its
+   * connections. They are destroyed, not closed: a peer that was reaped because its link went down
+   * never answers, and a graceful close would wait for requests in flight on them for the full
+   * headers timeout. Destroyed, those requests fail at once and are re-routed (idempotent methods).
+   */
   forget(id: string): void {
     this.downUntil.delete(id)
     const pool = this.pools.get(id)
     this.pools.delete(id)
-    void pool?.close().catch(() => {})
+    void pool?.destroy().catch(() => {})
   }
 
   private pool(peer: Peer): Pool {

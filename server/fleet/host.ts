@@ -2,7 +2,8 @@
 // through NATS: registers in the hosts bucket, heartbeats on its subject, loads exactly what the plan
 // gives it (artifacts from its disk cache or the object store, verified by digest) and forwards the rest.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { hostname } from 'node:os'
+import type { AddressInfo } from 'node:net'
+import { hostname, networkInterfaces, type NetworkInterfaceInfo } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { jetstream } from '@nats-io/jetstream'
@@ -12,7 +13,7 @@ import { applyHttpTimeouts, createGateway, defaultErrorLogger, sendError, type E
 import { TIERS, type Tier } from '@jaegis/scheduler'
 import { API_PREFIX } from '../admin.js'
 import { createControl } from '../control.js'
-import { baseUrlOf, listen } from '../server.js'
+import { baseUrlOf, listen, urlFor } from '../server.js'
 import { connectNats } from '../jetstream/connect.js'
 import { HOST_ID_PATTERN, HOSTS_BUCKET, PLAN_BUCKET, PLAN_KEY, SUSPECT_SUBJECT, heartbeatSubject, hostPingSubject } from '../jetstream/names.js'
 import { JetStreamStore } from '../jetstream/store.js'
@@ -32,7 +33,7 @@ export interface FleetHostOptions {
   port?: number
   /** @default "127.0.0.1" */
   host?: string
-  /** URL other hosts reach this one at. @default the address it listens on */
+  /** URL other hosts reach this one at. @default the address it listens on; on 0.0.0.0 or ::, see `advertisedUrl` */
   advertiseUrl?: string
   /** Local data: artifact cache, upload spool. @default "./.jaegis" */
   dataDir?: string
@@ -63,6 +64,18 @@ export interface FleetHost {
   /** The plan epoch applied last. */
   epoch(): number
   close(): Promise<void>
+}
+
+/**
+ * The URL a host listening on `addr` tells other hosts to forward to (when it is not given one): the
+ * address it listens on, or, listening on every address (0.0.0.0, ::), this machine's (or network
+ * namespace's) first IPv4 address that is not loopback. Never 127.0.0.1 while another address exists:
+ * another host's 127.0.0.1 is that host itself. Only a machine with nothing but loopback gets 127.0.0.1.
+ */
+export function advertisedUrl(addr: Pick<AddressInfo, 'address' | 'family' | 'port'>, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): string {
+  if (addr.address !== '0.0.0.0' && addr.address !== '::') return urlFor(addr.address, addr.family, addr.port).url.replace('//localhost:', '//127.0.0.1:')
+  const external = Object.values(interfaces).flatMap((list) => list ?? []).find((i) => i.family === 'IPv4' && !i.internal)
+  return `http://${external?.address ?? '127.0.0.1'}:${addr.port}`
 }
 
 export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
@@ -105,8 +118,8 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
   const server: Server = createServer({ keepAlive: true }, (req, res) => handle(req, res))
   applyHttpTimeouts(server)
   await listen(server, o.port ?? 8080, o.host ?? '127.0.0.1')
-  const { url: listenUrl, port } = baseUrlOf(server)
-  const url = o.advertiseUrl ?? listenUrl.replace('//localhost:', '//127.0.0.1:')
+  const { port } = baseUrlOf(server)
+  const url = o.advertiseUrl ?? advertisedUrl(server.address() as AddressInfo)
   control.setBaseUrl(url)
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
