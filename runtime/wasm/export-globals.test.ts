@@ -2,17 +2,10 @@
 // exports (index space counting imported globals first), nothing else changes.
 import { describe, expect, it } from 'vitest'
 import { SECTION, Writer, assembleModule, vectorPayload } from '@jaegis/artifact/wasm/binary'
+import { b, concat, name, vec } from '../../test/wasm-builders.js'
 import { definedMutableGlobals, exportMutableGlobals } from './export-globals.js'
 import { GLOBAL_EXPORT_PREFIX } from './meter.js'
 
-const concat = (parts: Uint8Array[]) => {
-  const w = new Writer()
-  for (const p of parts) w.bytes(p)
-  return w.finish()
-}
-const vec = (items: Uint8Array[]) => vectorPayload(items.length, concat(items))
-const b = (...bytes: number[]) => Uint8Array.from(bytes)
-const name = (s: string) => new Writer().name(s).finish()
 
 /** Imports one immutable global; defines a mutable i32 (7), an immutable i32 (1) and a mutable i64 (-2); `bump` adds 1 to the first. */
 function sample(withExports: boolean): Uint8Array {
