@@ -1,7 +1,7 @@
 // Checks an artifact's `config` object (artifact.json, written by a compiler or by hand) against the
 // schema and fills the fields older artifacts leave out. Callers turn a problem into their own error.
 import type { FunctionConfig } from './config.js'
-import { LIMITS, MEMORY_BYTES, POOL_LIMITS, WASM_PAGE_BYTES, inRange, poolProblem } from './limits.js'
+import { LIMITS, MEMORY_BYTES, MEMORY_LIMIT_ACTIONS, POOL_LIMITS, WASM_PAGE_BYTES, argsProblem, inRange, poolProblem, responseFileProblem } from './limits.js'
 import { ENV_NAME_PATTERN, FUNCTION_NAME_RULE, isFunctionName } from './names.js'
 import { routeProblem } from './routes.js'
 
@@ -29,6 +29,7 @@ export function checkFunctionConfig(raw: unknown): ConfigCheck {
     if (l[k] === undefined && (OPTIONAL_LIMITS as readonly string[]).includes(k)) continue
     if (!inRange(l[k], LIMITS[k])) return fail(range(`limits.${k}`, LIMITS[k]))
   }
+  if (l.onMemoryLimit !== undefined && !(MEMORY_LIMIT_ACTIONS as readonly unknown[]).includes(l.onMemoryLimit)) return fail(`config.limits.onMemoryLimit must be one of ${MEMORY_LIMIT_ACTIONS.map((a) => `"${a}"`).join(', ')}, got ${show(l.onMemoryLimit)}`)
   if (!isObject(c.pool)) return fail('config.pool must be an object')
   if (!inRange(c.pool.minWarm, POOL_LIMITS.minWarm)) return fail(range('pool.minWarm', POOL_LIMITS.minWarm))
   if (!inRange(c.pool.maxWarm, POOL_LIMITS.maxWarm)) return fail(range('pool.maxWarm', POOL_LIMITS.maxWarm))
@@ -41,6 +42,14 @@ export function checkFunctionConfig(raw: unknown): ConfigCheck {
   }
   if (typeof c.reuse !== 'boolean') return fail(`config.reuse must be a boolean, got ${show(c.reuse)}`)
   if (typeof c.requireKey !== 'boolean') return fail(`config.requireKey must be a boolean, got ${show(c.requireKey)}`)
+  if (c.responseFile !== undefined) {
+    const p = responseFileProblem(c.responseFile)
+    if (p) return fail(`config.responseFile ${p}, got ${show(c.responseFile)}`)
+  }
+  if (c.args !== undefined) {
+    const p = argsProblem(c.args)
+    if (p) return fail(`config.args ${p}`)
+  }
   const config = {
     ...(c as unknown as FunctionConfig),
     limits: {

@@ -1,3 +1,5 @@
+import type { MemoryLimitAction } from './limits.js'
+
 // The shape of a function's configuration as fixed at build time. The rules its fields obey live in
 // limits.ts, names.ts and routes.ts; the compiler fills it from jaegis.toml, the runtime reads it.
 
@@ -18,6 +20,8 @@ export interface FunctionConfig {
     maxConcurrency: number
     /** Invocations queued beyond maxConcurrency before callers are refused. @default 1000 */
     maxQueue: number
+    /** Components and WASI programs: what a memory.grow past memoryBytes does (MEMORY_LIMIT_ACTIONS). @default "fail" (absent) */
+    onMemoryLimit?: MemoryLimitAction
   }
   /** Environment variables the function may read; no others are visible. */
   env: Record<string, string>
@@ -27,4 +31,14 @@ export interface FunctionConfig {
   reuse: boolean
   /** When true, invoking needs the function key (x-jaegis-key header). */
   requireKey: boolean
+  /**
+   * Command modules (WASI `_start`, wasi:cli/run): argv after the program name (argv[0] is the
+   * function's name). Within ARGS_LIMITS. @default [] (absent)
+   */
+  args?: string[]
+  /**
+   * Command modules: the response body is this file of the per-request /tmp, read when the program
+   * exits 0 (stdout's CGI header block, if any, still gives status and headers). @default none: stdout is the body
+   */
+  responseFile?: string
 }

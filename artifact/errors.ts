@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'INVALID_MANIFEST'
   | 'COMPILE_FAILED'
   | 'PREINIT_FAILED'
+  | 'TRIAL_FAILED'
   | 'UNKNOWN_FUNCTION'
   | 'CONFLICT'
   | 'UNAUTHORIZED'
@@ -25,6 +26,14 @@ export type ErrorCode =
   | 'CLOSED'
   | 'SLICE_EXPIRED'
   | 'NO_SPACE'
+  /** An artifact without a signature where signatures are required (jaegis serve --require-signed). */
+  | 'SIGNATURE_REQUIRED'
+  /** A signature that is malformed, has a half stripped, or does not verify: never accepted. */
+  | 'SIGNATURE_INVALID'
+  /** A signature by a key that is not on the trust list. */
+  | 'UNTRUSTED_KEY'
+  /** A private key file or trust list that cannot be read as one. */
+  | 'BAD_SIGNING_KEY'
   | 'INTERNAL'
 
 /** Base of every error Jaegis throws on purpose. `expose` says whether `message` is safe to show a caller. */

@@ -49,3 +49,37 @@ export function inRange(v: unknown, r: { readonly min: number; readonly max: num
 export function poolProblem(minWarm: number, maxWarm: number): string | undefined {
   return minWarm > maxWarm ? `minWarm (${minWarm}) is above maxWarm (${maxWarm})` : undefined
 }
+
+/**
+ * What happens when a component or WASI program asks memory.grow for more than its limit:
+ * "fail" stops the request with MEMORY_LIMIT (500); "refuse-grow" answers the grow with -1, as the
+ * WebAssembly spec allows, so malloc returns NULL and the program decides (a warning is logged).
+ */
+export const MEMORY_LIMIT_ACTIONS = ['fail', 'refuse-grow'] as const
+export type MemoryLimitAction = (typeof MEMORY_LIMIT_ACTIONS)[number]
+
+/**
+ * Bounds of a command's `args` (argv after the program name): at most `count` strings of at most
+ * `bytes` UTF-8 bytes in total, none holding a NUL (they become C strings).
+ */
+export const ARGS_LIMITS = { count: 256, bytes: 64 * 1024 } as const
+
+/** Where a command's response_file may be: a file in its per-request scratch folder. */
+export const RESPONSE_FILE_RULE = 'a file in the scratch folder, like "/tmp/out.wav"'
+
+/** The problem with `file` as a command's response file, or undefined. */
+export function responseFileProblem(file: unknown): string | undefined {
+  if (typeof file !== 'string' || !/^\/tmp\/[^\0]+$/.test(file) || file.split('/').some((s, i) => i > 0 && (s === '' || s === '.' || s === '..'))) return `must be ${RESPONSE_FILE_RULE}`
+  return undefined
+}
+
+/** The problem with `args` as a command's argument list, or undefined. */
+export function argsProblem(args: unknown): string | undefined {
+  if (!Array.isArray(args) || args.some((a) => typeof a !== 'string')) return 'must be a list of strings like ["-o", "/tmp/out.wav"]'
+  if (args.length > ARGS_LIMITS.count) return `has ${args.length} arguments, more than the limit of ${ARGS_LIMITS.count}`
+  const enc = new TextEncoder()
+  const bytes = args.reduce((n: number, a: string) => n + enc.encode(a).length + 1, 0)
+  if (bytes > ARGS_LIMITS.bytes) return `is ${bytes} bytes long, more than the limit of ${ARGS_LIMITS.bytes}`
+  if (args.some((a: string) => a.includes('\0'))) return 'must not contain NUL characters'
+  return undefined
+}

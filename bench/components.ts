@@ -2,7 +2,9 @@
 // which exports its own incomingHandler) served by `jco serve` and by a Jaegis server, autocannon
 // against both in the same run with the same connections and duration, alternating A/B, each server
 // in its own process. Also host-warm (new instance, module compiled) and host-cold (artifact read from
-// disk, verified, compiled, instantiated) latencies. Last line: one JSON object.
+// disk, verified, compiled, instantiated) latencies; a prebuilt Rust wasi:http component with fresh
+// state (reset per request) against the same with reuse; the host's share of a request; RSS per warm
+// instance of each kind (bench/component-measures.ts). Last line: one JSON object.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs'
@@ -17,11 +19,14 @@ import { createGateway } from '@jaegis/gateway'
 import { clearGlueCache } from '@jaegis/runtime/component/component-host'
 import { buildComponentFunction, scaffoldJsFunction } from '@jaegis/compiler/component'
 import { isMain, percentile, printResult, projectRoot, round } from './util.js'
+import { buildRustArtifacts, guestHandlerUs, processCpuMs, rssPerInstance } from './component-measures.js'
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
 const HOSTWARM_SAMPLES = Number(process.env.BENCH_HOSTWARM_SAMPLES ?? 40)
+/** Requests before host-warm samples count: V8 tiers the engine's 10 MB of wasm up in background threads meanwhile, which the CPU times would include. */
+const HOSTWARM_WARMUP = Number(process.env.BENCH_HOSTWARM_WARMUP ?? 30)
 const HOSTCOLD_SAMPLES = Number(process.env.BENCH_HOSTCOLD_SAMPLES ?? 5)
 const WARMUP_REQUESTS = Number(process.env.BENCH_WARMUP_REQUESTS ?? 3000)
 
@@ -34,16 +39,16 @@ async function buildScaffold(): Promise<{ artifactDir: string; componentPath: st
   return { artifactDir: built.outDir, componentPath, work }
 }
 
-/** Child process: serve the artifact with `jaegis serve` (startServer) or, if that cannot deploy it, with the runtime's gateway alone. */
-async function serveJaegis(artifactDir: string): Promise<void> {
-  const artifact = await readArtifact(artifactDir)
+/** Child process: serve the artifacts with `jaegis serve` (startServer) or, if that cannot deploy them, with the runtime's gateway alone. */
+async function serveJaegis(artifactDirs: string[]): Promise<void> {
+  const artifacts = await Promise.all(artifactDirs.map((d) => readArtifact(d)))
   let port: number | undefined
   let how = 'jaegis serve'
   try {
     const serverModule = '../server/index.js'
     const { startServer } = (await import(serverModule)) as typeof import('@jaegis/server')
-    const server = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'jaegis-bench-data-')), token: 'bench', deployOnStart: [artifact], onError: () => {} })
-    if (server.deployed.some((d) => d.name === artifact.meta.config.name)) port = server.port
+    const server = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'jaegis-bench-data-')), token: 'bench', deployOnStart: artifacts, onError: () => {} })
+    if (artifacts.every((a) => server.deployed.some((d) => d.name === a.meta.config.name))) port = server.port
     else await server.close(100)
   } catch {
     port = undefined
@@ -52,7 +57,7 @@ async function serveJaegis(artifactDir: string): Promise<void> {
     // The server could not deploy a component artifact yet: same gateway code, without the admin API and store.
     how = 'runtime gateway (jaegis serve could not deploy the component)'
     const runtime = createRuntime()
-    runtime.load(artifact)
+    for (const artifact of artifacts) runtime.load(artifact)
     const gateway = createGateway(runtime, {})
     const server = createServer({ keepAlive: true }, (req, res) => {
       if (!gateway(req, res)) res.writeHead(404).end()
@@ -65,13 +70,14 @@ async function serveJaegis(artifactDir: string): Promise<void> {
   process.stdout.write(`listening ${port}\n`)
 }
 
-async function startJaegis(artifactDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve-jaegis', artifactDir], { stdio: ['ignore', 'pipe', 'inherit'] })
+/** Serves the artifacts in one Jaegis process; `url(name)` is a function's URL there. */
+async function startJaegis(artifactDirs: string[]): Promise<{ child: ChildProcess; url: (name: string) => string }> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve-jaegis', ...artifactDirs], { stdio: ['ignore', 'pipe', 'inherit'] })
   let buf = ''
   for await (const chunk of child.stdout!) {
     buf += String(chunk)
     const m = /listening (\d+)/.exec(buf)
-    if (m) return { child, url: `http://127.0.0.1:${m[1]}/fn/hello-js?name=bench` }
+    if (m) return { child, url: (name) => `http://127.0.0.1:${m[1]}/fn/${name}?name=bench` }
   }
   throw new Error('the jaegis target exited before listening')
 }
@@ -104,19 +110,36 @@ async function load(url: string, durationS = DURATION_S): Promise<{ rps: number;
   return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx }
 }
 
-/** Host-warm: the module is compiled in this process and the pool is empty, so each request instantiates. */
-function hostWarm(artifactDir: string): number[] {
+/**
+ * Host-warm: the module is compiled in this process and no instance is ready. With `newInstance` the pool
+ * keeps none, so each request instantiates; otherwise the function has fresh state and the pool one
+ * instance, which every request finds still dirty from the one before (this loop never yields to the
+ * reset scheduled off the request path): the request pays for its reset, the path a fresh-state
+ * request takes when no instance is ready.
+ */
+function hostWarm(artifactDir: string, newInstance: boolean): { wallMs: number[]; cpuMs: number[] } {
   const rt = createRuntime({ moduleCache: new LruModuleCache() })
-  rt.load(artifactDir)
-  rt.setPool('hello-js', { minWarm: 0, maxWarm: 0 })
-  const out: number[] = []
-  for (let i = 0; i < HOSTWARM_SAMPLES + 3; i++) {
+  const artifact = readArtifactSync(artifactDir)
+  artifact.meta.config.reuse = false
+  rt.load(artifact)
+  rt.setPool('hello-js', newInstance ? { minWarm: 0, maxWarm: 0 } : { minWarm: 0, maxWarm: 1 })
+  const out = { wallMs: [] as number[], cpuMs: [] as number[] }
+  for (let i = 0; i < HOSTWARM_SAMPLES + HOSTWARM_WARMUP; i++) {
     const t0 = performance.now()
+    const c0 = process.cpuUsage()
     const res = rt.invokeSync('hello-js', { query: 'name=warm' })
+    const cpu = process.cpuUsage(c0)
     const ms = performance.now() - t0
     if (res.status !== 200) throw new Error(`host-warm request answered ${res.status}`)
-    if (i >= 3) out.push(ms)
+    // CPU time of the process (all its threads) during the request: what it costs, whatever else runs on the machine.
+    if (i >= HOSTWARM_WARMUP) {
+      out.wallMs.push(ms)
+      out.cpuMs.push((cpu.user + cpu.system) / 1000)
+    }
   }
+  const starts = rt.stats().functions['hello-js']!.starts
+  // Without a new instance, every request after the first must have been served by a reset one.
+  if (!newInstance && starts.hostwarm > 1) throw new Error(`host-warm by reset made ${starts.hostwarm} new instances`)
   rt.close()
   return out
 }
@@ -139,12 +162,23 @@ function hostCold(artifactDir: string): number[] {
 
 export async function run(): Promise<Record<string, number | null>> {
   const { artifactDir, componentPath, work } = await buildScaffold()
-  const hostwarm = hostWarm(artifactDir)
+  const rust = await buildRustArtifacts(work)
+  const hostwarm = hostWarm(artifactDir, false)
+  const hostwarmNew = hostWarm(artifactDir, true)
   const hostcold = hostCold(artifactDir)
-  process.stderr.write(`host-warm p50 ${round(percentile(hostwarm, 50))} ms p99 ${round(percentile(hostwarm, 99))} ms; host-cold p50 ${round(percentile(hostcold, 50))} ms p99 ${round(percentile(hostcold, 99))} ms\n`)
+  const p = (xs: number[], q: number) => round(percentile(xs, q))
+  process.stderr.write(`host-warm (reset on the request path) p50 ${p(hostwarm.wallMs, 50)} ms p99 ${p(hostwarm.wallMs, 99)} ms (CPU p50 ${p(hostwarm.cpuMs, 50)} p99 ${p(hostwarm.cpuMs, 99)}); host-warm (new instance) p50 ${p(hostwarmNew.wallMs, 50)} ms p99 ${p(hostwarmNew.wallMs, 99)} ms (CPU p50 ${p(hostwarmNew.cpuMs, 50)} p99 ${p(hostwarmNew.cpuMs, 99)}); host-cold p50 ${p(hostcold, 50)} ms p99 ${p(hostcold, 99)} ms\n`)
+  const guest = guestHandlerUs(artifactDir, '/?name=bench')
+  process.stderr.write(`guest handler alone, in process: ${round(guest.wallUs, 1)} us (CPU ${round(guest.cpuUs, 1)} us)\n`)
+  const rss: Record<string, Awaited<ReturnType<typeof rssPerInstance>>> = {}
+  const coreHello = join(projectRoot(), 'build', 'functions', 'hello')
+  for (const [kind, dir] of [['js', artifactDir], ['rust', rust.fresh], ['core', coreHello]] as const) {
+    rss[kind] = await rssPerInstance(dir)
+    process.stderr.write(`RSS ${kind}: ${JSON.stringify(rss[kind])}\n`)
+  }
   const children: ChildProcess[] = []
   try {
-    const jaegis = await startJaegis(artifactDir)
+    const jaegis = await startJaegis([artifactDir, rust.fresh, rust.reuse])
     children.push(jaegis.child)
     let jco: { child: ChildProcess; url: string } | undefined
     try {
@@ -153,28 +187,65 @@ export async function run(): Promise<Record<string, number | null>> {
     } catch (err) {
       process.stderr.write(`jco serve unavailable: ${(err as Error).message}\n`)
     }
-    const targets = { jaegis: jaegis.url, ...(jco ? { jco: jco.url } : {}) } as Record<'jaegis' | 'jco', string>
+    const targets = { jaegis: jaegis.url('hello-js'), ...(jco ? { jco: jco.url } : {}) } as Record<'jaegis' | 'jco', string>
     // Warm-up by request count, not time: V8 tiers the 12 MB engine up after enough calls, and until
     // then a request can take tens of ms. Both targets get the same number.
     for (const url of Object.values(targets)) await autocannon({ url, connections: CONNECTIONS, amount: WARMUP_REQUESTS })
     const rps: Record<string, number[]> = { jaegis: [], jco: [] }
+    /** The Jaegis server's CPU time per request (all its threads), per round. */
+    const jaegisCpuUsPerRequest: number[] = []
     for (let i = 0; i < ROUNDS; i++) {
       const order = (i % 2 === 0 ? ['jaegis', 'jco'] : ['jco', 'jaegis']).filter((k) => k in targets) as Array<'jaegis' | 'jco'>
       for (const kind of order) {
+        const cpu0 = kind === 'jaegis' ? processCpuMs(jaegis.child.pid!) : undefined
         const r = await load(targets[kind])
+        const cpu1 = kind === 'jaegis' ? processCpuMs(jaegis.child.pid!) : undefined
+        if (cpu0 !== undefined && cpu1 !== undefined && r.rps > 0) jaegisCpuUsPerRequest.push(((cpu1 - cpu0) * 1000) / (r.rps * DURATION_S))
         rps[kind]!.push(r.rps)
         process.stderr.write(`round ${i + 1} ${kind}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms, errors ${r.errors}\n`)
+      }
+    }
+    // The Rust component with fresh state (reset per request) and with reuse, alternating, same server.
+    const rustUrls = { fresh: jaegis.url('rust-fresh'), reuse: jaegis.url('rust-reuse') }
+    for (const url of Object.values(rustUrls)) await autocannon({ url, connections: CONNECTIONS, amount: WARMUP_REQUESTS })
+    const rustRps: Record<'fresh' | 'reuse', number[]> = { fresh: [], reuse: [] }
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const kind of i % 2 === 0 ? (['fresh', 'reuse'] as const) : (['reuse', 'fresh'] as const)) {
+        const r = await load(rustUrls[kind])
+        rustRps[kind].push(r.rps)
+        process.stderr.write(`round ${i + 1} rust ${kind}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms, errors ${r.errors}\n`)
       }
     }
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN)
     const jaegisRps = mean(rps.jaegis!)
     const jcoRps = mean(rps.jco!)
+    const freshRps = mean(rustRps.fresh)
+    const reuseRps = mean(rustRps.reuse)
+    const mb = (x: number) => round(x, 2)
     return {
       jaegis_rps: Math.round(jaegisRps),
       jco_serve_rps: Number.isFinite(jcoRps) ? Math.round(jcoRps) : null,
       ratio: Number.isFinite(jcoRps) && jcoRps > 0 ? round(jaegisRps / jcoRps, 2) : null,
-      hostwarm_p99_ms: round(percentile(hostwarm, 99), 2),
+      hostwarm_p99_ms: round(percentile(hostwarm.wallMs, 99), 2),
+      hostwarm_cpu_p99_ms: round(percentile(hostwarm.cpuMs, 99), 2),
+      hostwarm_new_instance_p99_ms: round(percentile(hostwarmNew.wallMs, 99), 2),
+      hostwarm_new_instance_cpu_p99_ms: round(percentile(hostwarmNew.cpuMs, 99), 2),
       hostcold_p99_ms: round(percentile(hostcold, 99), 1),
+      rust_fresh_rps: Math.round(freshRps),
+      rust_reuse_rps: Math.round(reuseRps),
+      rust_fresh_over_reuse: round(freshRps / reuseRps, 2),
+      guest_us: round(guest.wallUs, 1),
+      guest_cpu_us: round(guest.cpuUs, 1),
+      server_cpu_us_per_request: round(mean(jaegisCpuUsPerRequest), 1),
+      // CPU time on both sides, so that the machine's load (which stretches wall time unevenly) does not enter.
+      host_share: jaegisCpuUsPerRequest.length ? round(Math.max(0, 1 - guest.cpuUs / mean(jaegisCpuUsPerRequest)), 2) : null,
+      rss_mb_per_warm_js_instance: mb(rss.js!.perInstanceMb),
+      rss_mb_per_warm_rust_instance: mb(rss.rust!.perInstanceMb),
+      rss_mb_per_warm_core_instance: mb(rss.core!.perInstanceMb),
+      js_linear_memory_mb: mb(rss.js!.linearMemoryMb),
+      rss_mb_after_shrink_js: mb(rss.js!.afterShrinkMb),
+      rss_mb_after_shrink_rust: mb(rss.rust!.afterShrinkMb),
+      rss_mb_after_shrink_core: mb(rss.core!.afterShrinkMb),
     }
   } finally {
     for (const c of children) {
@@ -190,7 +261,7 @@ export async function run(): Promise<Record<string, number | null>> {
 }
 
 if (process.argv[2] === '--serve-jaegis') {
-  await serveJaegis(process.argv[3]!)
+  await serveJaegis(process.argv.slice(3))
   process.on('SIGTERM', () => process.exit(0))
 } else if (isMain(import.meta.url)) {
   printResult(await run())

@@ -27,14 +27,26 @@ export function isMain(url: string): boolean {
   return process.argv[1] !== undefined && fileURLToPath(url) === process.argv[1]
 }
 
-/** Starts `script` (beside the benchmarks) with `args` in a process of its own (BENCH_TARGET_NODE_FLAGS: extra node flags, e.g. --cpu-prof); resolves on its "listening <port>" line. */
+/**
+ * Starts `script` (beside the benchmarks) with `args` in a process of its own (BENCH_TARGET_NODE_FLAGS:
+ * extra node flags, e.g. --cpu-prof or --trace-gc); resolves on its "listening <port>" line. The
+ * target's later output is copied to stderr (so that a flag's trace is seen and the pipe never fills).
+ */
 export async function startTarget(script: string, args: string[]): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, [...(process.env.BENCH_TARGET_NODE_FLAGS ?? '').split(' ').filter(Boolean), fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
-  let buf = ''
-  for await (const chunk of child.stdout!) {
-    buf += String(chunk)
-    const m = /listening (\d+)/.exec(buf)
-    if (m) return { child, port: Number(m[1]) }
-  }
-  throw new Error(`${script} ${args.join(' ')} exited before listening`)
+  return new Promise((resolve, reject) => {
+    let buf = ''
+    let port = 0
+    child.stdout!.on('data', (chunk) => {
+      if (port) return void process.stderr.write(chunk)
+      buf += String(chunk)
+      const m = /listening (\d+)/.exec(buf)
+      if (!m) return
+      port = Number(m[1])
+      const rest = buf.slice(buf.indexOf(m[0]) + m[0].length).replace(/^\n/, '')
+      if (rest) process.stderr.write(rest)
+      resolve({ child, port })
+    })
+    child.on('exit', () => { if (!port) reject(new Error(`${script} ${args.join(' ')} exited before listening`)) })
+  })
 }

@@ -5,6 +5,7 @@ import { UsageError, withLines, type Command, type CommandContext } from './comm
 const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
   new: () => import('./commands/new.js'),
   build: () => import('./commands/build.js'),
+  keys: () => import('./commands/keys.js'),
   deploy: () => import('./commands/deploy.js'),
   invoke: () => import('./commands/invoke.js'),
   list: () => import('./commands/list.js'),
@@ -12,6 +13,8 @@ const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
   rm: () => import('./commands/rm.js'),
   rollback: () => import('./commands/rollback.js'),
   serve: () => import('./commands/serve.js'),
+  control: () => import('./commands/control.js'),
+  host: () => import('./commands/host.js'),
   explain: () => import('./commands/explain.js'),
   sim: () => import('./commands/sim.js'),
   quantum: () => import('./commands/quantum.js'),

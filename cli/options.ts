@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { decodePrivateKey, loadTrustList, type SignaturePolicy, type SigningKey } from '@jaegis/artifact'
 import { UsageError, type CommandContext } from './command.js'
 
 /** --url, --token, --data, --json, --help: accepted by every command. */
@@ -52,4 +53,30 @@ export function adminToken(values: { token?: string; data?: string }, ctx: Comma
   } catch {
     return undefined
   }
+}
+
+/** --sign-key <file> for build and deploy: the flag, else $JAEGIS_SIGN_KEY. */
+export const SIGN_KEY_OPTION = { 'sign-key': { type: 'string' } } as const
+export const SIGN_KEY_USAGE = `  --sign-key <file>  sign the artifact with this private key (jaegis keys new; default: $JAEGIS_SIGN_KEY, else unsigned)`
+
+/** The signing key --sign-key or $JAEGIS_SIGN_KEY names, loaded; undefined when neither is set. */
+export function signingKey(values: { 'sign-key'?: string }, ctx: CommandContext): SigningKey | undefined {
+  const given = values['sign-key'] ?? (ctx.env.JAEGIS_SIGN_KEY || undefined)
+  if (given === undefined) return undefined
+  const path = resolve(ctx.cwd, given)
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new UsageError(`cannot read the signing key ${path}${values['sign-key'] === undefined ? ' ($JAEGIS_SIGN_KEY)' : ''}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  return decodePrivateKey(text, path)
+}
+
+/** The signature policy of --trust <file|dir> and --require-signed (serve, host). */
+export function signaturePolicy(values: { trust?: string[]; 'require-signed'?: boolean }, ctx: CommandContext): SignaturePolicy {
+  const trust = new Map()
+  for (const p of values.trust ?? []) for (const [id, key] of loadTrustList(resolve(ctx.cwd, p))) trust.set(id, key)
+  if (values['require-signed'] && trust.size === 0) throw new UsageError('--require-signed needs --trust <file|dir>: without trusted keys nothing could be accepted')
+  return { ...(trust.size ? { trust } : {}), ...(values['require-signed'] ? { requireSigned: true } : {}) }
 }

@@ -1,6 +1,6 @@
 // jaegis.toml -> FunctionConfig. Every error names the file and the field, and says what is allowed.
 import { parse, TomlError } from 'smol-toml'
-import { ENV_NAME_PATTERN, FUNCTION_NAME_RULE, LIMITS, POOL_LIMITS, isFunctionName, routeProblem, type IntRange } from '@jaegis/artifact'
+import { COMPONENT_ONLY_FIELDS, MEMORY_LIMIT_ACTIONS, ENV_NAME_PATTERN, FUNCTION_NAME_RULE, LIMITS, POOL_LIMITS, isFunctionName, routeProblem, unknownFieldProblem, type IntRange, type ManifestTable, type MemoryLimitAction } from '@jaegis/artifact'
 import { JaegisError, type FunctionConfig } from '@jaegis/runtime'
 
 /** Defaults for fields a manifest leaves out (from artifact/limits.ts, the one owner of limits). */
@@ -27,7 +27,7 @@ export interface Manifest {
 type Table = Record<string, unknown>
 
 /** Parses and validates manifest text. `file` is used in messages only. */
-export function parseManifest(text: string, file = 'jaegis.toml'): Manifest {
+export function parseManifest(text: string, file = 'jaegis.toml', options: { component?: boolean } = {}): Manifest {
   const fail = (msg: string) => new JaegisError('INVALID_MANIFEST', `${file}: ${msg}`)
   let doc: Table
   try {
@@ -36,8 +36,12 @@ export function parseManifest(text: string, file = 'jaegis.toml'): Manifest {
     if (err instanceof TomlError) throw new JaegisError('INVALID_MANIFEST', `${file}:${err.line}:${err.column}: invalid TOML: ${err.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '')}`, { cause: err })
     throw err
   }
-  const known = (table: Table, where: string, keys: string[]) => {
-    for (const k of Object.keys(table)) if (!keys.includes(k)) throw fail(`unknown field "${where}${k}" (known fields: ${keys.map((x) => where + x).join(', ')})`)
+  // The known fields come from artifact/manifest-fields.ts, the one list both parsers share.
+  const known = (table: Table, where: ManifestTable) => {
+    for (const k of Object.keys(table)) {
+      const problem = unknownFieldProblem(where, k)
+      if (problem) throw fail(problem)
+    }
   }
   const sub = (key: string): Table => {
     const v = doc[key]
@@ -58,7 +62,10 @@ export function parseManifest(text: string, file = 'jaegis.toml'): Manifest {
     return v
   }
 
-  known(doc, '', ['name', 'route', 'entry', 'language', 'limits', 'env', 'pool', 'instance', 'auth'])
+  known(doc, '')
+  // parseComponentManifest takes these fields out before it hands the rest here.
+  const componentOnly = COMPONENT_ONLY_FIELDS.find((k) => doc[k] !== undefined)
+  if (componentOnly) throw fail(`"${componentOnly}" is for functions with language = "wasm" or "js" (components and WASI programs), not AssemblyScript ones`)
   const name = str(doc, '', 'name')
   if (name === undefined) throw fail('missing required field "name"')
   if (!isFunctionName(name)) throw fail(`"name" ${FUNCTION_NAME_RULE}, got ${show(name)}`)
@@ -70,17 +77,20 @@ export function parseManifest(text: string, file = 'jaegis.toml'): Manifest {
   if (language !== 'assemblyscript') throw fail(`"language" must be "assemblyscript", got ${show(language)}`)
 
   const limits = sub('limits')
-  known(limits, 'limits.', ['memory_mib', 'timeout_ms', 'body_bytes', 'max_concurrency', 'max_queue'])
+  known(limits, 'limits.')
+  const onMemoryLimit = str(limits, 'limits.', 'on_memory_limit')
+  if (onMemoryLimit !== undefined && !(MEMORY_LIMIT_ACTIONS as readonly string[]).includes(onMemoryLimit)) throw fail(`"limits.on_memory_limit" must be ${MEMORY_LIMIT_ACTIONS.map((a) => `"${a}"`).join(' or ')}, got ${show(onMemoryLimit)}`)
+  if (onMemoryLimit !== undefined && !options.component) throw fail('"limits.on_memory_limit" is for functions with language = "wasm" or "js" (components and WASI programs), not AssemblyScript ones')
   const pool = sub('pool')
-  known(pool, 'pool.', ['min_warm', 'max_warm'])
+  known(pool, 'pool.')
   const minWarm = int(pool, 'pool.', 'min_warm', POOL_LIMITS.minWarm)
   const maxWarm = int(pool, 'pool.', 'max_warm', POOL_LIMITS.maxWarm, Math.max(minWarm, POOL_LIMITS.maxWarm.default))
   if (minWarm > maxWarm) throw fail(`"pool.min_warm" (${minWarm}) must not be above "pool.max_warm" (${maxWarm})`)
   const instance = sub('instance')
-  known(instance, 'instance.', ['reuse'])
+  known(instance, 'instance.')
   if (instance.reuse !== undefined && typeof instance.reuse !== 'boolean') throw fail(`"instance.reuse" must be true or false, got ${show(instance.reuse)}`)
   const auth = sub('auth')
-  known(auth, 'auth.', ['require_key'])
+  known(auth, 'auth.')
   if (auth.require_key !== undefined && typeof auth.require_key !== 'boolean') throw fail(`"auth.require_key" must be true or false, got ${show(auth.require_key)}`)
   const envTable = sub('env')
   const env: Record<string, string> = {}
@@ -102,6 +112,7 @@ export function parseManifest(text: string, file = 'jaegis.toml'): Manifest {
         bodyBytes: int(limits, 'limits.', 'body_bytes', LIMITS.bodyBytes),
         maxConcurrency: int(limits, 'limits.', 'max_concurrency', LIMITS.maxConcurrency),
         maxQueue: int(limits, 'limits.', 'max_queue', LIMITS.maxQueue),
+        ...(onMemoryLimit !== undefined ? { onMemoryLimit: onMemoryLimit as MemoryLimitAction } : {}),
       },
       env,
       pool: { minWarm, maxWarm },

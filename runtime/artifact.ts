@@ -7,7 +7,7 @@ import { ABI_VERSION } from './abi/index.js'
 import { JaegisError } from './errors.js'
 import { sha256Hex } from './module-cache.js'
 import { checkComponentParts, isNonCoreKind, readComponentPartsSync, type ComponentMeta } from './component/artifact.js'
-import { checkFunctionConfig, show, type FunctionConfig } from '@jaegis/artifact'
+import { checkFunctionConfig, show, type ArtifactSignature, type FunctionConfig } from '@jaegis/artifact'
 
 export type { FunctionConfig }
 
@@ -22,6 +22,8 @@ export interface ArtifactMeta {
   config: FunctionConfig
   /** Present for kinds 'component' and 'wasi'. */
   component?: ComponentMeta
+  /** The builder's signature over the digest and configuration (artifact/signing); absent when unsigned. */
+  signature?: ArtifactSignature
 }
 
 export interface Artifact {

@@ -25,9 +25,14 @@ export class SliceExpiredError extends JaegisError {
 
 /** The function asked for more linear memory than its limit allows. */
 export class MemoryLimitError extends JaegisError {
+  readonly limitBytes: number
+  /** The size the refused memory.grow asked for. */
+  readonly wantedBytes: number
   constructor(limitBytes: number, wantedBytes: number) {
     super('MEMORY_LIMIT', `function exceeded its memory limit of ${formatMiB(limitBytes)} (asked to grow to ${formatMiB(wantedBytes)})`)
     this.name = 'MemoryLimitError'
+    this.limitBytes = limitBytes
+    this.wantedBytes = wantedBytes
   }
 }
 

@@ -3,7 +3,8 @@
 import { performance } from 'node:perf_hooks'
 import { randomInt } from 'node:crypto'
 import { readAscString } from './abi/index.js'
-import { MemoryLimitError, SliceExpiredError, TimeoutError, TrapError } from './errors.js'
+import { MemoryLimitError, SliceExpiredError, TimeoutError, TrapError, formatMiB } from './errors.js'
+import type { FunctionConfig } from '@jaegis/artifact'
 import { MEMORY_IMPORT, METER_IMPORT, SIGNAL_FUEL } from './wasm/meter.js'
 
 /** Severity of a log line, as the SDK numbers them. */
@@ -68,7 +69,7 @@ const utf8Encoder = new TextEncoder()
  * TimeoutError (or SliceExpiredError past `limits.sliceDeadline`); on a refused grow it throws
  * MemoryLimitError with the size the module asked for.
  */
-export function meterSignal(limits: Deadline, fuelPerCheck: number, memoryLimitBytes: number, memoryBytes: () => number): (kind: number, arg: number) => number {
+export function meterSignal(limits: Deadline, fuelPerCheck: number, memoryLimitBytes: number, memoryBytes: () => number, onRefusedGrow?: (wantedBytes: number) => void): (kind: number, arg: number) => number {
   return (kind, arg) => {
     if (kind === SIGNAL_FUEL) {
       const now = performance.now()
@@ -76,8 +77,20 @@ export function meterSignal(limits: Deadline, fuelPerCheck: number, memoryLimitB
       if (limits.sliceDeadline !== undefined && ++limits.sliceChecks! >= SLICE_MIN_CHECKS && now > limits.sliceDeadline) throw new SliceExpiredError()
       return fuelPerCheck
     }
+    // A refused memory.grow. The metered grow wrapper drops this call's result and hands the guest
+    // the -1 the engine gave: returning instead of throwing is the spec's behaviour (onRefusedGrow).
+    if (onRefusedGrow) {
+      onRefusedGrow(memoryBytes() + arg * 65536)
+      return 0
+    }
     throw new MemoryLimitError(memoryLimitBytes, memoryBytes() + arg * 65536)
   }
+}
+
+/** For limits.onMemoryLimit = "refuse-grow": logs each refused grow (the guest gets -1); undefined for "fail". */
+export function refusedGrowLogger(config: FunctionConfig, log: (level: LogLevel, message: string) => void): ((wantedBytes: number) => void) | undefined {
+  if (config.limits.onMemoryLimit !== 'refuse-grow') return undefined
+  return (wanted) => log('warn', `memory.grow refused: asked for ${formatMiB(wanted)}, over the memory limit of ${formatMiB(config.limits.memoryBytes)} (on_memory_limit = "refuse-grow": the program got -1)`)
 }
 
 /**

@@ -15,7 +15,9 @@ import type { FunctionHost, FunctionStats, InvokeOptions, StartKind } from './po
 import { LaneSet, type LaneOptions } from './lanes/lanes.js'
 import { InlinePolicy, LANE_POLICY } from './lanes/policy.js'
 import type { LaneLoad } from './lanes/protocol.js'
-import { isReservedPath } from '@jaegis/artifact'
+import { checkArtifactSignature, isReservedPath, type SignaturePolicy } from '@jaegis/artifact'
+import { runTrial, type TrialOutcome } from './trial.js'
+import { sha256Hex } from './module-cache.js'
 
 /** One log line from a function. */
 export interface LogEntry {
@@ -62,6 +64,13 @@ export interface RuntimeOptions {
   replicas?: RuntimeReplicas
   /** When a core function moves to the dirty-tracking module. @default DEFAULT_TRACKING_POLICY (32 invocations averaging under 0.25 ms) */
   tracking?: TrackingPolicy
+  /**
+   * Which artifact signatures prepare() and load() accept, checked before anything is compiled
+   * (artifact/signing: trust list, require-signed). A signature that is present is checked even with
+   * the default. `false` only for runtimes that load what another runtime in this deployment has
+   * already checked (lane threads, `--workers` replicas). @default {} (unsigned artifacts run; signed ones must verify)
+   */
+  signatures?: SignaturePolicy | false
 }
 
 /** Runtimes elsewhere that mirror this one (see RuntimeOptions.replicas). */
@@ -152,6 +161,7 @@ export class Runtime {
     this.assertOpen()
     const t0 = performance.now()
     const artifact = typeof artifactOrDir === 'string' ? readArtifactSync(artifactOrDir) : artifactOrDir
+    this.checkSignature(artifact)
     const { config, digest } = artifact.meta
     this.checkRoute(config)
     if (artifact.meta.kind !== 'core') {
@@ -218,6 +228,20 @@ export class Runtime {
     return { artifact, modules: keys.flatMap((k) => this.cache.entriesWithPrefix(k)), pool: { minWarm: host.minWarm, maxWarm: host.maxWarm } }
   }
 
+  /**
+   * Runs the trial request (trial.ts) for a component or WASI artifact in a worker thread of its own
+   * and says how it went; undefined for core artifacts, whose initialization ran at build time.
+   * The function's log lines from the trial reach onLog prefixed "trial: ".
+   */
+  async trial(artifact: Artifact): Promise<TrialOutcome | undefined> {
+    this.assertOpen()
+    if (artifact.meta.kind === 'core') return undefined
+    const log = this.logFor(artifact.meta.config.name, artifact.meta.digest)
+    // The modules prepare() compiled go along (as to a lane), so the trial does not compile them again.
+    const modules = (artifact.meta.component?.coreModules ?? []).flatMap((m) => this.cache.entriesWithPrefix(m.digest))
+    return runTrial(artifact, { fuelPerCheck: this.options.fuelPerCheck ?? 10_000, modules, onLog: (level, message) => log(level, `trial: ${message}`) })
+  }
+
   /** Drops a prepared function that will not be activated. */
   discard(prepared: PreparedFunction): void {
     prepared.host.close()
@@ -232,6 +256,17 @@ export class Runtime {
       if (this.heldLogs) this.heldLogs.push(entry)
       else onLog(entry)
     }
+  }
+
+  /**
+   * The signature policy, before any compiling. The wasm is hashed here, not taken from meta.digest:
+   * an embedder may hand over an Artifact object nobody checked. Unsigned artifacts under a policy
+   * that does not require signatures skip the hash (the cold-start path measures it).
+   */
+  private checkSignature(artifact: Artifact): void {
+    const policy = this.options.signatures ?? {}
+    if (policy === false || (artifact.meta.signature === undefined && !policy.requireSigned)) return
+    checkArtifactSignature(artifact.meta, sha256Hex(artifact.wasm), policy)
   }
 
   private checkRoute(config: FunctionConfig): void {

@@ -3,12 +3,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { JaegisError, type FunctionStats, type Runtime } from '@jaegis/runtime'
+import { JaegisError, type FunctionStats, type Runtime, type SignaturePolicy } from '@jaegis/runtime'
 import { ClientGoneError, readBody, sendError, type ErrorLogger } from '@jaegis/gateway'
 import { bearer, secretEquals } from './auth.js'
 import type { Deployer } from './deployer.js'
 import type { LogHub } from './logs.js'
 import { DEFAULT_MAX_UPLOAD_BYTES, prepareUploadDir, readUpload } from './upload.js'
+import type { AllowedFolder } from '@jaegis/compiler'
 import type { Deployment, Store } from './store/store.js'
 
 export interface AdminOptions {
@@ -21,8 +22,12 @@ export interface AdminOptions {
   baseUrl: () => string
   /** Largest artifact upload, in bytes (`jaegis serve --max-upload`). @default 64 MiB */
   maxUploadBytes?: number
+  /** Which signatures uploads must carry; checked before anything is derived or stored. @default {} */
+  signatures?: SignaturePolicy
   /** Folder where uploads are spooled while they arrive. @default <os tmpdir>/jaegis-uploads */
   uploadDir?: string
+  /** Host folders uploaded functions may map (`jaegis serve --allow-files`). @default [] (none) */
+  allowedFolders?: readonly AllowedFolder[]
   onError: ErrorLogger
   /** Runs after a deploy, rollback or delete of `name`, before the response: the server refreshes what it derives from that deployment (key, autoscaler). */
   afterChange?: (name: string) => Promise<void>
@@ -93,7 +98,7 @@ export function createAdmin(o: AdminOptions): (req: IncomingMessage, res: Server
       'POST',
       /^functions$/,
       async (req, res) => {
-        const artifact = await readUpload(req, { maxBytes: maxUpload, dir: uploadDir })
+        const artifact = await readUpload(req, { maxBytes: maxUpload, dir: uploadDir, allowedFolders: o.allowedFolders ?? [], signatures: o.signatures ?? {} })
         const r = await o.deployer.deploy(artifact)
         await o.afterChange?.(r.name)
         json(res, r.changed ? 201 : 200, { ...r, url: `${o.baseUrl()}/fn/${r.name}` })

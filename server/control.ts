@@ -4,7 +4,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { createRuntime, JaegisError, type InvokeEvent, type LogEntry, type Runtime, type RuntimeOptions } from '@jaegis/runtime'
+import { createRuntime, JaegisError, type Artifact, type InvokeEvent, type LogEntry, type Runtime, type RuntimeOptions } from '@jaegis/runtime'
+import { admitHostFolders } from '@jaegis/compiler'
 import { defaultErrorLogger, sendError, type ErrorLogger } from '@jaegis/gateway'
 import { API_PREFIX, createAdmin } from './admin.js'
 import { loadOrCreateToken } from './auth.js'
@@ -69,12 +70,18 @@ export async function createControl(options: ServerOptions, runtimeOptions: Pick
     driver?.observe(e)
     if (e.errorCode) logs?.add(e.function, { timeMs: Date.now(), level: 'error', message: `invocation failed: ${e.errorCode}`, version: versionOf.get(e.function) ?? 0 })
   }
-  const runtime = createRuntime({ ...runtimeOptions, onLog: log, onInvoke: observe })
+  const runtime = createRuntime({ ...runtimeOptions, ...(options.signatures ? { signatures: options.signatures } : {}), onLog: log, onInvoke: observe })
   logs = new LogHub(store)
   driver = options.autoscale === false ? undefined : new PoolDriver(runtime, options.autoscaler)
   metrics = new Metrics(runtime, { extra: (registry) => driver?.register(registry), droppedLogLines: () => logs!.droppedLines })
   const platformLog = (name: string, message: string, level = 'info') => logs!.add(name, { timeMs: Date.now(), level, message, version: 0 })
-  const deployer = new Deployer(runtime, store, platformLog, onError)
+  // A stored version that maps host folders loads only while they are still allowed (jaegis serve --allow-files).
+  const admitStored = (a: Artifact): Artifact => {
+    const c = a.meta.component
+    if (!c || c.files.length === 0) return a
+    return { ...a, meta: { ...a.meta, component: { ...c, files: admitHostFolders(c.files, options.allowFiles ?? []) } } }
+  }
+  const deployer = new Deployer(runtime, store, platformLog, onError, admitStored)
 
   let baseUrl = ''
   const keys = new Map<string, string>()
@@ -97,7 +104,7 @@ export async function createControl(options: ServerOptions, runtimeOptions: Pick
     }
     onKeys?.(keys)
   }
-  const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError, afterChange: refreshKeys, maxUploadBytes: options.maxUploadBytes, uploadDir: join(dataDir, 'uploads'), ...(driver ? { scheduler: driver } : {}) })
+  const admin = createAdmin({ runtime, store, deployer, logs, token, baseUrl: () => baseUrl, onError, afterChange: refreshKeys, maxUploadBytes: options.maxUploadBytes, allowedFolders: options.allowFiles ?? [], signatures: options.signatures ?? {}, uploadDir: join(dataDir, 'uploads'), ...(driver ? { scheduler: driver } : {}) })
 
   const recorder = new DashboardRecorder(metrics, runtime, driver, options.dashboard)
   recorder.start()

@@ -2,7 +2,7 @@
 // Order matters: a crash before the deployment record is renamed leaves the previous version serving.
 // Artifacts no version refers to (a kill between the two writes, a removed function) are collected.
 import { randomBytes } from 'node:crypto'
-import { JaegisError, type Artifact, type Runtime } from '@jaegis/runtime'
+import { JaegisError, trialRefusal, type Artifact, type Runtime } from '@jaegis/runtime'
 import { crashPoint } from './store/atomic.js'
 import type { Deployment, DeploymentVersion, Store } from './store/store.js'
 
@@ -13,6 +13,8 @@ export interface DeployResult {
   /** False when this digest was already the serving version. */
   changed: boolean
   key?: string
+  /** How the trial request went (components and WASI programs; runtime/trial.ts), when one ran. */
+  trial?: { status: number } | { error: { code: string; message: string } }
 }
 
 export type FunctionStatus = { state: 'serving' } | { state: 'failed'; error: string }
@@ -22,12 +24,17 @@ export class Deployer {
   readonly failures = new Map<string, string>()
   private queue: Promise<unknown> = Promise.resolve()
 
-  /** `onError` hears what fails off a request's path (collecting artifacts); it gets a label and the error. */
+  /**
+   * `onError` hears what fails off a request's path (collecting artifacts); it gets a label and the
+   * error. `admitStored` checks a stored version again before restore() loads it (the folders it
+   * maps against today's `--allow-files`); it throws to keep the version from loading.
+   */
   constructor(
     private readonly runtime: Runtime,
     private readonly store: Store,
     private readonly log: (name: string, message: string, level?: string) => void,
     private readonly onError: (label: string, err: unknown) => void = () => {},
+    private readonly admitStored: (artifact: Artifact) => Artifact = (a) => a,
   ) {}
 
   /** Deploys serialize: two at once for one name would race on the version number. */
@@ -42,17 +49,24 @@ export class Deployer {
       const { name } = artifact.meta.config
       const existing = await this.store.getDeployment(name)
       const current = existing?.versions.find((v) => v.version === existing.current)
-      if (current?.digest === artifact.meta.digest && sameConfig(current.config, artifact.meta.config) && this.runtime.has(name)) {
+      if (current?.digest === artifact.meta.digest && sameConfig(current.config, artifact.meta.config) && sameConfig(current.signature, artifact.meta.signature) && this.runtime.has(name)) {
         return { name, version: current.version, digest: current.digest, changed: false, ...(existing?.key ? { key: existing.key } : {}) }
       }
       const prepared = this.runtime.prepare(artifact) // validates and warms; throws with a reason
       let stored = false
       try {
+        // A version that cannot answer one request is refused before anything is stored (runtime/trial.ts).
+        const outcome = await this.runtime.trial(artifact)
+        const refusal = outcome && trialRefusal(outcome, name)
+        if (refusal) throw new JaegisError('TRIAL_FAILED', refusal)
+        if (outcome && !outcome.ok) this.log(name, `the trial request (GET /) failed with ${outcome.code}: ${outcome.message}; deploying anyway (that may be this request's own answer)`, 'warn')
+        const trial = outcome && (outcome.ok ? { status: outcome.status } : { error: { code: outcome.code, message: outcome.message } })
         await this.store.putArtifact(artifact)
         stored = true
         crashPoint('after-artifact')
         const version = (existing?.versions.at(-1)?.version ?? 0) + 1
-        const entry: DeploymentVersion = { version, digest: artifact.meta.digest, deployedAt: new Date().toISOString(), config: artifact.meta.config }
+        const { signature } = artifact.meta
+        const entry: DeploymentVersion = { version, digest: artifact.meta.digest, deployedAt: new Date().toISOString(), config: artifact.meta.config, ...(signature ? { signature } : {}) }
         const key = artifact.meta.config.requireKey ? (existing?.key ?? `jfk_${randomBytes(18).toString('base64url')}`) : existing?.key
         const next: Deployment = { name, current: version, versions: [...(existing?.versions ?? []), entry], ...(key ? { key } : {}) }
         await this.store.putDeployment(next)
@@ -61,7 +75,7 @@ export class Deployer {
         await this.runtime.synced() // every worker serves it before the deploy is answered
         this.failures.delete(name)
         this.log(name, `deployed version ${version} (${artifact.meta.digest.slice(0, 12)})`)
-        return { name, version, digest: artifact.meta.digest, changed: true, ...(artifact.meta.config.requireKey && key ? { key } : {}) }
+        return { name, version, digest: artifact.meta.digest, changed: true, ...(artifact.meta.config.requireKey && key ? { key } : {}), ...(trial ? { trial } : {}) }
       } catch (err) {
         this.runtime.discard(prepared)
         if (stored) await this.collect() // the artifact may now belong to no version
@@ -140,7 +154,7 @@ export class Deployer {
       try {
         const artifact = v && (await this.versionArtifact(v))
         if (!artifact) throw new Error(`artifact of version ${d.current} is missing`)
-        this.runtime.load(artifact)
+        this.runtime.load(this.admitStored(artifact))
         await this.runtime.synced()
       } catch (err) {
         const msg = `version ${d.current} failed to load: ${(err as Error).message}`
@@ -151,10 +165,16 @@ export class Deployer {
     await this.collectGarbage()
   }
 
-  /** The stored wasm of a version, with the configuration that version was deployed with. */
+  /**
+   * The stored wasm of a version, with the configuration and signature that version was deployed
+   * with (one stored artifact may serve versions with other configs, signed or not): the runtime
+   * checks the signature again when it loads, so a key taken off the trust list stops it loading.
+   */
   private async versionArtifact(v: DeploymentVersion): Promise<Artifact | undefined> {
     const artifact = await this.store.getArtifact(v.digest)
-    return artifact && { ...artifact, meta: { ...artifact.meta, config: v.config ?? artifact.meta.config } }
+    if (!artifact) return undefined
+    const { signature: _stored, ...meta } = artifact.meta
+    return { ...artifact, meta: { ...meta, config: v.config ?? artifact.meta.config, ...(v.signature ? { signature: v.signature } : {}) } }
   }
 
   status(name: string): FunctionStatus {

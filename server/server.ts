@@ -3,7 +3,8 @@
 // sharing the port. Graceful on SIGTERM: stop accepting, finish what is in flight, flush logs, exit 0.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Artifact, Runtime, RuntimeOptions } from '@jaegis/runtime'
+import type { Artifact, Runtime, RuntimeOptions, SignaturePolicy } from '@jaegis/runtime'
+import type { AllowedFolder } from '@jaegis/compiler'
 import { acceptFastConnections, applyHttpTimeouts, createGateway, type ErrorLogger, type HttpTimeouts } from '@jaegis/gateway'
 import type { Autoscaler } from '@jaegis/scheduler'
 import { startPrimary } from './cluster/primary.js'
@@ -42,6 +43,17 @@ export interface ServerOptions {
   workers?: number
   /** Largest artifact upload, in bytes; larger ones get 413. @default 64 MiB */
   maxUploadBytes?: number
+  /**
+   * Host folders uploaded functions may map with `files` (read-only unless `writable`); a mapping
+   * outside them is refused at deploy. @default [] (uploads map no folders)
+   */
+  allowFiles?: AllowedFolder[]
+  /**
+   * Which artifact signatures are accepted (trust list, require-signed: docs/signing.md). Checked on
+   * upload before anything is derived or stored, and by the runtime before anything is compiled.
+   * @default {} (unsigned artifacts deploy; a signature that is present must verify)
+   */
+  signatures?: SignaturePolicy
   /** Connection timeouts of the gateway (both ways of reading requests). @default node:http's: 5 s idle, 60 s head, 300 s request */
   timeouts?: HttpTimeouts
   /** The autoscaler, with its policy. @default new Autoscaler() (the predictive policy) */

@@ -6,9 +6,9 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { open, readFile, rm, type FileHandle } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
-import { prepareUploadedArtifact } from '@jaegis/compiler'
+import { prepareUploadedArtifact, type AllowedFolder } from '@jaegis/compiler'
 import { ClientGoneError, clientGone } from '@jaegis/gateway'
-import { JaegisError, verifyArtifact, type Artifact } from '@jaegis/runtime'
+import { checkArtifactSignature, JaegisError, verifyArtifact, type Artifact, type ArtifactMeta, type SignaturePolicy } from '@jaegis/runtime'
 import { multipartBoundary, readMultipart } from './multipart.js'
 import { diskError } from './store/fs.js'
 
@@ -32,7 +32,7 @@ export function prepareUploadDir(dir: string): string {
 }
 
 /** Reads, spools and verifies one upload. The temporary file is gone when this settles, whatever happened. */
-export async function readUpload(req: IncomingMessage, options: { maxBytes: number; dir: string }): Promise<Artifact> {
+export async function readUpload(req: IncomingMessage, options: { maxBytes: number; dir: string; allowedFolders?: readonly AllowedFolder[]; signatures?: SignaturePolicy }): Promise<Artifact> {
   const boundary = multipartBoundary(req.headers['content-type'] ?? '')
   if (!boundary) {
     throw new JaegisError('BAD_REQUEST', 'upload an artifact as multipart/form-data with parts "artifact" (artifact.json) and "wasm" (module.wasm), e.g. curl -F artifact=@build/artifact.json -F wasm=@build/module.wasm')
@@ -75,7 +75,7 @@ export async function readUpload(req: IncomingMessage, options: { maxBytes: numb
     if (!wasmParts) throw new JaegisError('BAD_REQUEST', 'upload is missing the "wasm" part')
     await file?.close()
     file = undefined
-    return await verifyUpload(Buffer.concat(meta).toString('utf8'), hash.digest('hex'), tmp)
+    return await verifyUpload(Buffer.concat(meta).toString('utf8'), hash.digest('hex'), tmp, options.allowedFolders ?? [], options.signatures ?? {})
   } catch (err) {
     if (clientGone(req, err)) throw new ClientGoneError(err)
     throw err
@@ -95,8 +95,11 @@ async function* limited(req: IncomingMessage, maxBytes: number): AsyncGenerator<
   }
 }
 
-/** artifact.json against the spooled wasm: the digest is checked before the module is read back. */
-async function verifyUpload(metaText: string, digest: string, wasmPath: string): Promise<Artifact> {
+/**
+ * artifact.json against the spooled wasm: the digest is checked before the module is read back, and
+ * the signature (against the hash of the bytes received) before anything is derived or stored.
+ */
+async function verifyUpload(metaText: string, digest: string, wasmPath: string, allowedFolders: readonly AllowedFolder[], signatures: SignaturePolicy): Promise<Artifact> {
   let meta: unknown
   try {
     meta = JSON.parse(metaText)
@@ -105,10 +108,16 @@ async function verifyUpload(metaText: string, digest: string, wasmPath: string):
   }
   const declared = (meta as { digest?: unknown } | null)?.digest
   if (declared !== digest) throw new JaegisError('INVALID_ARTIFACT', `invalid artifact: digest mismatch: artifact.json says ${String(declared)}, module.wasm hashes to ${digest}`)
+  checkArtifactSignature(meta as ArtifactMeta, digest, signatures)
   const wasm = new Uint8Array(await readFile(wasmPath).catch(() => Buffer.alloc(0)))
   // Components and WASI modules: the server derives their parts (jco's JS glue runs in this process,
   // so it must never come from a client); only the original binary and the configuration are taken.
   const kind = (meta as { kind?: unknown }).kind
-  if (kind === 'component' || kind === 'wasi') return prepareUploadedArtifact(meta, wasm)
+  if (kind === 'component' || kind === 'wasi') {
+    // The derived meta is new; the signature (over the wasm and what the client sent) goes with it.
+    const artifact = await prepareUploadedArtifact(meta, wasm, { allowedFolders })
+    const { signature } = meta as ArtifactMeta
+    return signature === undefined ? artifact : { ...artifact, meta: { ...artifact.meta, signature } }
+  }
   return verifyArtifact(meta, wasm)
 }

@@ -59,3 +59,51 @@ describe('command modules (assembled)', () => {
     rt.close()
   })
 })
+
+/** A module with one () -> () function import per entry of `imports`, a memory, and () -> () functions exported as `exports`. */
+function shapedModule(imports: Array<[string, string]>, exports: string[]): Uint8Array {
+  const importEntries = imports.map(([m, n]) => bytes(name(m), name(n), 0, 0))
+  const body = bytes(0, OP.end)
+  return assembleModule([
+    [SECTION.type, vectorPayload(1, bytes(0x60, 0, 0))],
+    [SECTION.import, vectorPayload(imports.length, bytes(...importEntries))],
+    [SECTION.function, vectorPayload(exports.length, bytes(...exports.map(() => 0)))],
+    [SECTION.memory, vectorPayload(1, bytes(0, 1))],
+    [SECTION.export, vectorPayload(exports.length + 1, bytes(name('memory'), 2, 0, ...exports.map((e, i) => bytes(name(e), 0, u32(imports.length + i)))))],
+    [SECTION.code, vectorPayload(exports.length, bytes(...exports.map(() => bytes(u32(body.length), body))))],
+  ])
+}
+
+describe('modules Jaegis cannot run are refused in one line that says what they are', () => {
+  const refusal = async (wasm: Uint8Array) => {
+    try {
+      await buildComponentArtifact({ wasm, config: testConfig('x') })
+    } catch (err) {
+      return err as { code: string; message: string }
+    }
+    throw new Error('expected a refusal')
+  }
+
+  it('a WASI reactor with host imports (the shape of CRuby\'s npm build)', async () => {
+    const imports: Array<[string, string]> = [...Array.from({ length: 21 }, (_, i): [string, string] => ['rb-js-abi-host', `js-value-${i}: func(value: u32) -> u32`]), ['wasi_snapshot_preview1', 'fd_write']]
+    const err = await refusal(shapedModule(imports, ['_initialize', 'ruby-init: func(args: list<string>) -> ()']))
+    expect(err.code).toBe('COMPILE_FAILED')
+    expect(err.message).toBe(
+      'the module is a WASI reactor, a library a host calls into (it exports _initialize and no _start), and it needs a host that provides rb-js-abi-host (21 imports); it cannot answer requests on its own. Jaegis runs WASI preview-1 command modules (_start, importing only wasi_snapshot_preview1), components exporting wasi:http/incoming-handler@0.2.x or wasi:cli/run@0.2.x, and AssemblyScript functions',
+    )
+    expect(err.message).not.toContain('\n')
+  })
+
+  it('a Spin 1.x HTTP module, even with a _start', async () => {
+    const err = await refusal(shapedModule([['wasi_snapshot_preview1', 'fd_write']], ['_start', 'handle-http-request', 'canonical_abi_realloc']))
+    expect(err.code).toBe('COMPILE_FAILED')
+    expect(err.message).toMatch(/^the module is a Spin 1\.x HTTP module \(it exports handle-http-request, Spin's pre-component interface\): rebuild it with Spin SDK 2 or later as a wasi:http component/)
+  })
+
+  it('a command with foreign imports is summarised, not listed', async () => {
+    const imports = Array.from({ length: 40 }, (_, i): [string, string] => ['env', `f${i}`])
+    const err = await refusal(shapedModule(imports, ['_start']))
+    expect(err.message).toMatch(/^the module imports 40 functions from env, which Jaegis does not provide \(first: env\.f0\)\. Jaegis runs/)
+    expect(err.message.length).toBeLessThan(400)
+  })
+})

@@ -43,6 +43,14 @@ describe("Spin's WAGI test module (Rust, built by Fermyon)", () => {
     expect(out.vars.HOME).toBeUndefined()
   })
 
+  it('gets the manifest args after its name, as under node:wasi', async () => {
+    const { artifact } = await buildComponentArtifact({ wasm: readFileSync(WAGI_TEST), config: testConfig('wagi', { args: ['--flag', 'two words', ''] }) })
+    const rt = createRuntime()
+    rt.load(artifact)
+    const out = JSON.parse(text(rt.invokeSync('wagi', { path: '/' }).body)) as { args: string[] }
+    expect(out.args).toEqual(['wagi', '--flag', 'two words', ''])
+  })
+
   it('re-derives the parts of an uploaded artifact from artifact.json and module.wasm alone', async () => {
     const wasm = readFileSync(WAGI_TEST)
     const { artifact } = await buildComponentArtifact({ wasm, config: testConfig('wagi'), allowedOutboundHosts: ['https://api.example.com'] })
@@ -50,7 +58,7 @@ describe("Spin's WAGI test module (Rust, built by Fermyon)", () => {
     expect(uploaded.meta.component!.coreModules).toEqual(artifact.meta.component!.coreModules) // same digests, same bytes
     expect(uploaded.meta.component!.allowedOutboundHosts).toEqual(['https://api.example.com'])
     const withFiles = { ...artifact.meta, component: { ...artifact.meta.component!, files: [{ guest: '/etc', host: '/etc' }] } }
-    await expect(prepareUploadedArtifact(withFiles, wasm)).rejects.toThrow(/maps host folders \(\/etc\)/)
+    await expect(prepareUploadedArtifact(withFiles, wasm)).rejects.toThrow(/maps host folder \/etc to \/etc, which this server does not allow for uploads \(allowed: none; the operator allows folders with jaegis serve --allow-files <dir>\)/)
     await expect(prepareUploadedArtifact({ ...artifact.meta, digest: '0'.repeat(64) }, wasm)).rejects.toThrow(/digest mismatch/)
   })
 })

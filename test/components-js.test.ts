@@ -131,7 +131,8 @@ describe('JavaScript functions, fetch-event style', () => {
   it('answers from a fresh instance every time (reuse is forced off)', async () => {
     expect(slow.meta.config.reuse).toBe(false)
     expect(slow.meta.component!.jsStyle).toBe('fetch-event')
-    const rt = createRuntime()
+    const logs: LogEntry[] = []
+    const rt = createRuntime({ onLog: (e) => logs.push(e) })
     rt.load(slow)
     for (let i = 0; i < 3; i++) {
       const res = rt.invokeSync('slow', { path: '/', query: `name=n${i}` })
@@ -140,6 +141,8 @@ describe('JavaScript functions, fetch-event style', () => {
       await new Promise((r) => setImmediate(r)) // the pool refills off the request path
     }
     expect(rt.stats().functions.slow!.starts.warm).toBe(3)
+    // Fresh by reset (components.md, "Fresh state by reset"), not by a new instance.
+    expect(logs.filter((l) => /not reset/.test(l.message))).toEqual([])
   })
 })
 

@@ -7,6 +7,8 @@ import { wasiImports, type WasiContext } from '../runtime/component/wasi/preview
 import { BufferSink } from '../runtime/component/wasi/io.js'
 import { verifyArtifact, ABI_VERSION } from '../runtime/index.js'
 import { detectJsStyle, parseComponentManifest } from '../compiler/component/index.js'
+import { MANIFEST_FIELDS } from '../artifact/index.js'
+import { suggestedMemoryMib, trialArtifact, trialRefusal } from '../runtime/trial.js'
 import { testConfig, text } from './components-helpers.js'
 
 const enc = new TextEncoder()
@@ -105,6 +107,26 @@ describe('component manifest', () => {
     expect(() => parseComponentManifest('name = "f"\nlanguage = "cobol"\n')).toThrow(/"language" must be "assemblyscript", "js" or "wasm"/)
     expect(() => parseComponentManifest('name = "f"\nlanguage = "js"\n[limits]\nmemory_mib = "lots"\n')).toThrow(/"limits.memory_mib" must be an integer/)
   })
+  it('reads args and writable folders, and lists every known field when one is unknown', () => {
+    const m = parseComponentManifest('name = "f"\nlanguage = "wasm"\nargs = ["-o", "/tmp/out.wav"]\nfiles = [{ source = "out", destination = "/out", writable = true }]\n')
+    expect(m.config.args).toEqual(['-o', '/tmp/out.wav'])
+    expect(m.files).toEqual([{ source: 'out', destination: '/out', writable: true }])
+    expect(parseComponentManifest('name = "f"\nlanguage = "wasm"\nresponse_file = "/tmp/out.wav"\n').config.responseFile).toBe('/tmp/out.wav')
+    expect(() => parseComponentManifest('name = "f"\nlanguage = "wasm"\nresponse_file = "/tmp/../etc/passwd"\n')).toThrow('"response_file" must be a file in the scratch folder, like "/tmp/out.wav", got "/tmp/../etc/passwd"')
+    expect(() => parseComponentManifest('name = "f"\nlanguage = "wasm"\nresponse_file = "/data/out.wav"\n')).toThrow('"response_file" must be a file in the scratch folder')
+    expect(() => parseComponentManifest('name = "f"\nlanguage = "wasm"\nargs = "-o x"\n')).toThrow('jaegis.toml: "args" must be a list of strings like ["-o", "/tmp/out.wav"]')
+    expect(() => parseComponentManifest(`name = "f"\nlanguage = "wasm"\nargs = [${Array.from({ length: 300 }, () => '"x"').join(',')}]\n`)).toThrow('"args" has 300 arguments, more than the limit of 256')
+    expect(() => parseComponentManifest('name = "f"\nlanguage = "wasm"\nfiles = [{ source = "a", destination = "/a", mode = "rw" }]\n')).toThrow('unknown field "files[0].mode" (known fields: files[0].source, files[0].destination, files[0].writable)')
+    // The list comes from artifact/manifest-fields.ts: every top-level field is named, component-only ones included.
+    let message = ''
+    try {
+      parseComponentManifest('name = "f"\nlanguage = "wasm"\nargv = []\n')
+    } catch (err) {
+      message = (err as Error).message
+    }
+    for (const field of MANIFEST_FIELDS['']) expect(message).toContain(` ${field}`)
+    expect(message).toMatch(/allowed_outbound_hosts, files\)$/)
+  })
   it('detects the JavaScript handler style', () => {
     expect(detectJsStyle('export const incomingHandler = { handle() {} }')).toBe('incoming-handler')
     expect(detectJsStyle("addEventListener('fetch', (e) => e.respondWith(new Response('x')))")).toBe('fetch-event')
@@ -138,5 +160,31 @@ describe('wasi:http fields from host header pairs', () => {
     const mixed = Fields.fromPairs(new Map([['a', 'twö'], ['b', 'x']]), false)
     expect(mixed.pairs()).toEqual([['a', 'twö'], ['b', 'x']])
     expect(() => ascii.append('c', new Uint8Array(1))).toThrow()
+  })
+})
+
+describe('the trial request', () => {
+  it('suggests the next power of two at or above what the refused grow asked for', () => {
+    expect(suggestedMemoryMib(50.38 * 1024 * 1024)).toBe(64)
+    expect(suggestedMemoryMib(64 * 1024 * 1024)).toBe(64)
+    expect(suggestedMemoryMib(1)).toBe(1)
+    expect(suggestedMemoryMib(4000 * 1024 * 1024)).toBe(4096)
+    expect(suggestedMemoryMib(4097 * 1024 * 1024)).toBeUndefined()
+  })
+
+  it('refuses only what no request can get past, and names the fix', () => {
+    expect(trialRefusal({ ok: false, code: 'MEMORY_LIMIT', message: 'function exceeded its memory limit of 32 MiB (asked to grow to 50.38 MiB)', wantedBytes: 52_828_160, ms: 1 }, 'dotnet')).toBe(
+      '"dotnet" cannot answer a single request: the trial request (GET /) failed with MEMORY_LIMIT: function exceeded its memory limit of 32 MiB (asked to grow to 50.38 MiB); raise memory_mib to at least 64 ([limits] memory_mib in jaegis.toml, or jaegis deploy <app.wasm> --memory 64)',
+    )
+    expect(trialRefusal({ ok: false, code: 'TRAP', message: 'command exited with status 1', ms: 1 }, 'f')).toBeUndefined()
+    expect(trialRefusal({ ok: false, code: 'INVALID_ARTIFACT', message: 'x', ms: 1 }, 'f')).toMatch(/^"f" cannot answer a single request/)
+    expect(trialRefusal({ ok: true, status: 404, ms: 1 }, 'f')).toBeUndefined()
+  })
+
+  it('runs without outbound hosts or writable folders', () => {
+    const meta = { component: { allowedOutboundHosts: ['https://api.example.com'], files: [{ guest: '/out', host: '/srv/out', writable: true }] } }
+    const stripped = trialArtifact({ meta, wasm: new Uint8Array() } as never)
+    expect(stripped.meta.component).toMatchObject({ allowedOutboundHosts: [], files: [{ guest: '/out', host: '/srv/out' }] })
+    expect(stripped.meta.component!.files[0]!.writable).toBeUndefined()
   })
 })

@@ -129,19 +129,20 @@ describe('lanes', () => {
 
   it("keeps a quiet function's p99 under a flood of another within 2x of its p99 alone", async () => {
     // One lane: every invocation of both functions waits in the same fair queue. The flood keeps 24
-    // short requests (/busy 2) waiting at all times; the quiet function sends one heavier request
-    // (/busy 6) at a time. Round-robin serves the quiet one after at most the flood request running;
-    // a FIFO queue would make it wait for all 24 (about 8x its time alone).
+    // short requests (/busy 1) waiting at all times; the quiet function sends one heavier request
+    // (/busy 8) at a time. The fair queue serves the quiet one after at most the flood request
+    // running (~1.1x its time alone); a FIFO queue would make it wait for all 24 (~4x), plain
+    // round-robin for one more flood request after that.
     runtime = createRuntime({ lanes: { minLanes: 1, maxLanes: 1 } })
     runtime.load(withLimits(misbehave, { timeoutMs: 30_000 }))
     runtime.load(withLimits(misbehave, { timeoutMs: 30_000 }, { name: 'quiet' }))
-    await runtime.invoke('misbehave', { path: '/busy', query: '2' })
-    await runtime.invoke('quiet', { path: '/busy', query: '6' })
+    await runtime.invoke('misbehave', { path: '/busy', query: '1' })
+    await runtime.invoke('quiet', { path: '/busy', query: '8' })
     const quietRun = async (n: number): Promise<number[]> => {
       const ms: number[] = []
       for (let i = 0; i < n; i++) {
         const t0 = performance.now()
-        const r = await runtime!.invoke('quiet', { path: '/busy', query: '6' })
+        const r = await runtime!.invoke('quiet', { path: '/busy', query: '8' })
         ms.push(performance.now() - t0)
         expect(r.status).toBe(200)
       }
@@ -156,7 +157,7 @@ describe('lanes', () => {
       let flooding = true
       const floodLoop = async () => {
         while (flooding) {
-          await runtime!.invoke('misbehave', { path: '/busy', query: '2' })
+          await runtime!.invoke('misbehave', { path: '/busy', query: '1' })
           floodServed++
         }
       }
@@ -166,7 +167,7 @@ describe('lanes', () => {
       flooding = false
       await Promise.all(loops)
     }
-    expect(floodServed).toBeGreaterThan(40) // the flood was served meanwhile, not starved either
+    expect(floodServed).toBeGreaterThan(20) // the flood was served meanwhile, not starved either
     expect(p99(flooded)).toBeLessThanOrEqual(2 * p99(alone))
   })
 

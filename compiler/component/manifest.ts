@@ -4,6 +4,7 @@
 import { parse, stringify, TomlError } from 'smol-toml'
 import { JaegisError, type FunctionConfig } from '@jaegis/runtime'
 import { checkOutboundRule } from '@jaegis/runtime/component'
+import { argsProblem, COMPONENT_ONLY_FIELDS, responseFileProblem, unknownFieldProblem } from '@jaegis/artifact'
 import { parseManifest } from '../manifest.js'
 
 /** Languages built into components here. */
@@ -19,8 +20,8 @@ export interface ComponentManifest {
   /** js: the source module (default "src/index.js"); wasm: the binary (default "app.wasm"). */
   entry: string
   allowedOutboundHosts: string[]
-  /** Read-only directories: `source` relative to the function folder, mounted at `destination`. */
-  files: Array<{ source: string; destination: string }>
+  /** Directories: `source` relative to the function folder, mounted at `destination`; read-only unless `writable`. */
+  files: Array<{ source: string; destination: string; writable?: boolean }>
   /** True when the manifest set [instance] reuse itself. */
   reuseSet: boolean
 }
@@ -57,16 +58,31 @@ export function parseComponentManifest(text: string, file = 'jaegis.toml'): Comp
     if (typeof e !== 'object' || e === null || typeof e.source !== 'string' || typeof e.destination !== 'string') throw fail(`files[${i}] must be { source = "<folder>", destination = "/<path>" }`)
     if (!e.destination.startsWith('/')) throw fail(`files[${i}].destination must be an absolute path like "/static", got ${JSON.stringify(e.destination)}`)
     if (e.source.split(/[\\/]/).includes('..') || e.source.startsWith('/')) throw fail(`files[${i}].source must be a folder inside the function folder, got ${JSON.stringify(e.source)}`)
-    const unknown = Object.keys(e).filter((k) => k !== 'source' && k !== 'destination')
-    if (unknown.length > 0) throw fail(`unknown field "files[${i}].${unknown[0]}" (known fields: source, destination)`)
-    return { source: e.source, destination: e.destination }
+    for (const k of Object.keys(e)) {
+      const problem = unknownFieldProblem('files[].', k, `files[${i}].`)
+      if (problem) throw fail(problem)
+    }
+    if (e.writable !== undefined && typeof e.writable !== 'boolean') throw fail(`files[${i}].writable must be true or false, got ${JSON.stringify(e.writable)}`)
+    return { source: e.source, destination: e.destination, ...(e.writable === true ? { writable: true } : {}) }
   })
+  const responseFile = doc.response_file
+  if (responseFile !== undefined) {
+    const problem = responseFileProblem(responseFile)
+    if (problem) throw fail(`"response_file" ${problem}, got ${JSON.stringify(responseFile)}`)
+    if (language === 'js') throw fail('"response_file" is for WASI command modules (language = "wasm")')
+  }
+  const args = doc.args
+  if (args !== undefined) {
+    const problem = argsProblem(args)
+    if (problem) throw fail(`"args" ${problem}`)
+  }
   // The shared fields go through the AssemblyScript parser; the component-only ones are removed first.
   const shared: Record<string, unknown> = { ...doc }
-  for (const k of ['language', 'entry', 'allowed_outbound_hosts', 'files']) delete shared[k]
+  for (const k of ['language', 'entry', ...COMPONENT_ONLY_FIELDS]) delete shared[k]
   const limits = (shared.limits ?? {}) as Record<string, unknown>
   if (language === 'js' && typeof limits === 'object' && limits.memory_mib === undefined) shared.limits = { ...limits, memory_mib: JS_DEFAULT_MEMORY_MIB }
-  const { config } = parseManifest(stringify(shared), file)
+  const parsed = parseManifest(stringify(shared), file, { component: true }).config
+  const config = { ...parsed, ...(args !== undefined ? { args: args as string[] } : {}), ...(responseFile !== undefined ? { responseFile: responseFile as string } : {}) }
   const instance = doc.instance as Record<string, unknown> | undefined
   return { config, language: language as ComponentLanguage, entry, allowedOutboundHosts: hosts as string[], files, reuseSet: instance?.reuse !== undefined }
 }

@@ -3,10 +3,12 @@
 // instantiation mode; every core module with a memory of its own is metered (deadline checks, memory cap).
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { ABI_VERSION, ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, meterModule, sha256Hex, verifyArtifact, type Artifact, type FunctionConfig } from '@jaegis/runtime'
+import { ABI_VERSION, ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, exportMutableGlobals, meterModule, sha256Hex, verifyArtifact, type Artifact, type FunctionConfig } from '@jaegis/runtime'
 import { wasmBinary } from '@jaegis/artifact'
-import { PREVIEW1_MODULE, PROVIDED_INTERFACES, type ComponentMeta, type CoreModulePart } from '@jaegis/runtime/component'
+import { PREVIEW1_MODULE, PROVIDED_INTERFACES, type ComponentMeta, type CoreModulePart, type FileMapping } from '@jaegis/runtime/component'
 import { preview1Imports } from '@jaegis/runtime/wasi/preview1'
+import { commandModuleProblem } from './module-kind.js'
+import { admitHostFolders, type AllowedFolder } from './allow-files.js'
 
 const { readSections, SECTION, Reader, readLimits, countImports } = wasmBinary
 
@@ -25,8 +27,8 @@ export interface ComponentBuildOptions {
   config: FunctionConfig
   /** Spin-style outbound allow-list. @default [] (no outbound HTTP) */
   allowedOutboundHosts?: string[]
-  /** Read-only directory mappings, host paths absolute or relative to `baseDir`. @default [] */
-  files?: Array<{ guest: string; host: string }>
+  /** Directory mappings, host paths absolute or relative to `baseDir`; read-only unless `writable`. @default [] */
+  files?: FileMapping[]
   /** Resolves relative host paths in `files`. @default process.cwd() */
   baseDir?: string
   /** Recorded for JavaScript functions. */
@@ -62,8 +64,12 @@ function memoryOf(bytes: Uint8Array): { kind: 'defined'; initialPages: number } 
 function meterPart(file: string, bytes: Uint8Array, maxMemoryPages: number, withImage = false): { part: CoreModulePart; bytes: Uint8Array; initialPages?: number; image?: Uint8Array } {
   const mem = memoryOf(bytes)
   // Modules without a memory of their own (jco's shim and fixup modules, the preview-1 adapter, which
-  // borrows the main module's memory) run only short glue code: they are left as they are.
-  if (mem.kind !== 'defined') return { part: { file, digest: sha256Hex(bytes), metered: false }, bytes }
+  // borrows the main module's memory) run only short glue code: they are not metered, only their
+  // mutable globals are exported so that the host can reset a used instance (component-host.ts).
+  if (mem.kind !== 'defined') {
+    const out = exportMutableGlobals(bytes).bytes
+    return { part: { file, digest: sha256Hex(out), metered: false }, bytes: out }
+  }
   if (mem.initialPages > maxMemoryPages) {
     throw new JaegisError('COMPILE_FAILED', `the component needs ${mem.initialPages * 64} KiB of memory to start, over the function's limit of ${maxMemoryPages * 64} KiB: raise [limits] memory_mib`)
   }
@@ -143,11 +149,8 @@ export async function buildComponentArtifact(options: ComponentBuildOptions): Pr
     }
     const provided = new Set(Object.keys(preview1Imports({ args: [], env: {}, stdin: new Uint8Array(), stdout: () => true, stderr: () => {}, files: [], log: () => {} }).imports))
     imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}`)
-    const bad = WebAssembly.Module.imports(module).filter((i) => i.module !== PREVIEW1_MODULE || !provided.has(i.name))
-    if (bad.length > 0) throw new JaegisError('COMPILE_FAILED', `the module imports ${bad.map((i) => `${i.module}.${i.name}`).join(', ')}; a WASI command module may import only ${PREVIEW1_MODULE} functions (core modules for the Jaegis ABI are built from AssemblyScript)`)
-    const exps = WebAssembly.Module.exports(module)
-    if (!exps.some((e) => e.name === '_start' && e.kind === 'function')) throw new JaegisError('COMPILE_FAILED', 'the module has no _start export: build it as a WASI command (e.g. a C or Rust program with main() for wasm32-wasi)')
-    if (!exps.some((e) => e.name === 'memory' && e.kind === 'memory')) throw new JaegisError('COMPILE_FAILED', 'the module does not export its memory')
+    const problem = commandModuleProblem(module, PREVIEW1_MODULE, provided)
+    if (problem) throw new JaegisError('COMPILE_FAILED', problem)
     world = 'cgi'
     const t1 = performance.now()
     const m = meterPart('command.wasm', wasm, maxMemoryPages)
@@ -155,6 +158,12 @@ export async function buildComponentArtifact(options: ComponentBuildOptions): Pr
     coreModules.push(m.part)
     parts['command.wasm'] = m.bytes
     initialPages = m.initialPages ?? 0
+  }
+  if (kind === 'component' && config.responseFile !== undefined) {
+    throw new JaegisError('COMPILE_FAILED', 'response_file is for WASI preview-1 command modules (they have the scratch /tmp); a component answers through its own interface')
+  }
+  if (kind === 'component' && options.files?.some((f) => f.writable)) {
+    throw new JaegisError('COMPILE_FAILED', 'writable folders are for WASI command modules; components see mapped folders read-only (remove writable = true)')
   }
   const baseDir = resolve(options.baseDir ?? '.')
   const component: ComponentMeta = {
@@ -164,7 +173,7 @@ export async function buildComponentArtifact(options: ComponentBuildOptions): Pr
     ...(glue ? { glue } : {}),
     coreModules,
     allowedOutboundHosts: options.allowedOutboundHosts ?? [],
-    files: (options.files ?? []).map((f) => ({ guest: f.guest, host: resolve(baseDir, f.host) })),
+    files: (options.files ?? []).map((f) => ({ guest: f.guest, host: resolve(baseDir, f.host), ...(f.writable ? { writable: true } : {}) })),
     initialMemoryBytes: initialPages * 65536,
   }
   const meta = { abi: ABI_VERSION, kind: kind === 'component' ? ('component' as const) : ('wasi' as const), digest: sha256Hex(wasm), sizeBytes: wasm.byteLength, config, component }
@@ -181,8 +190,8 @@ export async function buildComponentArtifact(options: ComponentBuildOptions): Pr
 }
 
 export interface UploadOptions {
-  /** Honour `component.files` host paths from the upload (they name folders on this machine). @default false */
-  allowHostFiles?: boolean
+  /** Folders an upload's `component.files` may map (they name folders on this machine). @default [] (no mappings) */
+  allowedFolders?: readonly AllowedFolder[]
 }
 
 /**
@@ -199,8 +208,8 @@ export async function prepareUploadedArtifact(meta: unknown, wasm: Uint8Array, o
   const config = m.config as FunctionConfig | undefined
   if (typeof config?.limits?.memoryBytes !== 'number') throw bad('config.limits.memoryBytes is missing')
   const c = m.component ?? {}
-  const files = Array.isArray(c.files) ? c.files : []
-  if (files.length > 0 && !options.allowHostFiles) throw bad(`the function maps host folders (${files.map((f) => f.host).join(', ')}), which this server does not allow for uploads`)
+  if (c.files !== undefined && (!Array.isArray(c.files) || c.files.some((f) => typeof f?.guest !== 'string' || typeof f?.host !== 'string'))) throw bad('component.files must be a list of {guest, host, writable?}')
+  const files = admitHostFolders(c.files ?? [], options.allowedFolders ?? [])
   const { artifact } = await buildComponentArtifact({
     wasm,
     config,

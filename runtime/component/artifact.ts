@@ -29,6 +29,14 @@ export interface CoreModulePart {
   memoryImage?: { file: string; digest: string; maximumPages: number }
 }
 
+/** A host folder a function sees at `guest`. */
+export interface FileMapping {
+  guest: string
+  host: string
+  /** The guest may create, write and remove files below it (WASI preview-1 command modules). @default false */
+  writable?: boolean
+}
+
 /** artifact.json's `component` section. */
 export interface ComponentMeta {
   world: ComponentWorld
@@ -41,8 +49,8 @@ export interface ComponentMeta {
   coreModules: CoreModulePart[]
   /** Spin's allowed_outbound_hosts; empty denies all outbound HTTP. */
   allowedOutboundHosts: string[]
-  /** Read-only directory mappings: guest path -> absolute host path. */
-  files: Array<{ guest: string; host: string }>
+  /** Directory mappings: guest path -> absolute host path; read-only unless `writable` (command modules only). */
+  files: FileMapping[]
   /** Initial linear memory of the main module, in bytes (for capacity planning). */
   initialMemoryBytes?: number
 }
@@ -77,7 +85,7 @@ export function checkComponentParts(meta: Record<string, unknown>, files: Record
   if (c.world === 'http' && typeof c.export !== 'string') return 'component.export is missing for an http component'
   if (!Array.isArray(c.coreModules) || c.coreModules.length === 0) return 'component.coreModules is empty'
   if (!Array.isArray(c.allowedOutboundHosts) || c.allowedOutboundHosts.some((h) => typeof h !== 'string')) return 'component.allowedOutboundHosts must be a list of strings'
-  if (!Array.isArray(c.files) || c.files.some((f) => typeof f?.guest !== 'string' || typeof f?.host !== 'string')) return 'component.files must be a list of {guest, host}'
+  if (!Array.isArray(c.files) || c.files.some((f) => typeof f?.guest !== 'string' || typeof f?.host !== 'string' || (f.writable !== undefined && typeof f.writable !== 'boolean'))) return 'component.files must be a list of {guest, host, writable?}'
   if (c.coreModules.some((m) => m.memoryImage && !(Number.isInteger(m.memoryImage.maximumPages) && m.memoryImage.maximumPages > 0))) return 'component.coreModules[].memoryImage.maximumPages must be a positive integer'
   if (!files) return 'the component parts were not supplied'
   for (const part of [...c.coreModules, ...c.coreModules.flatMap((m) => (m.memoryImage ? [m.memoryImage] : [])), ...(c.glue ? [c.glue] : [])]) {

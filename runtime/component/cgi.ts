@@ -1,7 +1,8 @@
 // CGI the way WAGI defined it: the request body goes to stdin, method, path, query and headers go
 // into environment variables, and stdout is an optional header block, a blank line, then the body.
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
-import { JaegisError } from '../errors.js'
+import { JaegisError, TrapError } from '../errors.js'
+import type { LogLevel } from '../instance.js'
 
 /** Lower-case header pairs of a request, whichever form they came in (rawHeaders wins, as in the ABI encoder). */
 export function headerPairs(req: FunctionRequest): Array<[string, string]> {
@@ -63,6 +64,11 @@ const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*)$/
  * all of stdout is the body and the status is 200.
  */
 export function parseCgiOutput(stdout: Uint8Array): FunctionResponse {
+  return cgiHeaderBlock(stdout) ?? { status: 200, headers: [], body: new Uint8Array(stdout) }
+}
+
+/** The response stdout describes when it opens with a CGI header block; undefined when it does not. */
+export function cgiHeaderBlock(stdout: Uint8Array): FunctionResponse | undefined {
   const text = Buffer.from(stdout.buffer, stdout.byteOffset, stdout.byteLength)
   const limit = Math.min(text.length, 64 * 1024)
   let end = -1
@@ -98,7 +104,7 @@ export function parseCgiOutput(stdout: Uint8Array): FunctionResponse {
       return { status, headers, body: new Uint8Array(stdout.subarray(end + sepLen)) }
     }
   }
-  return { status: 200, headers: [], body: new Uint8Array(stdout) }
+  return undefined
 }
 
 /** Request body as bytes. */
@@ -108,3 +114,22 @@ export function bodyBytes(body: FunctionRequest['body']): Uint8Array {
 
 /** The empty body, shared (zero bytes cannot be written to). */
 const NO_BYTES = new Uint8Array(0)
+
+/** How much of a failed command's stdout goes to the function's log. */
+export const FAILED_STDOUT_LOG_BYTES = 16 * 1024
+
+/**
+ * A command that exited non-zero: its stdout goes to the log (stderr already did, line by line).
+ * When stdout opened with a CGI header block, its response is returned with status 500, as WAGI
+ * does; otherwise the invocation fails with TRAP.
+ */
+export function failedCommandResponse(code: number, stdout: Uint8Array, log: (level: LogLevel, message: string) => void): FunctionResponse {
+  if (stdout.length > 0) {
+    const shown = Buffer.from(stdout.buffer, stdout.byteOffset, Math.min(stdout.length, FAILED_STDOUT_LOG_BYTES)).toString('utf8')
+    const more = stdout.length > FAILED_STDOUT_LOG_BYTES ? ` [${stdout.length - FAILED_STDOUT_LOG_BYTES} more bytes]` : ''
+    log('error', `command exited with status ${code}; its stdout: ${shown}${more}`)
+  } else log('error', `command exited with status ${code} and wrote nothing to stdout`)
+  const cgi = cgiHeaderBlock(stdout)
+  if (cgi) return { ...cgi, status: 500 }
+  throw new TrapError(`command exited with status ${code}`)
+}

@@ -1,21 +1,24 @@
 // Runs a jco-transpiled component (instantiation mode): the host compiles the prepared core modules
 // once (through the module cache), supplies WASI 0.2 imports per instance, and gives each metered core
 // module the deadline/memory hook. http components get a request per call; command components run CGI-style.
-// The pool around the instances is InstancePool's (runtime/pool).
+// Fresh-state http components are reset between requests (reset.ts), not rebuilt. The pool around the
+// instances is InstancePool's (runtime/pool).
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
 import type { Artifact, FunctionConfig } from '../artifact.js'
 import { JaegisError, TrapError } from '../errors.js'
-import { deadlineIn, meterSignal, type Deadline, type LogLevel } from '../instance.js'
+import { deadlineIn, meterSignal, refusedGrowLogger, type Deadline, type LogLevel } from '../instance.js'
 import type { LruModuleCache } from '../module-cache.js'
 import type { SpareMemories } from '../pool/spare-memories.js'
 import type { AfterRun, InstanceStrategy } from '../pool/strategy.js'
+import { MemoryImage } from '../memory-image.js'
 import { MEMORY_IMPORT, METER_IMPORT } from '../wasm/meter.js'
 import type { ComponentMeta } from './artifact.js'
-import { bodyBytes, cgiEnvironment, headerPairs, parseCgiOutput } from './cgi.js'
-import { rewriteGlue } from './glue.js'
+import { bodyBytes, cgiEnvironment, failedCommandResponse, headerPairs, parseCgiOutput } from './cgi.js'
+import { addResetHooks, rewriteGlue } from './glue.js'
 import { Fields, IncomingRequest, ResponseOutparam } from './wasi/http.js'
 import { BufferSink, LineSink, withBoundedWaits } from './wasi/io.js'
 import { ExitSignal, wasiImports, type WasiContext } from './wasi/preview2.js'
+import { ComponentSnapshot, exportedGlobals, resetBlocker } from './reset.js'
 
 type InstantiateFn = (getCoreModule: (name: string) => WebAssembly.Module, imports: unknown, instantiateCore: (m: WebAssembly.Module, i?: WebAssembly.Imports) => WebAssembly.Instance) => Record<string, unknown>
 
@@ -33,9 +36,32 @@ interface ComponentInstance {
   stdout: LineSink
   stderr: LineSink
   exports: Record<string, unknown>
+  /** Mutable globals of each of its core instances, in instantiation order (kept only when instances are reset). */
+  globals: WebAssembly.Global[][]
+  /** The glue's reset hooks for this instance (when instances are reset). */
+  glue?: GlueHooks
+  /** glue.state() right after instantiation. */
+  restingState?: string
 }
 
-const glueCache = new Map<string, InstantiateFn>()
+/** What the glue's injected reset hooks hand over when it instantiates (glue.ts, addResetHooks). */
+interface GlueHooks {
+  /** Empties the resource tables: the host-side state right after instantiation. */
+  reset(): void
+  /** The task machinery's state, as a string: the same after a request that left nothing behind. */
+  state(): string
+}
+
+/** Evaluated glue: its `instantiate`, and where it leaves the reset hooks of the instance it just made. */
+export interface LoadedGlue {
+  instantiate: InstantiateFn
+  /** `current` is set by every call of `instantiate` (synchronously: read it right after). */
+  hooks: { current: GlueHooks | undefined }
+  /** Resource tables the reset hooks empty; -1: the glue has no reset hooks (a shape they do not know). */
+  resetTables: number
+}
+
+const glueCache = new Map<string, LoadedGlue>()
 
 /** Forgets evaluated glue (benchmarks measure host-cold starts with it). */
 export function clearGlueCache(): void {
@@ -43,11 +69,12 @@ export function clearGlueCache(): void {
 }
 
 /** Turns jco's ES module glue into its `instantiate` function (cached by digest; the text is trusted build output). */
-export function loadGlue(source: string, digest: string): InstantiateFn {
+export function loadGlue(source: string, digest: string): LoadedGlue {
   const hit = glueCache.get(digest)
   if (hit) return hit
-  // Synchronous imports skip jco's async task bookkeeping (glue.ts).
-  const body = rewriteGlue(source).source
+  // Synchronous imports skip jco's async task bookkeeping, and the glue gets hooks to reset its tables (glue.ts).
+  const withHooks = addResetHooks(rewriteGlue(source).source)
+  const body = withHooks.source
     .replace(/^export function instantiate\(/m, 'function instantiate(')
     .replace(/^export const _util\b/m, 'const _util')
     // jco's debug hook reads process.env on every call across the boundary (a getenv each time, a third of
@@ -59,19 +86,21 @@ export function loadGlue(source: string, digest: string): InstantiateFn {
     .replaceAll('WebAssembly.promising(', '__jaegisPromising(')
   if (/^\s*(export|import)\s/m.test(body)) throw new JaegisError('INVALID_ARTIFACT', 'invalid artifact: component glue is not jco instantiation-mode output')
   const promising = typeof (WebAssembly as unknown as { promising?: unknown }).promising === 'function' ? (WebAssembly as unknown as { promising: (f: unknown) => unknown }).promising : (f: unknown) => f
-  const fn = new Function('__jaegisPromising', `${body}\nreturn instantiate;`)(promising) as InstantiateFn
+  const hooks: LoadedGlue['hooks'] = { current: undefined }
+  const fn = new Function('__jaegisPromising', '__jaegisHooks', `${body}\nreturn instantiate;`)(promising, hooks) as InstantiateFn
+  const loaded = { instantiate: fn, hooks, resetTables: withHooks.tables }
   if (glueCache.size > 64) glueCache.delete(glueCache.keys().next().value!)
-  glueCache.set(digest, fn)
-  return fn
+  glueCache.set(digest, loaded)
+  return loaded
 }
 
-/** How the pool makes and runs instances of a component: a new instance per request unless the manifest opts into reuse. */
+/** How the pool makes, runs and resets instances of a component: reset to the post-instantiation state after each request unless the manifest opts into reuse. */
 export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
   readonly afterRun: AfterRun
   readonly noun = 'component'
   private readonly config: FunctionConfig
   private readonly meta: ComponentMeta
-  private readonly instantiate: InstantiateFn
+  private readonly glue: LoadedGlue
   private readonly modules = new Map<string, WebAssembly.Module>()
   private readonly metered = new Set<WebAssembly.Module>()
   /** Memory images by core module; memories of dropped instances come back through the pool's SpareMemories, keyed by file. */
@@ -80,16 +109,23 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
   private readonly onLog: HostOptions['onLog']
   /** True when every compiled part came from the cache. */
   readonly cached: boolean
+  /** Memory images as MemoryImage (their non-zero runs), by part file: made only when instances are reset. */
+  private readonly resetImages = new Map<string, MemoryImage>()
+  /** The first instance's state right after instantiation, which every reset restores. */
+  private snapshot: ComponentSnapshot | undefined
+  /** Said once: a call left jco's task state behind, so instances are replaced (a guest doing async work, say). */
+  private warnedUnrested = false
+  /** Why instances are replaced instead of reset (undefined when they are reset, or kept). */
+  readonly resetBlocker: string | undefined
 
   constructor(artifact: Artifact, options: HostOptions) {
     this.config = artifact.meta.config
     this.meta = artifact.meta.component!
-    // Components are not reset yet: an instance that may not keep its state is replaced.
-    this.afterRun = this.meta.world !== 'cgi' && this.config.reuse ? 'keep' : 'discard'
     this.fuelPerCheck = options.fuelPerCheck
     this.onLog = options.onLog
     const files = artifact.files ?? {}
     let cached = true
+    const parts: Array<Parameters<typeof resetBlocker>[0][number]> = []
     for (const part of this.meta.coreModules) {
       const r = options.moduleCache.get(files[part.file]!, part.digest)
       cached &&= r.cached
@@ -100,31 +136,28 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
         // The maximum was fixed when the module was metered (build or deploy time), not by today's config.
         this.images.set(r.module, { file: part.file, image, pages: image.byteLength / 65536, maximumPages: part.memoryImage.maximumPages })
       }
+      parts.push({ file: part.file, bytes: files[part.file]!, module: r.module, hasImage: part.memoryImage !== undefined, definesMemory: part.metered })
     }
     this.cached = cached
-    this.instantiate = loadGlue(new TextDecoder().decode(files[this.meta.glue!.file]!), this.meta.glue!.digest)
+    this.glue = loadGlue(new TextDecoder().decode(files[this.meta.glue!.file]!), this.meta.glue!.digest)
+    // Command components keep a new instance per request (CGI); reuse keeps the instance as it is.
+    if (this.meta.world === 'cgi') this.resetBlocker = 'command components get a new instance per request'
+    else if (!this.config.reuse) {
+      this.resetBlocker = this.glue.resetTables < 0 ? 'the glue is not a shape the reset knows' : resetBlocker(parts)
+    }
+    this.afterRun = this.meta.world !== 'cgi' && this.config.reuse ? 'keep' : this.resetBlocker === undefined ? 'reset' : 'discard'
+    if (this.afterRun === 'reset') for (const img of this.images.values()) this.resetImages.set(img.file, new MemoryImage(img.image))
   }
 
   create(spares: SpareMemories): ComponentInstance {
     const deadline = deadlineIn(this.config.limits.timeoutMs)
     const stdout = new LineSink((l) => this.onLog('info', l))
     const stderr = new LineSink((l) => this.onLog('error', l))
-    const ctx: WasiContext = {
-      env: this.config.env,
-      args: [this.config.name],
-      allowedOutboundHosts: this.meta.allowedOutboundHosts,
-      files: this.meta.files,
-      get deadline() {
-        return deadline.deadline
-      },
-      log: this.onLog,
-      stdin: new Uint8Array(0),
-      stdout,
-      stderr,
-    }
     let mainMemory: WebAssembly.Memory | undefined
-    const signal = meterSignal(deadline, this.fuelPerCheck, this.config.limits.memoryBytes, () => mainMemory?.buffer.byteLength ?? 0)
+    const signal = meterSignal(deadline, this.fuelPerCheck, this.config.limits.memoryBytes, () => mainMemory?.buffer.byteLength ?? 0, refusedGrowLogger(this.config, this.onLog))
     const memories: ComponentInstance['memories'] = []
+    const resettable = this.afterRun === 'reset'
+    const globals: WebAssembly.Global[][] = []
     const instantiateCore = (module: WebAssembly.Module, importObject: WebAssembly.Imports = {}) => {
       const metered = this.metered.has(module)
       const meter: Record<string, WebAssembly.ImportValue> = { [METER_IMPORT.name]: signal }
@@ -137,15 +170,44 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
       }
       const instance = new WebAssembly.Instance(module, metered ? { ...importObject, [METER_IMPORT.module]: meter } : importObject)
       if (metered && instance.exports.memory instanceof WebAssembly.Memory) mainMemory ??= instance.exports.memory
+      if (resettable) globals.push(exportedGlobals(instance))
       return instance
+    }
+    const ctx: WasiContext = {
+      env: this.config.env,
+      args: [this.config.name, ...(this.config.args ?? [])],
+      allowedOutboundHosts: this.meta.allowedOutboundHosts,
+      files: this.meta.files,
+      get deadline() {
+        return deadline.deadline
+      },
+      log: this.onLog,
+      stdin: new Uint8Array(0),
+      stdout,
+      stderr,
     }
     const getCoreModule = (name: string) => {
       const m = this.modules.get(name)
       if (!m) throw new JaegisError('INVALID_ARTIFACT', `invalid artifact: the glue asks for core module ${name}, which the artifact lacks`)
       return m
     }
-    const exports = this.instantiate(getCoreModule, wasiImports(ctx), instantiateCore)
-    return { memories, deadline, ctx, stdout, stderr, exports }
+    const inst: ComponentInstance = { memories, deadline, ctx, stdout, stderr, exports: {}, globals }
+    const hooks = this.glue.hooks
+    try {
+      inst.exports = this.glue.instantiate(getCoreModule, wasiImports(ctx), instantiateCore)
+      if (resettable) inst.glue = hooks.current
+    } catch (err) {
+      this.discard(inst, spares)
+      throw err
+    } finally {
+      // The glue is shared by every instance of the artifact: its last hooks would keep the last instance alive.
+      hooks.current = undefined
+    }
+    if (resettable) {
+      inst.restingState = inst.glue?.state()
+      this.snapshot ??= ComponentSnapshot.take(globals, memories, this.resetImages)
+    }
+    return inst
   }
 
   /** Keeps the memories of a dropped instance (when they did not grow) for the next new instance. */
@@ -158,9 +220,27 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
     return -1
   }
 
-  /** Never asked (afterRun is never `reset`): components get a new instance instead, for now. */
-  reset(): boolean {
-    return false
+  /**
+   * Puts a used instance back to its post-instantiation state: memories and mutable globals from the
+   * snapshot, jco's resource tables emptied (which also lets go of the host objects they held). False when
+   * it cannot be: a memory grew (it cannot shrink), or the call left a task or a borrow behind in the
+   * glue; the pool then drops the instance and makes a new one.
+   */
+  reset(inst: ComponentInstance): boolean {
+    const glue = inst.glue
+    if (!glue || !this.snapshot) return false
+    const state = glue.state()
+    if (state !== inst.restingState) {
+      if (!this.warnedUnrested) this.onLog('warn', `component instance not reset (a new one replaces it): the call left jco's task state at ${state}, not ${inst.restingState}`)
+      this.warnedUnrested = true
+      return false
+    }
+    if (!this.snapshot.restore(inst.globals, inst.memories)) {
+      this.onLog('debug', 'component instance not reset (a new one replaces it): its memory grew')
+      return false
+    }
+    glue.reset()
+    return true
   }
 
   run(inst: ComponentInstance, req: FunctionRequest): FunctionResponse {
@@ -211,7 +291,7 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
       if (!(err instanceof ExitSignal)) throw err
       code = err.code
     }
-    if (code !== 0) throw new TrapError(`command exited with status ${code}`)
+    if (code !== 0) return failedCommandResponse(code, stdout.take(), this.onLog)
     return parseCgiOutput(stdout.take())
   }
 }

@@ -150,3 +150,56 @@ export function rewriteGlue(source: string): GlueRewrite {
   if (uses === known) out = out.replaceAll('table._createdReps.add(rep);', '')
   return { source: out, fastImports: fast, slowImports: slow }
 }
+
+/** What addResetHooks found: the resource tables its reset function empties. */
+export interface GlueResetHooks {
+  source: string
+  /** Handle tables (one per resource type the component imports or exports) the reset empties; -1 when the glue is not a shape it knows. */
+  tables: number
+}
+
+// jco 1.35 keeps, per resource type, a handle table, a map from rep to the host object and a counter, in
+// the scope of the generator that instantiates the core modules (`let gen= (function* _initGenerator () {`).
+const GEN_HEAD_RE = /^let gen\s*=\s*\(function\* _initGenerator \(\) \{\n/m
+const HANDLE_TABLE_RE = /^\s*const (handleTable\d+) = (\[T_FLAG, 0\]);$/gm
+const CAPTURE_TABLE_RE = /^\s*const (captureTable\d+)\s*= new Map\(\);$/gm
+const CAPTURE_COUNT_RE = /^\s*let (captureCnt\d+)\s*= 0;$/gm
+// State of jco's task machinery at instantiate scope: empty again after every synchronous call that
+// returns. A reset checks that it is (a call that left a task or a borrow behind is not reset).
+const AT_REST = [
+  ['RESOURCE_SCOPE_TASKS', 'RESOURCE_SCOPE_TASKS.size'],
+  ['curResourceBorrows', 'curResourceBorrows.length'],
+  ['ASYNC_CURRENT_COMPONENT_IDXS', 'ASYNC_CURRENT_COMPONENT_IDXS.length'],
+  ['ASYNC_CURRENT_TASK_IDS', 'ASYNC_CURRENT_TASK_IDS.length'],
+  ['ASYNC_TASKS_BY_COMPONENT_IDX', '[...ASYNC_TASKS_BY_COMPONENT_IDX.values()].reduce((n, v) => n + (v?.length ?? 0), 0)'],
+] as const
+
+/**
+ * Injects into the glue a function that puts its per-instance host-side state back as it is right after
+ * instantiation: every resource handle table to `[T_FLAG, 0]`, every capture map emptied, every capture
+ * counter to 0. The glue hands `{ reset, state }` to `__jaegisHooks.current` when it instantiates;
+ * `state()` describes the task machinery (equal before and after a request when nothing was left behind).
+ * `tables` is -1 (source unchanged) when the glue is not the shape this knows.
+ */
+export function addResetHooks(source: string): GlueResetHooks {
+  const head = GEN_HEAD_RE.exec(source)
+  if (!head) return { source, tables: -1 }
+  const names = (re: RegExp) => [...source.matchAll(re)].map((m) => m[1]!)
+  const handles = [...source.matchAll(HANDLE_TABLE_RE)].map((m) => [m[1]!, m[2]!] as const)
+  const captures = names(CAPTURE_TABLE_RE)
+  const counts = names(CAPTURE_COUNT_RE)
+  // Every table has its map and counter, and nothing else of that name pattern is declared.
+  const ids = (xs: readonly string[]) => xs.map((x) => x.replace(/^\D+/, '')).sort().join(',')
+  const declared = (prefix: string) => source.split(prefix).length - 1
+  if (ids(handles.map(([n]) => n)) !== ids(captures) || ids(captures) !== ids(counts)) return { source, tables: -1 }
+  if (handles.length !== new Set(handles.map(([n]) => n)).size || declared('const handleTable') !== handles.length || declared('const captureTable') !== captures.length) return { source, tables: -1 }
+  const atRest = AT_REST.filter(([name]) => new RegExp(`^\\s*(const|let) ${name}\\s*=`, 'm').test(source)).map(([, expr]) => expr)
+  const reset = [
+    ...handles.map(([n, init]) => `${n}.splice(0, ${n}.length, ...${init});`),
+    ...captures.map((n) => `${n}.clear();`),
+    ...counts.map((n) => `${n} = 0;`),
+  ].join('\n    ')
+  const hooks = `  function __jaegisResetTables() {\n    ${reset}\n  }\n  function __jaegisGlueState() {\n    return [${atRest.join(', ')}].join(',');\n  }\n  __jaegisHooks.current = { reset: __jaegisResetTables, state: __jaegisGlueState };\n`
+  const at = head.index + head[0].length
+  return { source: source.slice(0, at) + hooks + source.slice(at), tables: handles.length }
+}

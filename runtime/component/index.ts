@@ -27,7 +27,7 @@ export function createNonCoreHost(artifact: Artifact, options: NonCoreHostOption
   return { host: new InstancePool(strategy, config, digest), cached: strategy.cached }
 }
 export { NON_CORE_KINDS, isNonCoreKind, checkComponentParts, readComponentPartsSync } from './artifact.js'
-export type { ComponentMeta, ComponentWorld, CoreModulePart, NonCoreKind } from './artifact.js'
+export type { ComponentMeta, ComponentWorld, CoreModulePart, FileMapping, NonCoreKind } from './artifact.js'
 export { cgiEnvironment, parseCgiOutput } from './cgi.js'
 export { outboundAllowed, checkOutboundRule } from './wasi/outbound.js'
 export { PROVIDED_INTERFACES } from './wasi/preview2.js'

@@ -6,6 +6,7 @@ import type { FunctionConfig } from '../artifact.js'
 import { TimeoutError } from '../errors.js'
 import type { Deadline } from '../instance.js'
 import { InstancePool } from './instance-pool.js'
+import type { SpareMemories } from './spare-memories.js'
 import type { AfterRun, InstanceStrategy } from './strategy.js'
 
 interface FakeInstance {
@@ -23,9 +24,12 @@ class FakeStrategy implements InstanceStrategy<FakeInstance> {
   failCreate = false
   failRun: (() => never) | undefined
   resetOk = true
+  /** New instances that got a memory a dropped one gave back. */
+  recycled = 0
   constructor(readonly afterRun: AfterRun) {}
-  create(): FakeInstance {
+  create(spares: SpareMemories): FakeInstance {
     if (this.failCreate) throw new Error('no memory left')
+    if (spares.take('m')) this.recycled++
     return { id: this.created++, deadline: { deadline: 0, timeoutMs: 0 } }
   }
   run(inst: FakeInstance): { status: number; headers: []; body: Uint8Array } {
@@ -37,8 +41,9 @@ class FakeStrategy implements InstanceStrategy<FakeInstance> {
     this.resets++
     return this.resetOk
   }
-  discard(inst: FakeInstance): void {
+  discard(inst: FakeInstance, spares: SpareMemories): void {
     this.discarded.push(inst.id)
+    spares.keep('m', new WebAssembly.Memory({ initial: 1 }), 65536)
   }
 }
 
@@ -128,5 +133,18 @@ describe('InstancePool', () => {
     pool.close()
     expect(pool.stats.pool.ready).toBe(0)
     expect(() => pool.invoke({})).toThrow(expect.objectContaining({ code: 'CLOSED' }))
+  })
+
+  it('gives the memories of the instances it drops when it shrinks back, instead of keeping them for later', async () => {
+    const s = new FakeStrategy('keep')
+    const pool = new InstancePool(s, config({ minWarm: 4, maxWarm: 4 }), 'd')
+    expect(pool.stats.pool.ready).toBe(4)
+    pool.setPool(0, 1)
+    expect(s.discarded).toHaveLength(3)
+    pool.setPool(4, 4)
+    await tick()
+    expect(pool.stats.pool.ready).toBe(4)
+    expect(s.recycled).toBe(0)
+    pool.close()
   })
 })

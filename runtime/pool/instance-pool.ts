@@ -43,6 +43,10 @@ export interface FunctionHost {
   close(): void
 }
 
+/** Where the memories of instances dropped by a shrinking pool go: nowhere (closed, it keeps none). */
+const NO_SPARES = new SpareMemories()
+NO_SPARES.close()
+
 export class InstancePool<I extends PooledInstance> implements FunctionHost, PoolControl {
   readonly stats: FunctionStats
   minWarm: number
@@ -210,8 +214,10 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
     this.minWarm = minWarm
     this.maxWarm = Math.max(maxWarm, minWarm)
     this.spares.limit = Math.max(SPARE_MEMORIES_MIN, this.maxWarm)
-    while (this.ready.length > this.maxWarm) this.strategy.discard(this.ready.pop()!, this.spares)
-    while (this.ready.length + this.dirty.length > this.maxWarm) this.strategy.discard(this.dirty.pop()!, this.spares)
+    this.spares.trim()
+    // Instances beyond the new bound go with their memories: a pool that shrinks gives its memory back.
+    while (this.ready.length > this.maxWarm) this.strategy.discard(this.ready.pop()!, NO_SPARES)
+    while (this.ready.length + this.dirty.length > this.maxWarm) this.strategy.discard(this.dirty.pop()!, NO_SPARES)
     this.updatePoolStats()
     this.scheduleFill()
   }

@@ -24,6 +24,11 @@ export class SpareMemories {
     return this.byKey.get(key)?.pop()
   }
 
+  /** Lets go of the memories beyond `limit` per key (after the pool shrank). */
+  trim(): void {
+    for (const list of this.byKey.values()) if (list.length > this.limit) list.length = this.limit
+  }
+
   /** Drops every memory and keeps none from now on. */
   close(): void {
     this.closed = true

@@ -3,16 +3,9 @@
 // only the marked chunks brings memory back to the image after any sequence of writes.
 import { describe, expect, it } from 'vitest'
 import { SECTION, Writer, assembleModule, vectorPayload } from '@jaegis/artifact/wasm/binary'
+import { b, concat, name, vec } from '../../test/wasm-builders.js'
 import { DIRTY_CHUNKS, MEMORY_IMPORT, METER_IMPORT, RESET_GLOBALS_EXPORT, meterModule } from './meter.js'
 
-const concat = (parts: Uint8Array[]) => {
-  const w = new Writer()
-  for (const p of parts) w.bytes(p)
-  return w.finish()
-}
-const vec = (items: Uint8Array[]) => vectorPayload(items.length, concat(items))
-const b = (...bytes: number[]) => Uint8Array.from(bytes)
-const name = (s: string) => new Writer().name(s).finish()
 const body = (code: number[], locals: number[] = []) => {
   const inner = concat([vec(locals.map((t) => b(1, t))), b(...code, 0x0b)])
   return new Writer().u32(inner.length).bytes(inner).finish()

@@ -1,6 +1,6 @@
 // The store: deployment state, artifact blobs and logs. An interface, so that one process can use
 // the embedded file store and a cluster a NATS JetStream one; test/store-contract.ts checks both.
-import type { Artifact, FunctionConfig } from '@jaegis/runtime'
+import type { Artifact, ArtifactSignature, FunctionConfig } from '@jaegis/runtime'
 
 /** One deployed version of a function. */
 export interface DeploymentVersion {
@@ -10,6 +10,8 @@ export interface DeploymentVersion {
   deployedAt: string
   /** The configuration this version runs with: a deployment is digest + version + config. */
   config: FunctionConfig
+  /** The builder's signature over digest and config (artifact/signing), checked again whenever the version loads; absent when unsigned. */
+  signature?: ArtifactSignature
 }
 
 /** A function's deployment: which version serves, and every version it had. */

@@ -1,0 +1,287 @@
+// `jaegis host`: a gateway and runtime (with lanes, as `jaegis serve` has them) that joins a cluster
+// through NATS: registers in the hosts bucket, heartbeats on its subject, loads exactly what the plan
+// gives it (artifacts from its disk cache or the object store, verified by digest) and forwards the rest.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { hostname, networkInterfaces, type NetworkInterfaceInfo } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import { join, resolve } from 'node:path'
+import { jetstream } from '@nats-io/jetstream'
+import { Kvm } from '@nats-io/kv'
+import { JaegisError, type Artifact, type RuntimeOptions, type SignaturePolicy } from '@jaegis/runtime'
+import { applyHttpTimeouts, createGateway, defaultErrorLogger, sendError, type ErrorLogger } from '@jaegis/gateway'
+import { TIERS, type Tier } from '@jaegis/scheduler'
+import { API_PREFIX } from '../admin.js'
+import { createControl } from '../control.js'
+import { baseUrlOf, listen, urlFor } from '../server.js'
+import { connectNats } from '../jetstream/connect.js'
+import { HOST_ID_PATTERN, HOSTS_BUCKET, PLAN_BUCKET, PLAN_KEY, SUSPECT_SUBJECT, heartbeatSubject, hostPingSubject } from '../jetstream/names.js'
+import { JetStreamStore } from '../jetstream/store.js'
+import { DiskArtifactCache } from './artifact-cache.js'
+import { FORWARDED_HEADER, HttpForwarder, NOT_HERE_HEADER, SERVED_BY_HEADER, type Peer } from './forwarder.js'
+import type { ClusterPlan, Heartbeat, HostRecord } from './records.js'
+
+export interface FleetHostOptions {
+  natsUrl: string
+  tier: Tier
+  region: string
+  /** Labels such as `gpu`. @default none */
+  labels?: string[]
+  /** Memory this host offers functions, MiB. @default 4096 */
+  memoryMb?: number
+  /** Gateway port; 0 picks a free one. @default 8080 */
+  port?: number
+  /** @default "127.0.0.1" */
+  host?: string
+  /** URL other hosts reach this one at. @default the address it listens on; on 0.0.0.0 or ::, see `advertisedUrl` */
+  advertiseUrl?: string
+  /** Local data: artifact cache, upload spool. @default "./.jaegis" */
+  dataDir?: string
+  /** @default <hostname>-<random> */
+  id?: string
+  /** Heartbeat interval, ms (the control plane reaps after 3 missed). @default 1000 */
+  heartbeatMs?: number
+  /** Worker-thread lanes (runtime's `lanes` option). @default true */
+  lanes?: RuntimeOptions['lanes']
+  /**
+   * Which artifact signatures this host accepts (docs/signing.md): the runtime checks every artifact
+   * the plan gives it before compiling it, so a host with `requireSigned` never runs an unsigned or
+   * untrusted one, whatever a control plane accepted. @default {} (a signature present must verify)
+   */
+  signatures?: SignaturePolicy
+  maxInflight?: number
+  onError?: ErrorLogger
+  /** Bucket/subject prefix (tests). @default "" */
+  prefix?: string
+}
+
+export interface FleetHost {
+  id: string
+  url: string
+  port: number
+  /** Functions this host serves now, with their digests. */
+  loaded(): Record<string, string>
+  /** The plan epoch applied last. */
+  epoch(): number
+  close(): Promise<void>
+}
+
+/**
+ * The URL a host listening on `addr` tells other hosts to forward to (when it is not given one): the
+ * address it listens on, or, listening on every address (0.0.0.0, ::), this machine's (or network
+ * namespace's) first IPv4 address that is not loopback. Never 127.0.0.1 while another address exists:
+ * another host's 127.0.0.1 is that host itself. Only a machine with nothing but loopback gets 127.0.0.1.
+ */
+export function advertisedUrl(addr: Pick<AddressInfo, 'address' | 'family' | 'port'>, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): string {
+  if (addr.address !== '0.0.0.0' && addr.address !== '::') return urlFor(addr.address, addr.family, addr.port).url.replace('//localhost:', '//127.0.0.1:')
+  const external = Object.values(interfaces).flatMap((list) => list ?? []).find((i) => i.family === 'IPv4' && !i.internal)
+  return `http://${external?.address ?? '127.0.0.1'}:${addr.port}`
+}
+
+export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
+  if (!TIERS.includes(o.tier)) throw new JaegisError('BAD_REQUEST', `tier must be one of ${TIERS.join(', ')}`)
+  const onError = o.onError ?? defaultErrorLogger
+  const id = o.id ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '')}-${randomBytes(3).toString('hex')}`
+  if (!HOST_ID_PATTERN.test(id)) throw new JaegisError('BAD_REQUEST', `host id ${JSON.stringify(id)} must be 1-64 letters, digits, '-' or '_'`)
+  const prefix = o.prefix ?? ''
+  const heartbeatMs = o.heartbeatMs ?? 1000
+  const memoryMb = o.memoryMb ?? 4096
+  const dataDir = resolve(o.dataDir ?? '.jaegis')
+
+  const nc = await connectNats(o.natsUrl, { name: `jaegis-host ${id}` })
+  const kvm = new Kvm(jetstream(nc))
+  const store = await JetStreamStore.open(nc, { prefix })
+  const hostsKv = await kvm.create(prefix + HOSTS_BUCKET, { history: 1 })
+  const planKv = await kvm.create(prefix + PLAN_BUCKET, { history: 1 })
+  const cache = new DiskArtifactCache(join(dataDir, 'artifacts'))
+
+  // The serve-mode parts around one runtime: logs to the cluster's log stream, metrics, the autoscaler
+  // (pool targets per host), keys. The admin API is the control plane's, not the host's.
+  const control = await createControl({ dataDir, store, token: randomBytes(24).toString('base64url') /* no admin API here: a token nobody knows */, onError, autoscale: true, signatures: o.signatures ?? {} }, { lanes: o.lanes ?? true })
+  const { runtime, metrics } = control
+  const gateway = createGateway(runtime, { maxInflight: o.maxInflight, onError, checkKey: (name, key) => control.keys.get(name) === key, onReject: (name, code) => metrics.gatewayError(name, code) })
+
+  const peers = new Map<string, Peer>()
+  let plan: ClusterPlan | undefined
+  let closed = false
+  let inflight = 0
+  let demand: Record<string, number> = {}
+  const forwarder = new HttpForwarder({
+    selfId: id,
+    selfRegion: o.region,
+    placed: (name) => plan?.functions[name]?.hosts ?? [],
+    peer: (pid) => peers.get(pid),
+    onPeerDown: (pid) => nc.publish(prefix + SUSPECT_SUBJECT, pid),
+    onError,
+  })
+
+  const server: Server = createServer({ keepAlive: true }, (req, res) => handle(req, res))
+  applyHttpTimeouts(server)
+  await listen(server, o.port ?? 8080, o.host ?? '127.0.0.1')
+  const { port } = baseUrlOf(server)
+  const url = o.advertiseUrl ?? advertisedUrl(server.address() as AddressInfo)
+  control.setBaseUrl(url)
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const target = gateway.core.target(req.url ?? '/')
+    if (target) {
+      demand[target.name] = (demand[target.name] ?? 0) + 1
+      inflight++
+      res.once('close', () => inflight--)
+      if (runtime.has(target.name)) {
+        res.setHeader(SERVED_BY_HEADER, id)
+        gateway(req, res)
+        return
+      }
+      if (!plan?.functions[target.name]) {
+        gateway(req, res) // a function the plan does not know (never deployed, or removed): the gateway's 404
+        return
+      }
+      if (req.headers[FORWARDED_HEADER] !== undefined) {
+        // Forwarded by a host whose plan is older or newer than ours: it tries the next placed host.
+        req.resume()
+        res.setHeader(NOT_HERE_HEADER, id)
+        forwarder.noHost(target.name, res)
+        return
+      }
+      forwarder.forward(target.name, req, res).catch((err) => sendError(res, err, onError))
+      return
+    }
+    if ((req.url ?? '').startsWith(API_PREFIX)) {
+      req.resume()
+      sendError(res, new JaegisError('NOT_FOUND', 'a host has no admin API: use the control plane (jaegis control) for deploys, lists and logs'), onError)
+      return
+    }
+    control.handle(req, res)
+  }
+
+  // Registration, kept while the host lives: if the reaper deleted it (a pause, a partition), the host registers again.
+  const record: HostRecord = { id, tier: o.tier, region: o.region, labels: o.labels ?? [], memoryMb, url, startedAtMs: Date.now() }
+  const register = () => hostsKv.put(id, JSON.stringify(record)).catch((err) => onError('register', err))
+  const hostsWatch = await hostsKv.watch()
+  void (async () => {
+    for await (const e of hostsWatch) {
+      if (e.operation === 'PUT') {
+        try {
+          const r = e.json<HostRecord>()
+          const had = peers.get(r.id)
+          if (had && had.url !== r.url) forwarder.forget(r.id)
+          peers.set(r.id, { id: r.id, url: r.url, region: r.region })
+        } catch {
+          // not a host record
+        }
+      } else {
+        peers.delete(e.key)
+        forwarder.forget(e.key)
+        if (e.key === id && !closed) void register()
+      }
+    }
+  })().catch((err) => !closed && onError('hosts-watch', err))
+  await register()
+
+  // Liveness for the leader's fast check: while this subscription exists, NATS has a responder.
+  const pingSub = nc.subscribe(prefix + hostPingSubject(id), { callback: (_e, m) => void m.respond(id) })
+
+  let seq = 0
+  const beat = () => {
+    const loaded: Record<string, string> = {}
+    const warm: Record<string, number> = {}
+    const stats = runtime.stats().functions
+    let usedMb = 0
+    for (const f of runtime.list()) {
+      loaded[f.name] = f.digest
+      warm[f.name] = (stats[f.name]?.pool.ready ?? 0) + (stats[f.name]?.pool.dirty ?? 0)
+      usedMb += (runtime.config(f.name)?.limits.memoryBytes ?? 0) / 1048576
+    }
+    const hb: Heartbeat = { id, seq: ++seq, sentAtMs: Date.now(), inflight, freeMemoryMb: Math.max(0, memoryMb - usedMb), loaded, warm, demand }
+    demand = {}
+    nc.publish(prefix + heartbeatSubject(id), JSON.stringify(hb))
+  }
+  beat()
+  const hbTimer = setInterval(beat, heartbeatMs)
+
+  // The plan: apply the newest one; applications never overlap (a newer plan waits for the current one).
+  let applying = Promise.resolve()
+  let appliedEpoch = 0
+  /** The deployment version each loaded function runs: a new version may keep the digest (a new config or signature). */
+  const loadedVersion = new Map<string, number>()
+  const apply = async (p: ClusterPlan) => {
+    if (closed) return
+    const mine = new Map<string, { digest: string; version: number }>()
+    for (const [name, f] of Object.entries(p.functions)) if (f.hosts.includes(id)) mine.set(name, f)
+    for (const f of runtime.list()) {
+      if (!mine.has(f.name)) {
+        runtime.unload(f.name)
+        loadedVersion.delete(f.name)
+        await control.refreshKeys(f.name)
+      }
+    }
+    for (const [name, want] of mine) {
+      if (loadedVersion.get(name) === want.version && runtime.list().some((f) => f.name === name && f.digest === want.digest)) continue
+      try {
+        const artifact = await fetchArtifact(want.digest)
+        const d = await store.getDeployment(name)
+        const version = d?.versions.find((v) => v.version === want.version)
+        // The version's own config and signature: one stored artifact (by digest) may serve versions
+        // deployed with other configs, signed or not, and the runtime checks the signature it is given.
+        const { signature: stored, ...meta } = artifact.meta
+        const signature = version ? version.signature : stored
+        runtime.load({ ...artifact, meta: { ...meta, config: version?.config ?? artifact.meta.config, ...(signature ? { signature } : {}) } })
+        await runtime.synced()
+        loadedVersion.set(name, want.version)
+        await control.refreshKeys(name)
+      } catch (err) {
+        onError(`load ${name}`, err)
+      }
+    }
+    appliedEpoch = p.epoch
+  }
+  /** The artifact for `digest`: the disk cache when it verifies, else the object store (verified) into the cache. */
+  const fetchArtifact = async (digest: string): Promise<Artifact> => {
+    const cached = await cache.get(digest)
+    if (cached) return cached
+    const fetched = await store.getArtifact(digest)
+    if (!fetched) throw new JaegisError('NOT_FOUND', `artifact ${digest} is not in the object store`)
+    await cache.put(fetched)
+    return fetched
+  }
+  const planWatch = await planKv.watch({ key: PLAN_KEY })
+  void (async () => {
+    for await (const e of planWatch) {
+      if (e.operation !== 'PUT') continue
+      let next: ClusterPlan
+      try {
+        next = e.json<ClusterPlan>()
+      } catch {
+        continue
+      }
+      plan = next
+      applying = applying.then(() => (plan === next ? apply(next) : undefined)).catch((err) => onError('apply-plan', err))
+    }
+  })().catch((err) => !closed && onError('plan-watch', err))
+  control.driver?.start()
+
+  return {
+    id,
+    url,
+    port,
+    loaded: () => Object.fromEntries(runtime.list().map((f) => [f.name, f.digest])),
+    epoch: () => appliedEpoch,
+    async close() {
+      closed = true
+      clearInterval(hbTimer)
+      control.driver?.stop()
+      control.recorder.stop()
+      pingSub.unsubscribe()
+      hostsWatch.stop()
+      planWatch.stop()
+      await hostsKv.delete(id).catch(() => {}) // a clean leave: re-planned at once, no reap wait
+      server.closeAllConnections()
+      await new Promise<void>((r) => server.close(() => r()))
+      await forwarder.close()
+      await control.logs.close()
+      runtime.close()
+      await nc.drain().catch(() => {})
+    },
+  }
+}

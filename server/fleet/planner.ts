@@ -1,0 +1,76 @@
+// Turns what the control plane knows (registered hosts, deployments, demand per region from the
+// heartbeats) into a ClusterPlan with the scheduler's GreedyLatencyPlacer, and tops each function up
+// to `minHosts` distinct hosts so that losing one host never leaves a function unserved.
+import { DEFAULT_TIER_ACCESS_MS, GreedyLatencyPlacer, type Fleet, type FunctionDemand, type PlacementPlan } from '@jaegis/scheduler'
+import type { HostRecord, PlannedFunction } from './records.js'
+
+/** Network latency assumed between two different regions when no topology is given, ms. */
+export const INTER_REGION_MS = 40
+
+export interface PlannedDeployment {
+  name: string
+  digest: string
+  version: number
+  memoryMb: number
+}
+
+export interface PlanInput {
+  hosts: readonly HostRecord[]
+  deployments: readonly PlannedDeployment[]
+  /** Function -> region -> invocations in the last heartbeat window(s). */
+  demand: ReadonlyMap<string, ReadonlyMap<string, number>>
+  /** Distinct hosts per function (fewer when fewer hosts are alive). @default 2 */
+  minHosts?: number
+  /** The previous placement (hysteresis keeps what still fits). */
+  previous?: PlacementPlan
+}
+
+export interface PlanOutput {
+  functions: Record<string, PlannedFunction>
+  placement: PlacementPlan
+}
+
+export function planCluster(input: PlanInput): PlanOutput {
+  const minHosts = Math.min(input.minHosts ?? 2, input.hosts.length)
+  const regions = [...new Set(input.hosts.map((h) => h.region))].sort()
+  const R = regions.length
+  const regionLatencyMs = new Float64Array(R * R).map((_, i) => (Math.floor(i / R) === i % R ? 0 : INTER_REGION_MS))
+  const fleet: Fleet = {
+    hosts: input.hosts.map((h) => ({ id: h.id, tier: h.tier, region: h.region, labels: h.labels, memoryMb: h.memoryMb, cpuMilli: 1e9 })),
+    regions,
+    regionLatencyMs,
+    tierAccessMs: { ...DEFAULT_TIER_ACCESS_MS },
+    network: 'registered hosts',
+  }
+  const placer = new GreedyLatencyPlacer(fleet)
+  const known = new Set(regions)
+  const demands: FunctionDemand[] = input.deployments.map((d) => {
+    const demand: Record<string, number> = {}
+    for (const [region, n] of input.demand.get(d.name) ?? []) if (known.has(region) && n > 0) demand[region] = n
+    // No traffic yet: as if every region asked equally.
+    if (Object.keys(demand).length === 0) for (const r of regions) demand[r] = 1
+    return { id: d.name, demand, instances: Math.max(1, minHosts), memoryMb: Math.max(1, d.memoryMb) }
+  })
+  const placement = placer.plan(demands, input.previous)
+  // Hosts with the most free memory first, for the top-up: computed once, and only if a function needs it.
+  let roomiest: string[] | undefined
+  const byRoom = () => {
+    const free = input.hosts.map((h) => placement.freeMemoryMb(h.id))
+    const order = input.hosts.map((_, i) => i).sort((a, b) => free[b]! - free[a]! || (input.hosts[a]!.id < input.hosts[b]!.id ? -1 : 1))
+    return order.map((i) => input.hosts[i]!.id)
+  }
+  const functions: Record<string, PlannedFunction> = {}
+  let cursor = 0
+  for (const d of input.deployments) {
+    const hosts: string[] = []
+    for (const p of [...(placement.byFunction.get(d.name) ?? [])].sort((a, b) => a.latencyMs - b.latencyMs)) if (!hosts.includes(p.host)) hosts.push(p.host)
+    // Round-robin over the roomiest hosts so that top-ups spread instead of piling onto one host.
+    if (hosts.length < minHosts) roomiest ??= byRoom()
+    for (let tries = 0; hosts.length < minHosts && tries < roomiest!.length; tries++) {
+      const h = roomiest![cursor++ % roomiest!.length]!
+      if (!hosts.includes(h)) hosts.push(h)
+    }
+    functions[d.name] = { digest: d.digest, version: d.version, hosts }
+  }
+  return { functions, placement }
+}
