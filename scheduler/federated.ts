@@ -1,0 +1,191 @@
+// Federated forecasting (issue 17): each site fits its share of a function's per-minute series with the
+// forecast kernel and ships a fixed-size summary (per-step means and variances, not the series); the control
+// plane combines the sites' summaries into one cluster-wide fit that drives the same predictive policy as
+// central fitting does. docs/scheduler.md ("Federated forecasting") lists what leaves a site.
+import { normalQuantile } from '@jaegis/kernels/forecast'
+import { FunctionActivity } from './activity.js'
+import type { Forecaster } from './forecaster.js'
+import { hashString } from './invocations.js'
+import { IdleTimeHistogram } from './idle-histogram.js'
+import { fitSeries, PredictivePolicy, type FitSource, type PredictiveOptions, type SeriesFit } from './policies/predictive.js'
+import { MINUTE_MS } from './types.js'
+
+/**
+ * What one site ships for one function at one refit: the only thing that leaves a site in the federated
+ * path. Fixed size (2 + 4 x horizon numbers and a model name), whatever the site's traffic; no per-minute
+ * or per-invocation history.
+ */
+export interface SiteSummary {
+  readonly site: number
+  /** Minutes in the site's fitted window with at least one invocation. */
+  readonly activeMinutes: number
+  /** Per horizon step: the site's forecast mean and variance of its invocations per minute. */
+  readonly rateMean: readonly number[]
+  readonly rateVar: readonly number[]
+  /** Per horizon step: the site's forecast mean and variance of its peak in-flight invocations per minute. */
+  readonly peakMean: readonly number[]
+  readonly peakVar: readonly number[]
+  /** 99th percentile of the site's per-minute peaks over its window. */
+  readonly peakCap: number
+  /** The model the site's kernel chose, e.g. `ets(A,N,A)[60] / tsb`, or `window-mean`. */
+  readonly model: string
+}
+
+/** Bytes of a summary on the wire as fixed-width numbers: 8 per number, 1 per model-name character. */
+export function summaryBytes(s: SiteSummary): number {
+  return 8 * (2 + s.rateMean.length + s.rateVar.length + s.peakMean.length + s.peakVar.length) + 1 + s.model.length + 4 /* site id */
+}
+
+/** Per-step variance from a central interval's upper bound at `level`: ((upper - mean) / z)^2. */
+function varianceFromUpper(mean: readonly number[], upper: readonly number[], level: number): number[] {
+  const z = normalQuantile(0.5 + level / 2)
+  return mean.map((m, i) => Math.max(0, (upper[i] - m) / z) ** 2)
+}
+
+/**
+ * A site's summary of its own window of per-minute counts and peaks (oldest first). With enough active
+ * minutes the kernel's fit (variances read off its prediction interval); with fewer (but some), the window's
+ * mean rate with Poisson variance and the mean and variance of its peaks: thin sites still contribute their
+ * share. Undefined for a site that saw nothing in the window.
+ */
+export function siteSummary(site: number, counts: number[], peaks: number[], forecaster: Forecaster, horizon: number, level: number, minActiveMinutes: number): SiteSummary | undefined {
+  const f = fitSeries(counts, peaks, forecaster, horizon, level, minActiveMinutes)
+  if (f.activeMinutes === 0) return undefined
+  if (f.rateMean.length === horizon) {
+    return {
+      site, activeMinutes: f.activeMinutes, rateMean: f.rateMean.map((x) => Math.max(0, x)), rateVar: varianceFromUpper(f.rateMean, f.rateUpper, level),
+      peakMean: f.peakMean.map((x) => Math.max(0, x)), peakVar: varianceFromUpper(f.peakMean, f.peakUpper, level), peakCap: f.peakCap, model: f.model,
+    }
+  }
+  const n = counts.length
+  let sum = 0, psum = 0, pss = 0
+  for (let i = 0; i < n; i++) {
+    sum += counts[i]
+    psum += peaks[i]
+  }
+  const rate = sum / n
+  const pm = psum / n
+  for (const p of peaks) pss += (p - pm) ** 2
+  let pmax = 0
+  for (const p of peaks) pmax = Math.max(pmax, p)
+  const fill = (x: number) => new Array<number>(horizon).fill(x)
+  return { site, activeMinutes: f.activeMinutes, rateMean: fill(rate), rateVar: fill(rate), peakMean: fill(pm), peakVar: fill(n > 1 ? pss / (n - 1) : 0), peakCap: pmax, model: 'window-mean' }
+}
+
+/**
+ * Control's combination of the sites' summaries of one function into one fit: means add; variances add
+ * (sites' errors taken as independent); the peak's upper bound is the combined mean + z x combined sd; the
+ * cap is the sum of the sites' caps (concurrency at a site never exceeds its own peak); active minutes are
+ * the largest site's (a lower bound of the cluster's, so the forecast is not trusted earlier than at the
+ * busiest site).
+ */
+export function combineSummaries(summaries: readonly SiteSummary[], horizon: number, level: number): SeriesFit {
+  if (summaries.length === 0) return { activeMinutes: 0, rateMean: [], rateUpper: [], peakMean: [], peakUpper: [], peakCap: 0, model: 'no site active' }
+  const z = normalQuantile(0.5 + level / 2)
+  const rateMean = new Array<number>(horizon).fill(0)
+  const rateVar = new Array<number>(horizon).fill(0)
+  const peakMean = new Array<number>(horizon).fill(0)
+  const peakVar = new Array<number>(horizon).fill(0)
+  let peakCap = 0
+  let active = 0
+  const models = new Set<string>()
+  for (const s of summaries) {
+    for (let h = 0; h < horizon; h++) {
+      rateMean[h] += s.rateMean[h]
+      rateVar[h] += s.rateVar[h]
+      peakMean[h] += s.peakMean[h]
+      peakVar[h] += s.peakVar[h]
+    }
+    peakCap += s.peakCap
+    active = Math.max(active, s.activeMinutes)
+    models.add(s.model)
+  }
+  return {
+    activeMinutes: active, rateMean, rateUpper: rateMean.map((m, h) => m + z * Math.sqrt(rateVar[h])),
+    peakMean, peakUpper: peakMean.map((m, h) => m + z * Math.sqrt(peakVar[h])), peakCap: Math.max(1, peakCap),
+    model: `federated ${summaries.length} sites: ${[...models].join(', ')}`,
+  }
+}
+
+/** Exact merge of idle-time histograms of the same range: bin counts and out-of-range counts add. */
+export function mergeHistograms(hs: readonly IdleTimeHistogram[]): IdleTimeHistogram {
+  const range = hs[0]?.rangeMinutes ?? 240
+  const out = new IdleTimeHistogram(range)
+  for (const h of hs) {
+    if (h.rangeMinutes !== range) throw new RangeError(`cannot merge histograms of ${h.rangeMinutes} and ${range} minutes`)
+    for (let b = 0; b < range; b++) out.bins[b] += h.bins[b]
+    out.inBounds += h.inBounds
+    out.outOfBounds += h.outOfBounds
+  }
+  return out
+}
+
+/**
+ * The site an invocation of `fn` at `startMs` comes from, of `sites`: each function has a home site (by a
+ * hash of its id) with share 2^-1 of its traffic, the next site 2^-2, and so on (normalized), and each
+ * invocation is drawn from that mix by a hash of (function, start time). Every site sees a thinner copy of
+ * the function's demand, as users of one function spread unevenly over regions.
+ */
+export function siteOf(fn: string, startMs: number, sites: number): number {
+  if (sites <= 1) return 0
+  const home = hashString(fn) % sites
+  const u = hashString(`${fn}@${startMs}`) / 2 ** 32
+  const total = 1 - 2 ** -sites
+  let acc = 0
+  for (let k = 0; k < sites; k++) {
+    acc += 2 ** -(k + 1) / total
+    if (u < acc) return (home + k) % sites
+  }
+  return (home + sites - 1) % sites
+}
+
+/** Counters of what left the sites over a run. */
+export interface ShipStats {
+  summaries: number
+  bytes: number
+}
+
+/**
+ * A FitSource whose series stay at the sites: each invocation is recorded only by its site's activity;
+ * a fit asks each site for a SiteSummary and combines them. `onShip` sees every summary that leaves a site.
+ */
+export class FederatedFitSource implements FitSource {
+  private readonly siteActivity: FunctionActivity[]
+  constructor(private readonly fn: string, private readonly sites: number, private readonly forecaster: Forecaster, private readonly onShip?: (fn: string, s: SiteSummary) => void) {
+    this.siteActivity = Array.from({ length: sites }, () => new FunctionActivity({ histogramRangeMinutes: 240 }))
+  }
+
+  record(startMs: number, durationMs: number): void {
+    this.siteActivity[siteOf(this.fn, startMs, this.sites)].record(startMs, durationMs)
+  }
+
+  /** Each site's summary (what it ships) for a fit at `minute`. */
+  summaries(minute: number, horizon: number, level: number, windowMinutes: number, minActiveMinutes: number): SiteSummary[] {
+    const out: SiteSummary[] = []
+    this.siteActivity.forEach((a, site) => {
+      if (a.invocations === 0) return
+      const { counts, peaks } = a.closedMinutes(minute * MINUTE_MS, windowMinutes)
+      const s = siteSummary(site, counts, peaks, this.forecaster, horizon, level, minActiveMinutes)
+      if (s) out.push(s)
+    })
+    return out
+  }
+
+  fit(minute: number, horizon: number, level: number, windowMinutes: number, minActiveMinutes: number): SeriesFit {
+    const shipped = this.summaries(minute, horizon, level, windowMinutes, minActiveMinutes)
+    for (const s of shipped) this.onShip?.(this.fn, s)
+    return combineSummaries(shipped, horizon, level)
+  }
+}
+
+/** The predictive policy with every function's forecast fitted at `sites` sites and combined at control. */
+export function federatedPredictivePolicy(sites: number, options: PredictiveOptions = {}, stats?: ShipStats): PredictivePolicy {
+  if (!Number.isInteger(sites) || sites < 1) throw new RangeError(`sites must be an integer >= 1, got ${sites}`)
+  return new PredictivePolicy({
+    ...options,
+    fitSource: (fn, forecaster) => new FederatedFitSource(fn, sites, forecaster, stats ? (_fn, s) => {
+      stats.summaries++
+      stats.bytes += summaryBytes(s)
+    } : undefined),
+  })
+}
