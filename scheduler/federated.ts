@@ -27,13 +27,15 @@ export interface SiteSummary {
   readonly peakVar: readonly number[]
   /** 99th percentile of the site's per-minute peaks over its window. */
   readonly peakCap: number
+  /** Mean duration of the site's invocations (ms): turns its rate into a mean concurrency. */
+  readonly meanDurationMs: number
   /** The model the site's kernel chose, e.g. `ets(A,N,A)[60] / tsb`, or `window-mean`. */
   readonly model: string
 }
 
 /** Bytes of a summary on the wire as fixed-width numbers: 8 per number, 1 per model-name character. */
 export function summaryBytes(s: SiteSummary): number {
-  return 8 * (2 + s.rateMean.length + s.rateVar.length + s.peakMean.length + s.peakVar.length) + 1 + s.model.length + 4 /* site id */
+  return 8 * (3 + s.rateMean.length + s.rateVar.length + s.peakMean.length + s.peakVar.length) + 1 + s.model.length + 4 /* site id */
 }
 
 /** Per-step variance from a central interval's upper bound at `level`: ((upper - mean) / z)^2. */
@@ -48,13 +50,13 @@ function varianceFromUpper(mean: readonly number[], upper: readonly number[], le
  * mean rate with Poisson variance and the mean and variance of its peaks: thin sites still contribute their
  * share. Undefined for a site that saw nothing in the window.
  */
-export function siteSummary(site: number, counts: number[], peaks: number[], forecaster: Forecaster, horizon: number, level: number, minActiveMinutes: number): SiteSummary | undefined {
+export function siteSummary(site: number, counts: number[], peaks: number[], meanDurationMs: number, forecaster: Forecaster, horizon: number, level: number, minActiveMinutes: number): SiteSummary | undefined {
   const f = fitSeries(counts, peaks, forecaster, horizon, level, minActiveMinutes)
   if (f.activeMinutes === 0) return undefined
   if (f.rateMean.length === horizon) {
     return {
       site, activeMinutes: f.activeMinutes, rateMean: f.rateMean.map((x) => Math.max(0, x)), rateVar: varianceFromUpper(f.rateMean, f.rateUpper, level),
-      peakMean: f.peakMean.map((x) => Math.max(0, x)), peakVar: varianceFromUpper(f.peakMean, f.peakUpper, level), peakCap: f.peakCap, model: f.model,
+      peakMean: f.peakMean.map((x) => Math.max(0, x)), peakVar: varianceFromUpper(f.peakMean, f.peakUpper, level), peakCap: f.peakCap, meanDurationMs, model: f.model,
     }
   }
   const n = counts.length
@@ -69,43 +71,97 @@ export function siteSummary(site: number, counts: number[], peaks: number[], for
   let pmax = 0
   for (const p of peaks) pmax = Math.max(pmax, p)
   const fill = (x: number) => new Array<number>(horizon).fill(x)
-  return { site, activeMinutes: f.activeMinutes, rateMean: fill(rate), rateVar: fill(rate), peakMean: fill(pm), peakVar: fill(n > 1 ? pss / (n - 1) : 0), peakCap: pmax, model: 'window-mean' }
+  return { site, activeMinutes: f.activeMinutes, rateMean: fill(rate), rateVar: fill(rate), peakMean: fill(pm), peakVar: fill(n > 1 ? pss / (n - 1) : 0), peakCap: pmax, meanDurationMs, model: 'window-mean' }
+}
+
+/** How control combines the sites' variances (see combineSummaries). */
+export type VarianceRule = 'thinned' | 'thinned-signal' | 'independent'
+
+/** Control's rules for combining site summaries; defaults chosen on the tune half (docs/scheduler.md). */
+export interface CombineRules {
+  /** @default 'thinned' */
+  variance?: VarianceRule
+  /** Peak means (and caps): add (`sum`), or mean concurrencies add and excesses in quadrature. @default 'quadrature' */
+  peaks?: 'sum' | 'quadrature'
+  /** Cap: sites' caps combined like the peaks (`peaks`), or the largest site's (`max`). @default 'peaks' */
+  cap?: 'peaks' | 'max'
 }
 
 /**
- * Control's combination of the sites' summaries of one function into one fit: means add; variances add
- * (sites' errors taken as independent); the peak's upper bound is the combined mean + z x combined sd; the
- * cap is the sum of the sites' caps (concurrency at a site never exceeds its own peak); active minutes are
- * the largest site's (a lower bound of the cluster's, so the forecast is not trusted earlier than at the
- * busiest site).
+ * Control's combination of the sites' summaries of one function into one fit.
+ *
+ * Means: rates add. Peaks do not (sites peak at different instants): each site's peak mean is split into
+ * its mean concurrency (rate x mean duration / 60 s) and the excess above it; mean concurrencies add and
+ * excesses add in quadrature, as for independent Poisson streams whose excess grows with the square root
+ * of the mean. The cap combines the sites' caps the same way.
+ *
+ * Variances, `'independent'`: they add. `'thinned'` (default): every site sees a random share w_s (its
+ * forecast rate over the sum) of one function's demand, so a site's variance is w_s^2 x the demand's
+ * variance plus the split's own noise mean_s x (1 - w_s), which cancels in the sum (one site's invocation
+ * is another's absence: the sites' errors are negatively correlated). Each site's variance, less that
+ * noise, is w_s^2 x the cluster's: control estimates the cluster's variance as the sum over sites of
+ * (variance - noise) over the sum of w_s^2 (pooled, so a small site's error is not blown up by 1/w_s^2). Adding the variances
+ * instead held a 1-per-minute timer function at 2 instances all day where central fitting held 1.
+ *
+ * Active minutes are the busiest site's (a lower bound of the cluster's: the forecast is trusted no
+ * earlier than at the busiest site).
  */
-export function combineSummaries(summaries: readonly SiteSummary[], horizon: number, level: number): SeriesFit {
+export function combineSummaries(summaries: readonly SiteSummary[], horizon: number, level: number, rules: CombineRules = {}): SeriesFit {
+  const variance = rules.variance ?? DEFAULT_RULES.variance
+  const sumPeaks = (rules.peaks ?? DEFAULT_RULES.peaks) === 'sum'
+  const maxCap = (rules.cap ?? DEFAULT_RULES.cap) === 'max'
   if (summaries.length === 0) return { activeMinutes: 0, rateMean: [], rateUpper: [], peakMean: [], peakUpper: [], peakCap: 0, model: 'no site active' }
   const z = normalQuantile(0.5 + level / 2)
   const rateMean = new Array<number>(horizon).fill(0)
   const rateVar = new Array<number>(horizon).fill(0)
-  const peakMean = new Array<number>(horizon).fill(0)
+  const conc = new Array<number>(horizon).fill(0)
+  const excess2 = new Array<number>(horizon).fill(0)
   const peakVar = new Array<number>(horizon).fill(0)
-  let peakCap = 0
+  const w2 = new Array<number>(horizon).fill(0)
+  let capConc = 0
+  let capExcess2 = 0
+  let capMax = 0
   let active = 0
   const models = new Set<string>()
+  for (const s of summaries) for (let h = 0; h < horizon; h++) rateMean[h] += s.rateMean[h]
   for (const s of summaries) {
     for (let h = 0; h < horizon; h++) {
-      rateMean[h] += s.rateMean[h]
-      rateVar[h] += s.rateVar[h]
-      peakMean[h] += s.peakMean[h]
-      peakVar[h] += s.peakVar[h]
+      const mu = sumPeaks ? s.peakMean[h] : Math.min(s.peakMean[h], (s.rateMean[h] * s.meanDurationMs) / MINUTE_MS)
+      conc[h] += mu
+      excess2[h] += (s.peakMean[h] - mu) ** 2
+      if (variance === 'independent') {
+        rateVar[h] += s.rateVar[h]
+        peakVar[h] += s.peakVar[h]
+      } else {
+        const w = rateMean[h] > 0 ? s.rateMean[h] / rateMean[h] : 1 / summaries.length
+        rateVar[h] += s.rateVar[h] - s.rateMean[h] * (1 - w)
+        peakVar[h] += s.peakVar[h] - s.peakMean[h] * (1 - w)
+        w2[h] += w * w
+      }
     }
-    peakCap += s.peakCap
+    const mu0 = sumPeaks ? s.peakCap : Math.min(s.peakCap, (s.rateMean[0] * s.meanDurationMs) / MINUTE_MS)
+    capConc += mu0
+    capExcess2 += (s.peakCap - mu0) ** 2
+    capMax = Math.max(capMax, s.peakCap)
     active = Math.max(active, s.activeMinutes)
     models.add(s.model)
   }
+  if (variance !== 'independent') {
+    for (let h = 0; h < horizon; h++) {
+      const scale = variance === 'thinned' ? w2[h] : 1
+      rateVar[h] = scale > 0 ? Math.max(0, rateVar[h]) / scale : 0
+      peakVar[h] = scale > 0 ? Math.max(0, peakVar[h]) / scale : 0
+    }
+  }
+  const peakMean = conc.map((c, h) => c + Math.sqrt(excess2[h]))
   return {
     activeMinutes: active, rateMean, rateUpper: rateMean.map((m, h) => m + z * Math.sqrt(rateVar[h])),
-    peakMean, peakUpper: peakMean.map((m, h) => m + z * Math.sqrt(peakVar[h])), peakCap: Math.max(1, peakCap),
+    peakMean, peakUpper: peakMean.map((m, h) => m + z * Math.sqrt(peakVar[h])), peakCap: Math.max(1, maxCap ? capMax : Math.round(capConc + Math.sqrt(capExcess2))),
     model: `federated ${summaries.length} sites: ${[...models].join(', ')}`,
   }
 }
+
+const DEFAULT_RULES: Required<CombineRules> = { variance: 'thinned', peaks: 'quadrature', cap: 'peaks' }
 
 /** Exact merge of idle-time histograms of the same range: bin counts and out-of-range counts add. */
 export function mergeHistograms(hs: readonly IdleTimeHistogram[]): IdleTimeHistogram {
@@ -151,7 +207,7 @@ export interface ShipStats {
  */
 export class FederatedFitSource implements FitSource {
   private readonly siteActivity: FunctionActivity[]
-  constructor(private readonly fn: string, private readonly sites: number, private readonly forecaster: Forecaster, private readonly onShip?: (fn: string, s: SiteSummary) => void) {
+  constructor(private readonly fn: string, private readonly sites: number, private readonly forecaster: Forecaster, private readonly onShip?: (fn: string, s: SiteSummary) => void, private readonly rules: CombineRules = {}) {
     this.siteActivity = Array.from({ length: sites }, () => new FunctionActivity({ histogramRangeMinutes: 240 }))
   }
 
@@ -165,7 +221,7 @@ export class FederatedFitSource implements FitSource {
     this.siteActivity.forEach((a, site) => {
       if (a.invocations === 0) return
       const { counts, peaks } = a.closedMinutes(minute * MINUTE_MS, windowMinutes)
-      const s = siteSummary(site, counts, peaks, this.forecaster, horizon, level, minActiveMinutes)
+      const s = siteSummary(site, counts, peaks, a.meanDurationMs, this.forecaster, horizon, level, minActiveMinutes)
       if (s) out.push(s)
     })
     return out
@@ -174,18 +230,18 @@ export class FederatedFitSource implements FitSource {
   fit(minute: number, horizon: number, level: number, windowMinutes: number, minActiveMinutes: number): SeriesFit {
     const shipped = this.summaries(minute, horizon, level, windowMinutes, minActiveMinutes)
     for (const s of shipped) this.onShip?.(this.fn, s)
-    return combineSummaries(shipped, horizon, level)
+    return combineSummaries(shipped, horizon, level, this.rules)
   }
 }
 
 /** The predictive policy with every function's forecast fitted at `sites` sites and combined at control. */
-export function federatedPredictivePolicy(sites: number, options: PredictiveOptions = {}, stats?: ShipStats): PredictivePolicy {
+export function federatedPredictivePolicy(sites: number, options: PredictiveOptions = {}, stats?: ShipStats, rules: CombineRules = {}): PredictivePolicy {
   if (!Number.isInteger(sites) || sites < 1) throw new RangeError(`sites must be an integer >= 1, got ${sites}`)
   return new PredictivePolicy({
     ...options,
     fitSource: (fn, forecaster) => new FederatedFitSource(fn, sites, forecaster, stats ? (_fn, s) => {
       stats.summaries++
       stats.bytes += summaryBytes(s)
-    } : undefined),
+    } : undefined, rules),
   })
 }
