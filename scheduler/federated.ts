@@ -79,12 +79,17 @@ export type VarianceRule = 'thinned' | 'thinned-signal' | 'independent'
 
 /** Control's rules for combining site summaries; defaults chosen on the tune half (docs/scheduler.md). */
 export interface CombineRules {
-  /** @default 'thinned' */
+  /** @default 'thinned-signal' */
   variance?: VarianceRule
-  /** Peak means (and caps): add (`sum`), or mean concurrencies add and excesses in quadrature. @default 'quadrature' */
+  /** Peak means (and caps): add (`sum`), or mean concurrencies add and excesses in quadrature. @default 'sum' */
   peaks?: 'sum' | 'quadrature'
-  /** Cap: sites' caps combined like the peaks (`peaks`), or the largest site's (`max`). @default 'peaks' */
-  cap?: 'peaks' | 'max'
+  /**
+   * Cap: sites' caps combined like the peaks (`peaks`), the largest site's (`max`), or mean concurrencies
+   * added and excesses in quadrature, at least the largest site's (`quadrature`). @default 'quadrature'
+   */
+  cap?: 'peaks' | 'max' | 'quadrature'
+  /** Sites with too few active minutes for a fit: their window means count (`mean`) or they are left out (`none`). @default 'none' */
+  thinSites?: 'mean' | 'none'
 }
 
 /**
@@ -109,7 +114,7 @@ export interface CombineRules {
 export function combineSummaries(summaries: readonly SiteSummary[], horizon: number, level: number, rules: CombineRules = {}): SeriesFit {
   const variance = rules.variance ?? DEFAULT_RULES.variance
   const sumPeaks = (rules.peaks ?? DEFAULT_RULES.peaks) === 'sum'
-  const maxCap = (rules.cap ?? DEFAULT_RULES.cap) === 'max'
+  const capRule = rules.cap ?? DEFAULT_RULES.cap
   if (summaries.length === 0) return { activeMinutes: 0, rateMean: [], rateUpper: [], peakMean: [], peakUpper: [], peakCap: 0, model: 'no site active' }
   const z = normalQuantile(0.5 + level / 2)
   const rateMean = new Array<number>(horizon).fill(0)
@@ -123,6 +128,10 @@ export function combineSummaries(summaries: readonly SiteSummary[], horizon: num
   let capMax = 0
   let active = 0
   const models = new Set<string>()
+  if ((rules.thinSites ?? DEFAULT_RULES.thinSites) === 'none') {
+    const fitted = summaries.filter((s) => s.model !== 'window-mean')
+    if (fitted.length < summaries.length) return combineSummaries(fitted.length ? fitted : [], horizon, level, rules)
+  }
   for (const s of summaries) for (let h = 0; h < horizon; h++) rateMean[h] += s.rateMean[h]
   for (const s of summaries) {
     for (let h = 0; h < horizon; h++) {
@@ -139,7 +148,7 @@ export function combineSummaries(summaries: readonly SiteSummary[], horizon: num
         w2[h] += w * w
       }
     }
-    const mu0 = sumPeaks ? s.peakCap : Math.min(s.peakCap, (s.rateMean[0] * s.meanDurationMs) / MINUTE_MS)
+    const mu0 = sumPeaks && capRule !== 'quadrature' ? s.peakCap : Math.min(s.peakCap, (s.rateMean[0] * s.meanDurationMs) / MINUTE_MS)
     capConc += mu0
     capExcess2 += (s.peakCap - mu0) ** 2
     capMax = Math.max(capMax, s.peakCap)
@@ -156,12 +165,13 @@ export function combineSummaries(summaries: readonly SiteSummary[], horizon: num
   const peakMean = conc.map((c, h) => c + Math.sqrt(excess2[h]))
   return {
     activeMinutes: active, rateMean, rateUpper: rateMean.map((m, h) => m + z * Math.sqrt(rateVar[h])),
-    peakMean, peakUpper: peakMean.map((m, h) => m + z * Math.sqrt(peakVar[h])), peakCap: Math.max(1, maxCap ? capMax : Math.round(capConc + Math.sqrt(capExcess2))),
+    peakMean, peakUpper: peakMean.map((m, h) => m + z * Math.sqrt(peakVar[h])), peakCap: Math.max(1, capRule === 'max' ? capMax : capRule === 'quadrature' ? Math.max(capMax, Math.round(capConc + Math.sqrt(capExcess2))) : Math.round(capConc + Math.sqrt(capExcess2))),
     model: `federated ${summaries.length} sites: ${[...models].join(', ')}`,
   }
 }
 
-const DEFAULT_RULES: Required<CombineRules> = { variance: 'thinned', peaks: 'quadrature', cap: 'peaks' }
+// Chosen on the tune half (even-hash functions) of the shared trace at 3 sites, docs/scheduler.md.
+const DEFAULT_RULES: Required<CombineRules> = { variance: 'thinned-signal', peaks: 'sum', cap: 'quadrature', thinSites: 'none' }
 
 /** Exact merge of idle-time histograms of the same range: bin counts and out-of-range counts add. */
 export function mergeHistograms(hs: readonly IdleTimeHistogram[]): IdleTimeHistogram {

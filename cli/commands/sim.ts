@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import { UsageError, type Command } from '../command.js'
 import { Topology } from '@jaegis/kernels/topology'
 import {
-  fleetFromGraphML, loadTrace, trimTrace, placeTrace, POLICY_NAMES, runFederated, runPolicies, summarize, sweepPolicies, syntheticFleet,
+  fleetFromGraphML, loadTrace, splitTrace, trimTrace, placeTrace, POLICY_NAMES, runFederated, runPolicies, summarize, sweepPolicies, syntheticFleet,
   syntheticNetworkGraphML, traceInvocations, tradeoffSvg, type Fleet, type PolicyName, type SimOptions,
 } from '@jaegis/scheduler'
 
@@ -29,7 +29,8 @@ Options:
   --minutes <n>           replay only the first n minutes
   --sites <N>             also split the trace's invocations over N sites and compare the predictive policy
                           with forecasts fitted centrally on the raw series against forecasts fitted at each
-                          site and combined from their summaries (JSON key "federated")`
+                          site and combined from their summaries (JSON key "federated")
+  --part tune|test        replay only the even-hash (tune) or odd-hash (test) half of the functions`
 
 function num(v: string | undefined, flag: string, min: number, integer = false): number | undefined {
   if (v === undefined) return undefined
@@ -50,7 +51,7 @@ export const command: Command = {
         options: {
           trace: { type: 'string' }, policy: { type: 'string' }, fleet: { type: 'string' }, hosts: { type: 'string' },
           json: { type: 'boolean' }, plot: { type: 'string' }, 'duration-ms': { type: 'string' }, 'memory-mb': { type: 'string' },
-          'cold-start-ms': { type: 'string' }, seed: { type: 'string' }, minutes: { type: 'string' }, sites: { type: 'string' }, help: { type: 'boolean' },
+          'cold-start-ms': { type: 'string' }, seed: { type: 'string' }, minutes: { type: 'string' }, sites: { type: 'string' }, part: { type: 'string' }, help: { type: 'boolean' },
         },
         strict: true,
         allowPositionals: false,
@@ -77,26 +78,28 @@ export const command: Command = {
     }
     const trace = await loadTrace(resolve(ctx.cwd, values.trace))
     if (minutes !== undefined) trimTrace(trace, minutes)
-    const reports = runPolicies(trace, names, o)
+    if (values.part !== undefined && values.part !== 'tune' && values.part !== 'test') throw new UsageError(`--part must be tune or test, got ${JSON.stringify(values.part)}`)
+    const replayed = values.part ? splitTrace(trace, values.part) : trace
+    const reports = runPolicies(replayed, names, o)
     const policies: Record<string, ReturnType<typeof summarize>> = {}
     for (const n of names) policies[n] = summarize(reports[n])
 
     let fleet: Fleet | undefined
     if (values.fleet) fleet = await fleetFromGraphML(resolve(ctx.cwd, values.fleet), { hosts: hosts ?? 100 })
     else if (hosts !== undefined) fleet = syntheticFleet(Topology.fromGraphML(syntheticNetworkGraphML(Math.max(4, Math.ceil(hosts / 50))), { source: 'synthetic' }), { hosts })
-    const placement = fleet ? placeTrace(trace, fleet, o) : undefined
+    const placement = fleet ? placeTrace(replayed, fleet, o) : undefined
 
-    const federated = sites !== undefined ? runFederated(trace, sites, o) : undefined
+    const federated = sites !== undefined ? runFederated(replayed, sites, o) : undefined
 
     let plotNote: string | undefined
     if (values.plot) {
-      const series = sweepPolicies(trace, names, o)
+      const series = sweepPolicies(replayed, names, o)
       const out = resolve(ctx.cwd, values.plot)
-      await writeFile(out, tradeoffSvg(series, `Cold starts vs idle warm memory: ${trace.functions.length} functions, ${trace.minutes} min`))
+      await writeFile(out, tradeoffSvg(series, `Cold starts vs idle warm memory: ${replayed.functions.length} functions, ${trace.minutes} min`))
       plotNote = out
     }
 
-    const traceInfo = { file: values.trace, format: trace.format, functions: trace.functions.length, minutes: trace.minutes, invocations: traceInvocations(trace) }
+    const traceInfo = { file: values.trace, format: trace.format, functions: replayed.functions.length, minutes: trace.minutes, invocations: traceInvocations(replayed), ...(values.part ? { part: values.part } : {}) }
     if (values.json) {
       ctx.line(JSON.stringify({ trace: traceInfo, policies, ...(placement ? { placement } : {}), ...(federated ? { federated } : {}), ...(plotNote ? { plot: plotNote } : {}) }))
       return 0
