@@ -238,7 +238,9 @@ export class FederatedFitSource implements FitSource {
   }
 
   fit(minute: number, horizon: number, level: number, windowMinutes: number, minActiveMinutes: number): SeriesFit {
-    const shipped = this.summaries(minute, horizon, level, windowMinutes, minActiveMinutes)
+    let shipped = this.summaries(minute, horizon, level, windowMinutes, minActiveMinutes)
+    // a site whose window is too thin for a fit ships nothing when control would leave it out anyway
+    if ((this.rules.thinSites ?? DEFAULT_RULES.thinSites) === 'none') shipped = shipped.filter((s) => s.model !== 'window-mean')
     for (const s of shipped) this.onShip?.(this.fn, s)
     return combineSummaries(shipped, horizon, level, this.rules)
   }
