@@ -1,6 +1,8 @@
 // Runs the experiments `jaegis sim` and the benchmark report: every policy on a trace, knob sweeps for the
 // trade-off plot, and a placement of the trace's functions on a fleet with a one-host-lost re-plan.
 import { createPolicy, sweepValues, type PolicyName } from './policies/registry.js'
+import { PredictivePolicy } from './policies/predictive.js'
+import { federatedPredictivePolicy, type ShipStats } from './federated.js'
 import type { Forecaster } from './forecaster.js'
 import { simulate, type PolicyReport, type SimOptions } from './sim.js'
 import type { SweepSeries } from './plot.js'
@@ -40,6 +42,37 @@ export function runPolicies(trace: Trace, names: readonly PolicyName[], o: SimOp
   const out: Record<string, PolicyReport> = {}
   for (const name of names) out[name] = simulate(trace, createPolicy(name, undefined, forecaster), o)
   return out
+}
+
+/** `jaegis sim --sites N`: the predictive policy with central fitting against fitting at N sites. */
+export interface FederatedSummary {
+  sites: number
+  /** How invocations were split over sites (scheduler/federated.ts siteOf). */
+  split: string
+  central: PolicySummary
+  federated: PolicySummary
+  /** federated / central; goal <= 1.05 each. */
+  federated_cold_start_ratio: number
+  federated_memory_ratio: number
+  /** Summaries that left the sites, and their bytes (scheduler/federated.ts summaryBytes). */
+  shipped_summaries: number
+  shipped_bytes: number
+}
+
+/** Runs the predictive policy once with central fitting on the raw series and once federated over `sites` sites. */
+export function runFederated(trace: Trace, sites: number, o: SimOptions = {}, forecaster?: Forecaster): FederatedSummary {
+  const central = summarize(simulate(trace, new PredictivePolicy({ forecaster }), o))
+  const stats: ShipStats = { summaries: 0, bytes: 0 }
+  const federated = summarize(simulate(trace, federatedPredictivePolicy(sites, { forecaster }, stats), o))
+  const ratio = (f: number, c: number) => (c === 0 ? (f === 0 ? 1 : Infinity) : round(f / c, 4))
+  return {
+    sites,
+    split: 'per function: home site (id hash) 1/2 of invocations, next 1/4, ...; per invocation by hash(function, start)',
+    central, federated,
+    federated_cold_start_ratio: ratio(federated.cold_starts, central.cold_starts),
+    federated_memory_ratio: ratio(federated.wasted_gb_s, central.wasted_gb_s),
+    shipped_summaries: stats.summaries, shipped_bytes: stats.bytes,
+  }
 }
 
 /** Each named policy over its knob's sweep values. */

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import { UsageError, type Command } from '../command.js'
 import { Topology } from '@jaegis/kernels/topology'
 import {
-  fleetFromGraphML, loadTrace, trimTrace, placeTrace, POLICY_NAMES, runPolicies, summarize, sweepPolicies, syntheticFleet,
+  fleetFromGraphML, loadTrace, splitTrace, trimTrace, placeTrace, POLICY_NAMES, runFederated, runPolicies, summarize, sweepPolicies, syntheticFleet,
   syntheticNetworkGraphML, traceInvocations, tradeoffSvg, type Fleet, type PolicyName, type SimOptions,
 } from '@jaegis/scheduler'
 
@@ -26,7 +26,11 @@ Options:
   --memory-mb <MiB>       memory of one instance (default 128)
   --cold-start-ms <ms>    added latency of a cold start (default 40)
   --seed <n>              seed for spreading per-minute counts (default 0)
-  --minutes <n>           replay only the first n minutes`
+  --minutes <n>           replay only the first n minutes
+  --sites <N>             also split the trace's invocations over N sites and compare the predictive policy
+                          with forecasts fitted centrally on the raw series against forecasts fitted at each
+                          site and combined from their summaries (JSON key "federated")
+  --part tune|test        replay only the even-hash (tune) or odd-hash (test) half of the functions`
 
 function num(v: string | undefined, flag: string, min: number, integer = false): number | undefined {
   if (v === undefined) return undefined
@@ -47,7 +51,7 @@ export const command: Command = {
         options: {
           trace: { type: 'string' }, policy: { type: 'string' }, fleet: { type: 'string' }, hosts: { type: 'string' },
           json: { type: 'boolean' }, plot: { type: 'string' }, 'duration-ms': { type: 'string' }, 'memory-mb': { type: 'string' },
-          'cold-start-ms': { type: 'string' }, seed: { type: 'string' }, minutes: { type: 'string' }, help: { type: 'boolean' },
+          'cold-start-ms': { type: 'string' }, seed: { type: 'string' }, minutes: { type: 'string' }, sites: { type: 'string' }, part: { type: 'string' }, help: { type: 'boolean' },
         },
         strict: true,
         allowPositionals: false,
@@ -65,6 +69,7 @@ export const command: Command = {
     const names: PolicyName[] = policy === 'all' ? [...POLICY_NAMES] : [policy as PolicyName]
     const hosts = num(values.hosts, '--hosts', 1, true)
     const minutes = num(values.minutes, '--minutes', 1, true)
+    const sites = num(values.sites, '--sites', 1, true)
     const o: SimOptions = {
       defaultDurationMs: num(values['duration-ms'], '--duration-ms', 0),
       memoryMb: num(values['memory-mb'], '--memory-mb', 1),
@@ -73,26 +78,30 @@ export const command: Command = {
     }
     const trace = await loadTrace(resolve(ctx.cwd, values.trace))
     if (minutes !== undefined) trimTrace(trace, minutes)
-    const reports = runPolicies(trace, names, o)
+    if (values.part !== undefined && values.part !== 'tune' && values.part !== 'test') throw new UsageError(`--part must be tune or test, got ${JSON.stringify(values.part)}`)
+    const replayed = values.part ? splitTrace(trace, values.part) : trace
+    const reports = runPolicies(replayed, names, o)
     const policies: Record<string, ReturnType<typeof summarize>> = {}
     for (const n of names) policies[n] = summarize(reports[n])
 
     let fleet: Fleet | undefined
     if (values.fleet) fleet = await fleetFromGraphML(resolve(ctx.cwd, values.fleet), { hosts: hosts ?? 100 })
     else if (hosts !== undefined) fleet = syntheticFleet(Topology.fromGraphML(syntheticNetworkGraphML(Math.max(4, Math.ceil(hosts / 50))), { source: 'synthetic' }), { hosts })
-    const placement = fleet ? placeTrace(trace, fleet, o) : undefined
+    const placement = fleet ? placeTrace(replayed, fleet, o) : undefined
+
+    const federated = sites !== undefined ? runFederated(replayed, sites, o) : undefined
 
     let plotNote: string | undefined
     if (values.plot) {
-      const series = sweepPolicies(trace, names, o)
+      const series = sweepPolicies(replayed, names, o)
       const out = resolve(ctx.cwd, values.plot)
-      await writeFile(out, tradeoffSvg(series, `Cold starts vs idle warm memory: ${trace.functions.length} functions, ${trace.minutes} min`))
+      await writeFile(out, tradeoffSvg(series, `Cold starts vs idle warm memory: ${replayed.functions.length} functions, ${trace.minutes} min`))
       plotNote = out
     }
 
-    const traceInfo = { file: values.trace, format: trace.format, functions: trace.functions.length, minutes: trace.minutes, invocations: traceInvocations(trace) }
+    const traceInfo = { file: values.trace, format: trace.format, functions: replayed.functions.length, minutes: trace.minutes, invocations: traceInvocations(replayed), ...(values.part ? { part: values.part } : {}) }
     if (values.json) {
-      ctx.line(JSON.stringify({ trace: traceInfo, policies, ...(placement ? { placement } : {}), ...(plotNote ? { plot: plotNote } : {}) }))
+      ctx.line(JSON.stringify({ trace: traceInfo, policies, ...(placement ? { placement } : {}), ...(federated ? { federated } : {}), ...(plotNote ? { plot: plotNote } : {}) }))
       return 0
     }
     ctx.line(`trace ${values.trace}: ${trace.format}, ${traceInfo.functions} functions, ${traceInfo.minutes} min, ${traceInfo.invocations} invocations`)
@@ -106,6 +115,12 @@ export const command: Command = {
     if (placement) {
       ctx.line(`placement on ${placement.hosts} hosts over ${placement.regions} regions (${placement.network}): ${placement.placed_instances} instances placed, ${placement.unplaced_instances} unplaced, ` +
         `mean latency ${placement.mean_latency_ms} ms, plan ${placement.plan_ms} ms, re-plan after losing the busiest host ${placement.replan_ms_one_host_lost} ms (${placement.moved_on_replan} moved)`)
+    }
+    if (federated) {
+      const f = federated
+      ctx.line(`federated over ${f.sites} sites (predictive): central ${f.central.cold_starts} cold starts / ${f.central.wasted_gb_s.toFixed(0)} GB-s, ` +
+        `federated ${f.federated.cold_starts} / ${f.federated.wasted_gb_s.toFixed(0)} GB-s; ratios cold ${f.federated_cold_start_ratio}, memory ${f.federated_memory_ratio} (goal <= 1.05); ` +
+        `${f.shipped_summaries} site summaries shipped, ${f.shipped_bytes} bytes`)
     }
     if (plotNote) ctx.line(`wrote ${plotNote}`)
     return 0

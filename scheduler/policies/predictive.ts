@@ -69,6 +69,52 @@ export interface PredictiveOptions {
   panicThreshold?: number
   /** Decision interval (ms). @default 6000 (the panic window) */
   decisionIntervalMs?: number
+  /**
+   * Where each function's forecast fit comes from. Default: fitted here on the function's own per-minute
+   * series (central fitting). `scheduler/federated.ts` fits at sites and combines their summaries.
+   */
+  fitSource?: (functionName: string, forecaster: Forecaster) => FitSource
+}
+
+/** A forecast fit of one function's per-minute invocation rate and peak concurrency, `horizon` steps ahead. */
+export interface SeriesFit {
+  /** Minutes with at least one invocation in the fitted window. */
+  activeMinutes: number
+  /** Per step: mean rate (invocations/min) and mean peak concurrency, and the peak's upper bound at `level`. Empty when not fitted. */
+  rateMean: number[]
+  rateUpper: number[]
+  peakMean: number[]
+  peakUpper: number[]
+  /** Never hold more than this (99th percentile of the window's per-minute peaks). */
+  peakCap: number
+  model: string
+}
+
+/** The source of a function's forecast fit (see PredictiveOptions.fitSource). */
+export interface FitSource {
+  /** Each invocation, in start order, as the policy records it. */
+  record(startMs: number, durationMs: number): void
+  /** A fit on what was recorded before minute `minute` (no peeking). */
+  fit(minute: number, horizon: number, level: number, windowMinutes: number, minActiveMinutes: number): SeriesFit
+}
+
+/**
+ * Fits a window of per-minute counts and peaks with `forecaster` (no fit, empty steps, below
+ * `minActiveMinutes` active minutes).
+ */
+export function fitSeries(counts: number[], peaks: number[], forecaster: Forecaster, horizon: number, level: number, minActiveMinutes: number): SeriesFit {
+  let active = 0
+  for (const c of counts) if (c > 0) active++
+  if (active < minActiveMinutes) return { activeMinutes: active, rateMean: [], rateUpper: [], peakMean: [], peakUpper: [], peakCap: 0, model: `not enough activity (${active} active minutes)` }
+  const rate = forecaster.forecast(Float64Array.from(counts), horizon, level)
+  const peak = forecaster.forecast(Float64Array.from(peaks), horizon, level)
+  // Never hold more than the window's 99th-percentile peak: interval bounds of a 0/1 series overshoot.
+  const sortedPeaks = peaks.slice().sort((x, y) => x - y)
+  const peakCap = Math.max(1, sortedPeaks[Math.min(sortedPeaks.length - 1, Math.floor(0.99 * sortedPeaks.length))] ?? 1)
+  return {
+    activeMinutes: active, rateMean: Array.from(rate.mean), rateUpper: Array.from(rate.upper), peakMean: Array.from(peak.mean),
+    peakUpper: Array.from(peak.upper), peakCap, model: `${rate.model} / ${peak.model}`,
+  }
 }
 
 /** One cold start is worth this many GB-s of idle memory unless told otherwise (see `coldStartCostGbS`). */
@@ -82,7 +128,7 @@ export function holdThreshold(coldStartCostGbS: number, instanceMemoryMb: number
   return Math.min(1, ((instanceMemoryMb / 1024) * 60) / coldStartCostGbS)
 }
 
-type Resolved = Required<Omit<PredictiveOptions, 'forecaster'>> & { arrivalProbability: number }
+type Resolved = Required<Omit<PredictiveOptions, 'forecaster' | 'fitSource'>> & { arrivalProbability: number }
 
 interface ForecastPlan {
   fromMinute: number
@@ -99,9 +145,11 @@ export class PredictivePolicy implements ScalingPolicy {
   readonly decisionIntervalMs: number
   private readonly o: Resolved
   private readonly forecaster: Forecaster
+  private readonly fitSource: PredictiveOptions['fitSource']
 
   constructor(options: PredictiveOptions = {}) {
     this.forecaster = options.forecaster ?? new EtsForecaster()
+    this.fitSource = options.fitSource
     this.o = {
       level: options.level ?? 0.99,
       fallbackKeepAliveMinutes: options.fallbackKeepAliveMinutes ?? 60,
@@ -140,8 +188,8 @@ export class PredictivePolicy implements ScalingPolicy {
     this.knob = { name: 'coldStartCostGbS', value: o.coldStartCostGbS, unit: 'GB-s' }
   }
 
-  forFunction(): FunctionPolicy {
-    return new PredictiveFunction(this.o, this.forecaster)
+  forFunction(name: string): FunctionPolicy {
+    return new PredictiveFunction(this.o, this.forecaster, this.fitSource?.(name, this.forecaster))
   }
 }
 
@@ -165,7 +213,7 @@ class PredictiveFunction implements FunctionPolicy {
   /** The rule holding the first instance through idle minutes: 0 the hazard, k the (k-1)-th keep-alive choice. */
   private idleRule = 0
 
-  constructor(private readonly o: Resolved, private readonly forecaster: Forecaster) {
+  constructor(private readonly o: Resolved, private readonly forecaster: Forecaster, private readonly source?: FitSource) {
     this.activity = new FunctionActivity({ histogramRangeMinutes: 240, windowMs: o.stableWindowMs })
     this.idleRuleCost = new Array<number>(o.keepAliveChoices.length + 1).fill(0)
   }
@@ -209,6 +257,7 @@ class PredictiveFunction implements FunctionPolicy {
       this.episodeMinute = minute
     }
     a.record(startMs, durationMs)
+    this.source?.record(startMs, durationMs)
   }
 
   /**
@@ -261,25 +310,23 @@ class PredictiveFunction implements FunctionPolicy {
   private refit(minute: number): ForecastPlan {
     const o = this.o
     const nowMs = minute * MINUTE_MS
-    const { counts, peaks } = this.activity.closedMinutes(nowMs, o.windowMinutes)
-    let active = 0
-    for (const c of counts) if (c > 0) active++
     const horizon = o.refitMinutes + 1
-    if (active < o.minActiveMinutes) return { fromMinute: minute, warm: [], ratePerMin: [], model: `not enough activity (${active} active minutes)`, covered: false }
-    const rate = this.forecaster.forecast(Float64Array.from(counts), horizon, o.level)
-    const peak = this.forecaster.forecast(Float64Array.from(peaks), horizon, o.level)
-    // Never hold more than the window's 99th-percentile peak: interval bounds of a 0/1 series overshoot.
-    const sortedPeaks = peaks.slice().sort((x, y) => x - y)
-    const peakCap = Math.max(1, sortedPeaks[Math.min(sortedPeaks.length - 1, Math.floor(0.99 * sortedPeaks.length))] ?? 1)
+    let f: SeriesFit
+    if (this.source) f = this.source.fit(minute, horizon, o.level, o.windowMinutes, o.minActiveMinutes)
+    else {
+      const { counts, peaks } = this.activity.closedMinutes(nowMs, o.windowMinutes)
+      f = fitSeries(counts, peaks, this.forecaster, horizon, o.level, o.minActiveMinutes)
+    }
+    if (f.activeMinutes < o.minActiveMinutes || f.rateMean.length < horizon) return { fromMinute: minute, warm: [], ratePerMin: [], model: f.model, covered: false }
     const warm: number[] = []
     const ratePerMin: number[] = []
     for (let h = 0; h < horizon; h++) {
-      const lambda = Math.max(0, rate.mean[h])
+      const lambda = Math.max(0, f.rateMean[h])
       ratePerMin.push(lambda)
       const pArrival = 1 - Math.exp(-lambda)
-      warm.push(pArrival >= o.arrivalProbability ? Math.min(peakCap, Math.max(1, Math.ceil(peak.upper[h] - o.roundingSlack))) : 0)
+      warm.push(pArrival >= o.arrivalProbability ? Math.min(f.peakCap, Math.max(1, Math.ceil(f.peakUpper[h] - o.roundingSlack))) : 0)
     }
-    return { fromMinute: minute, warm, ratePerMin, model: `${rate.model} / ${peak.model}`, covered: true }
+    return { fromMinute: minute, warm, ratePerMin, model: f.model, covered: true }
   }
 
   decide(nowMs: number): PoolTarget {
