@@ -22,6 +22,7 @@ import { LeaderLease } from './lease.js'
 import { HostRegistry } from './host-registry.js'
 import { planCluster, type PlannedDeployment } from './planner.js'
 import type { ClusterPlan, HostRecord } from './records.js'
+import { followKv } from '../jetstream/follow.js'
 
 export interface ControlPlaneOptions {
   /** NATS server URL(s), comma-separated. */
@@ -152,21 +153,18 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
   // Deployments: the leader re-plans when one changes.
   const deploymentsWatch = await deploymentsKv.watch()
-  void (async () => {
-    for await (const e of deploymentsWatch) {
-      if (e.operation === 'PUT') {
-        try {
-          const d = e.json<Deployment>()
-          const v = d.versions.find((x) => x.version === d.current)
-          if (!v) continue
-          deployments.set(d.name, { name: d.name, digest: v.digest, version: v.version, memoryMb: Math.ceil(v.config.limits.memoryBytes / 1048576) })
-        } catch {
-          continue
-        }
-      } else deployments.delete(e.key)
-      schedule(`deployment ${e.key} changed`, Date.now())
-    }
-  })().catch((err) => !closed && onError('deployments-watch', err))
+  followKv<Deployment>(deploymentsWatch, 'deployments-watch', {
+    put(d, key) {
+      const v = d.versions.find((x) => x.version === d.current)
+      if (!v) return
+      deployments.set(d.name, { name: d.name, digest: v.digest, version: v.version, memoryMb: Math.ceil(v.config.limits.memoryBytes / 1048576) })
+      schedule(`deployment ${key} changed`, Date.now())
+    },
+    delete(key) {
+      deployments.delete(key)
+      schedule(`deployment ${key} changed`, Date.now())
+    },
+  }, onError, () => closed)
 
 
   lease.start()

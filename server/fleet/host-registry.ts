@@ -5,6 +5,7 @@ import type { NatsConnection, QueuedIterator, Subscription } from '@nats-io/nats
 import type { KV, KvWatchEntry } from '@nats-io/kv'
 import { HEARTBEAT_WILDCARD, SUSPECT_SUBJECT, hostPingSubject } from '../jetstream/names.js'
 import type { Heartbeat, HostRecord } from './records.js'
+import { followKv } from '../jetstream/follow.js'
 
 export interface HostState {
   record: HostRecord
@@ -87,21 +88,16 @@ export class HostRegistry {
 
     // Registrations: the hosts bucket. A put is a join; a delete (the reaper's) a loss.
     const hostsWatch = (this.hostsWatch = await hostsKv.watch())
-    void (async () => {
-      for await (const e of hostsWatch) {
-        if (e.operation === 'PUT') {
-          let record: HostRecord
-          try {
-            record = e.json<HostRecord>()
-          } catch {
-            continue
-          }
-          const had = hosts.get(record.id)
-          hosts.set(record.id, { record, lastSeenMs: Date.now(), ...(had?.hb ? { hb: had.hb } : {}) })
-          if (!had || had.record.startedAtMs !== record.startedAtMs) schedule(`host ${record.id} joined`, Date.now())
-        } else if (hosts.delete(e.key)) schedule(`host ${e.key} left`, Date.now())
-      }
-    })().catch((err) => !this.closed && onError('hosts-watch', err))
+    followKv<HostRecord>(hostsWatch, 'hosts-watch', {
+      put(record) {
+        const had = hosts.get(record.id)
+        hosts.set(record.id, { record, lastSeenMs: Date.now(), ...(had?.hb ? { hb: had.hb } : {}) })
+        if (!had || had.record.startedAtMs !== record.startedAtMs) schedule(`host ${record.id} joined`, Date.now())
+      },
+      delete(key) {
+        if (hosts.delete(key)) schedule(`host ${key} left`, Date.now())
+      },
+    }, onError, () => this.closed)
 
     // The reaper (leader only): a host silent for reapAfterMs is deleted from the bucket and re-planned around.
     const reap = async (hostId: string, why: string) => {

@@ -20,6 +20,7 @@ import { JetStreamStore } from '../jetstream/store.js'
 import { DiskArtifactCache } from './artifact-cache.js'
 import { FORWARDED_HEADER, HttpForwarder, NOT_HERE_HEADER, SERVED_BY_HEADER, type Peer } from './forwarder.js'
 import type { ClusterPlan, Heartbeat, HostRecord } from './records.js'
+import { followKv } from '../jetstream/follow.js'
 
 export interface FleetHostOptions {
   natsUrl: string
@@ -159,24 +160,18 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
   const record: HostRecord = { id, tier: o.tier, region: o.region, labels: o.labels ?? [], memoryMb, url, startedAtMs: Date.now() }
   const register = () => hostsKv.put(id, JSON.stringify(record)).catch((err) => onError('register', err))
   const hostsWatch = await hostsKv.watch()
-  void (async () => {
-    for await (const e of hostsWatch) {
-      if (e.operation === 'PUT') {
-        try {
-          const r = e.json<HostRecord>()
-          const had = peers.get(r.id)
-          if (had && had.url !== r.url) forwarder.forget(r.id)
-          peers.set(r.id, { id: r.id, url: r.url, region: r.region })
-        } catch {
-          // not a host record
-        }
-      } else {
-        peers.delete(e.key)
-        forwarder.forget(e.key)
-        if (e.key === id && !closed) void register()
-      }
-    }
-  })().catch((err) => !closed && onError('hosts-watch', err))
+  followKv<HostRecord>(hostsWatch, 'hosts-watch', {
+    put(r) {
+      const had = peers.get(r.id)
+      if (had && had.url !== r.url) forwarder.forget(r.id)
+      peers.set(r.id, { id: r.id, url: r.url, region: r.region })
+    },
+    delete(key) {
+      peers.delete(key)
+      forwarder.forget(key)
+      if (key === id && !closed) void register()
+    },
+  }, onError, () => closed)
   await register()
 
   // Liveness for the leader's fast check: while this subscription exists, NATS has a responder.
@@ -246,19 +241,12 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
     return fetched
   }
   const planWatch = await planKv.watch({ key: PLAN_KEY })
-  void (async () => {
-    for await (const e of planWatch) {
-      if (e.operation !== 'PUT') continue
-      let next: ClusterPlan
-      try {
-        next = e.json<ClusterPlan>()
-      } catch {
-        continue
-      }
+  followKv<ClusterPlan>(planWatch, 'plan-watch', {
+    put(next) {
       plan = next
       applying = applying.then(() => (plan === next ? apply(next) : undefined)).catch((err) => onError('apply-plan', err))
-    }
-  })().catch((err) => !closed && onError('plan-watch', err))
+    },
+  }, onError, () => closed)
   control.driver?.start()
 
   return {
