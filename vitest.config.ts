@@ -8,10 +8,10 @@ import { defineConfig } from 'vitest/config'
 // (An alias, not `resolve.conditions`: vitest passes conditions on to node as --conditions, which
 // worker threads and forked workers inherit, and those run the built dist/ JavaScript.)
 const root = import.meta.dirname
-const PACKAGE_FOLDERS = ['artifact', 'runtime', 'gateway', 'compiler', 'kernels', 'scheduler', 'server', 'cli']
-const alias = PACKAGE_FOLDERS.flatMap((folder) => {
+const workspaces = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces as string[]
+const alias = workspaces.flatMap((folder) => {
   const pkg = JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8')) as { name: string; exports: Record<string, string | { source?: string }> }
-  return Object.entries(pkg.exports).flatMap(([sub, target]) => {
+  return Object.entries(pkg.exports ?? {}).flatMap(([sub, target]) => {
     if (typeof target !== 'object' || !target.source) return []
     const id = sub === '.' ? pkg.name : `${pkg.name}/${sub.slice(2)}`
     return [{ find: new RegExp(`^${id.replace(/[/.]/g, '\\$&')}$`), replacement: join(root, folder, target.source) }]

@@ -1,17 +1,12 @@
 // The workspace packages, for the install-size benchmark and the package tests (test/packages.test.ts): which folder holds
-// which package, and what an edge host installs. One owner of those lists.
-/** Folder -> package name, in dependency order (a package after everything it depends on). */
-export const WORKSPACE_PACKAGES: [folder: string, name: string][] = [
-  ['artifact', '@jaegis/artifact'],
-  ['runtime', '@jaegis/runtime'],
-  ['gateway', '@jaegis/gateway'],
-  ['functions/sdk', '@jaegis/sdk'],
-  ['compiler', '@jaegis/compiler'],
-  ['kernels', '@jaegis/kernels'],
-  ['scheduler', '@jaegis/scheduler'],
-  ['server', '@jaegis/server'],
-  ['cli', 'jaegis'],
-]
+// which package (from the root package.json's `workspaces`, their one owner), and what an edge host installs.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { projectRoot } from './util.js'
+
+const pkgName = (folder: string): string => JSON.parse(readFileSync(join(projectRoot(), folder, 'package.json'), 'utf8')).name
+/** Folder -> package name, for every workspace. */
+export const WORKSPACE_PACKAGES: [folder: string, name: string][] = (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')).workspaces as string[]).map((f) => [f, pkgName(f)])
 /** What the README's edge-host program imports. */
 export const EDGE_PACKAGES: string[] = ['@jaegis/runtime', '@jaegis/gateway']
 /** Packages an edge host must never pull: the compilers and their toolchains. */

@@ -58,15 +58,14 @@ function scaffoldDependencies(): Record<string, string> {
   const root = checkoutRoot()
   if (!root) return { jaegis: cliVersion() }
   const deps: Record<string, string> = { jaegis: `file:${cliPackageDir()}` }
-  for (const dir of WORKSPACE_PACKAGE_DIRS) {
+  // Every other workspace of the checkout (the CLI depends on all of them, directly or not).
+  for (const dir of JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces as string[]) {
     const pkg = join(root, dir, 'package.json')
-    if (existsSync(pkg)) deps[JSON.parse(readFileSync(pkg, 'utf8')).name] = `file:${join(root, dir)}`
+    const name = existsSync(pkg) ? JSON.parse(readFileSync(pkg, 'utf8')).name : undefined
+    if (name && name !== 'jaegis') deps[name] = `file:${join(root, dir)}`
   }
   return deps
 }
-
-/** The workspace packages the CLI package depends on, directly or not (folders in the checkout). */
-const WORKSPACE_PACKAGE_DIRS = ['artifact', 'runtime', 'gateway', 'compiler', 'kernels', 'scheduler', 'server', 'functions/sdk']
 
 export function scaffold(name: string): Record<string, string> {
   return {
