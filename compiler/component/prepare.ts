@@ -222,11 +222,17 @@ export async function prepareUploadedArtifact(meta: unknown, wasm: Uint8Array, o
 
 let uploadWorker: OffThread | undefined
 
+/** Longest an upload's parts may take to derive (a 13.6 MB JavaScript component: ~1-4 s). */
+export const UPLOAD_PREPARE_TIMEOUT_MS = 120_000
+
 /**
  * prepareUploadedArtifact on a thread of its own (jco's transpile of a JavaScript component takes
  * seconds): what a server that serves requests while it takes a deploy calls.
  */
 export function prepareUploadedArtifactOffThread(meta: unknown, wasm: Uint8Array, options: UploadOptions = {}): Promise<Artifact> {
   uploadWorker ??= new OffThread(offThreadScript('upload-worker', import.meta.url, '../dist/component'))
-  return uploadWorker.call('prepareUpload', { meta, wasm, options })
+  return uploadWorker.call('prepareUpload', { meta, wasm, options }, {
+    timeoutMs: UPLOAD_PREPARE_TIMEOUT_MS,
+    timeoutError: () => new JaegisError('INVALID_ARTIFACT', `invalid artifact: deriving its parts (jco transpile and metering) took over ${UPLOAD_PREPARE_TIMEOUT_MS / 1000} s and was stopped`),
+  })
 }

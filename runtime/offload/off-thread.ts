@@ -24,7 +24,7 @@ export function sharedSpawner(): LaneSpawner {
 /** A thread running `script` (which calls serveOffThread); calls are answered in order. */
 export class OffThread {
   private handle: LaneHandle | undefined
-  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>()
+  private readonly pending = new Map<number, { handle: LaneHandle; resolve(v: unknown): void; reject(e: Error): void }>()
   private nextId = 1
   private idle: NodeJS.Timeout | undefined
   /** Holds the process open while calls are in flight (the thread and its port are unref'd). */
@@ -32,14 +32,28 @@ export class OffThread {
 
   constructor(private readonly script: URL, private readonly idleMs = OFF_THREAD_IDLE_MS) {}
 
-  /** Runs `method` there. Its JaegisErrors arrive as JaegisErrors (code and message); anything else as an Error. */
-  call<T>(method: string, args: unknown): Promise<T> {
+  /**
+   * Runs `method` there. Its JaegisErrors arrive as JaegisErrors (code and message); anything else as
+   * an Error. Past `timeoutMs` the thread is ended (with whatever else it was doing: those calls fail
+   * too) and the call fails with `timeoutError`; the next call starts a new thread.
+   */
+  call<T>(method: string, args: unknown, limit?: { timeoutMs: number; timeoutError: () => Error }): Promise<T> {
     clearTimeout(this.idle)
     const id = this.nextId++
     const handle = (this.handle ??= this.start())
     this.keepAlive ??= setInterval(() => {}, 1 << 30)
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+      const timer = limit && setTimeout(() => {
+        if (!this.pending.has(id)) return
+        this.pending.delete(id)
+        reject(limit.timeoutError())
+        this.close()
+      }, limit.timeoutMs)
+      const settle = <A>(f: (a: A) => void) => (a: A) => {
+        clearTimeout(timer)
+        f(a)
+      }
+      this.pending.set(id, { handle, resolve: settle(resolve as (v: unknown) => void), reject: settle(reject) })
       handle.post({ id, method, args } satisfies Request)
     })
   }
@@ -59,7 +73,7 @@ export class OffThread {
       (m) => this.answer(m as Reply),
       (error) => {
         if (this.handle === handle) this.handle = undefined
-        this.fail(new Error(`the off-thread worker stopped${error ? `: ${error.message}` : ''}`))
+        this.fail(new Error(`the off-thread worker stopped${error ? `: ${error.message}` : ''}`), handle)
       },
     )
     return handle
@@ -82,10 +96,14 @@ export class OffThread {
     }
   }
 
-  private fail(err: Error): void {
-    for (const p of this.pending.values()) p.reject(err)
-    this.pending.clear()
-    this.settled()
+  /** Fails the calls in flight (on `handle` only, when given). */
+  private fail(err: Error, handle?: LaneHandle): void {
+    for (const [id, p] of this.pending) {
+      if (handle && p.handle !== handle) continue
+      this.pending.delete(id)
+      p.reject(err)
+    }
+    if (this.pending.size === 0) this.settled()
   }
 
   private settled(): void {
