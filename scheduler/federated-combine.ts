@@ -198,7 +198,9 @@ export function combineSummaries(summaries: readonly SiteSummary[], horizon: num
     const d = invocations > 0 ? clusterPeakDistribution(sites.map(({ s }) => ({ sketch: s.peakSketch, share: s.windowInvocations / invocations }))) : undefined
     if (d && r.cap === 'sketch') cap = Math.round(distributionQuantile(d, 0.99))
     if (d && r.peaks === 'sketch' && d.siteMeanSum > 0) {
-      const scale = Math.min(1, distributionMean(d) / d.siteMeanSum)
+      // at most 1: the peak of the sum never exceeds the sum of the peaks (1 - 1e-9: one site's own histogram back)
+      const ratio = distributionMean(d) / d.siteMeanSum
+      const scale = ratio > 1 - 1e-9 ? 1 : ratio
       peakMean = peakMean.map((m) => m * scale)
       for (let h = 0; h < horizon; h++) peakVar[h] *= scale * scale
     }

@@ -162,12 +162,15 @@ export function clusterPeakDistribution(sites: readonly SharedSketch[], q = 0.99
   return { grid, p: Array.from(p), floor, siteMeanSum }
 }
 
-/** The `q`-quantile of a cluster peak distribution, at least its floor. */
+/**
+ * The `q`-quantile of a cluster peak distribution, at least its floor: the smallest value whose cumulative
+ * probability exceeds q, the rank central fitting takes (element floor(q x n) of the sorted window).
+ */
 export function distributionQuantile(d: PeakDistribution, q: number): number {
   let acc = 0
   for (let g = 0; g < d.grid.length; g++) {
     acc += d.p[g]
-    if (acc >= q - 1e-9) return Math.max(d.floor, d.grid[g])
+    if (acc > q + 1e-9) return Math.max(d.floor, d.grid[g])
   }
   return Math.max(d.floor, d.grid[d.grid.length - 1])
 }
