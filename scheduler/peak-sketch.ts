@@ -105,7 +105,7 @@ export interface PeakDistribution {
 /**
  * The cluster's per-minute peak distribution from the sites' sketches, assuming each invocation goes to
  * site s with probability share_s (binomial thinning): the distribution whose thinnings best explain every
- * site's sketch (maximum likelihood by EM over a grid of peak values). A site's peak is at least the
+ * site's sketch (maximum likelihood by EM over a grid of peak values, each site weighted by its share). A site's peak is at least the
  * thinning of the cluster's (it may peak at another instant), so the estimate leans high. Sketches
  * covering fewer minutes than the longest (a site whose first invocation came later) are padded with
  * idle minutes. Undefined when no site saw anything.
@@ -133,7 +133,11 @@ export function clusterPeakDistribution(sites: readonly SharedSketch[], q = 0.99
   for (let m = 64 * 2 ** (1 / 16); m < top; m *= 2 ** (1 / 16)) grid.push(Math.round(m))
   if (grid[grid.length - 1] < top) grid.push(top)
   const G = grid.length
-  // like: P(site's peak falls in one of its non-empty bins | cluster peak grid[g]), weight: that bin's share of the site's minutes
+  // like: P(site's peak falls in one of its non-empty bins | cluster peak grid[g]); weight: that bin's share of the
+  // site's minutes times the site's share. A thinned count carries information about the cluster's in proportion
+  // to its share, and a thin site's peak is the most biased (a minute with two invocations far apart is a
+  // peak of 1 at the cluster but often 1 at a site that got either): chosen on the tune half, docs/scheduler.md.
+  const shareSum = padded.reduce((a, s) => a + s.share, 0)
   const obs: { weight: number; like: Float64Array }[] = []
   for (const s of padded) {
     s.sketch.forEach((c, i) => {
@@ -141,7 +145,7 @@ export function clusterPeakDistribution(sites: readonly SharedSketch[], q = 0.99
       const [lo, hi] = peakBinRange(i)
       const like = new Float64Array(G)
       for (let g = 0; g < G; g++) like[g] = binomialInRange(grid[g], s.share, lo, hi)
-      obs.push({ weight: c / minutes / padded.length, like })
+      obs.push({ weight: ((c / minutes) * s.share) / shareSum, like })
     })
   }
   let p = new Float64Array(G).fill(1 / G)
