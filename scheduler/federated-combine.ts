@@ -197,7 +197,8 @@ export function combineSummaries(summaries: readonly SiteSummary[], horizon: num
   if (r.cap === 'sketch' || r.peaks === 'sketch') {
     const invocations = sites.reduce((a, x) => a + x.s.windowInvocations, 0)
     const d = invocations > 0 ? clusterPeakDistribution(sites.map(({ s }) => ({ sketch: s.peakSketch, share: s.windowInvocations / invocations }))) : undefined
-    if (d && r.cap === 'sketch') cap = Math.round(distributionQuantile(d, 0.99))
+    // never below the largest site's own (exact) 99th percentile; one site is the cluster: its cap as it is
+    if (d && r.cap === 'sketch') cap = sites.length === 1 ? capMax : Math.max(capMax, Math.round(distributionQuantile(d, 0.99)))
     if (d && r.peaks === 'sketch' && d.siteMeanSum > 0) {
       // at most 1: the peak of the sum never exceeds the sum of the peaks (1 - 1e-9: one site's own histogram back)
       const ratio = distributionMean(d) / d.siteMeanSum
