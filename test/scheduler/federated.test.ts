@@ -116,6 +116,11 @@ describe('peak of the sum from the sites\' sketches', () => {
     const sites = sketches.map((sketch, i) => ({ ...summary(i, [w[i]], [w[i] * (1 - w[i])], [w[i]], [w[i] * (1 - w[i])], 1), peakSketch: sketch, windowInvocations: Math.round(360 * w[i]) }))
     expect(combineSummaries(sites, 1, 0.99).peakCap).toBe(1)
     expect(combineSummaries(sites, 1, 0.99, { cap: 'quadrature' }).peakCap).toBe(2)
+    // one site is the cluster: its exact 99th percentile, not a point of the sketch's log-spaced bin
+    const peaks = Array.from({ length: 360 }, (_, m) => 17 + (m % 21))
+    const one = { ...summary(0, [30], [4], [27], [9], q99(peaks)), peakSketch: peakSketch(peaks), windowInvocations: 9000 }
+    expect(q99(peaks)).toBe(37)
+    expect(combineSummaries([one], 1, 0.99).peakCap).toBe(37)
     expect(combineSummaries(sites, 1, 0.99, { cap: 'peaks' }).peakCap).toBe(3)
   })
 
