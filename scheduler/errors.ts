@@ -1,7 +1,7 @@
 // Errors of the scheduler with stable codes (see runtime/errors.ts for the convention): bad traces,
-// bad fleets, impossible placements and bad options.
+// bad fleets, impossible placements, bad options and bad site summaries (federated forecasting).
 
-export type SchedulerErrorCode = 'BAD_TRACE' | 'BAD_FLEET' | 'BAD_OPTIONS' | 'PLACEMENT_INFEASIBLE'
+export type SchedulerErrorCode = 'BAD_TRACE' | 'BAD_FLEET' | 'BAD_OPTIONS' | 'BAD_SUMMARY' | 'PLACEMENT_INFEASIBLE'
 
 /** An error of the scheduler; `code` is stable, `message` is safe to show. */
 export class SchedulerError extends Error {

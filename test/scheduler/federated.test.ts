@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { normalQuantile } from '../../kernels/forecast/index.js'
 import {
-  combineSummaries, EwmaForecaster, FederatedFitSource, IdleTimeHistogram, mergeHistograms, PredictivePolicy, federatedPredictivePolicy,
-  simulate, siteOf, summaryBytes, type SiteSummary, type Trace,
+  clusterPeakDistribution, combineSummaries, distributionQuantile, EwmaForecaster, FederatedFitSource, IdleTimeHistogram, mergeHistograms, PEAK_SKETCH_BINS,
+  peakSketch, PredictivePolicy, federatedPredictivePolicy, simulate, siteOf, summaryBytes, validateSummary, type SiteSummary, type Trace,
 } from '../../scheduler/index.js'
 import { command as sim } from '../../cli/commands/sim.js'
 import { captureContext } from '../cli-capture.js'
@@ -24,7 +24,7 @@ function rng(seed: number): () => number {
 }
 
 function summary(site: number, rateMean: number[], rateVar: number[], peakMean = rateMean, peakVar = rateVar, peakCap = 3): SiteSummary {
-  return { site, activeMinutes: 50, rateMean, rateVar, peakMean, peakVar, peakCap, meanDurationMs: 1000, model: 'test' }
+  return { site, activeMinutes: 50, windowInvocations: 100, rateMean, rateVar, peakMean, peakVar, peakCap, peakSketch: peakSketch([0, 1, 2, 3]), meanDurationMs: 1000, model: 'test' }
 }
 
 describe('combiner', () => {
@@ -69,7 +69,7 @@ describe('combiner', () => {
     // A constant 10/min split binomially over shares 0.5, 0.3, 0.2: each site's variance is only the split's.
     const w = [0.5, 0.3, 0.2]
     const split = w.map((x, i) => summary(i, [10 * x], [10 * x * (1 - x)]))
-    const f = combineSummaries(split, 1, 0.99, { variance: 'thinned' })
+    const f = combineSummaries(split, 1, 0.99, { variance: 'thinned', peaks: 'sum' })
     expect(f.rateMean[0]).toBeCloseTo(10, 9)
     expect(f.rateUpper[0]).toBeCloseTo(10, 9) // no spread: the cluster's series is constant
     expect(combineSummaries(split, 1, 0.99, { variance: 'independent' }).rateUpper[0]).toBeGreaterThan(15)
@@ -90,6 +90,124 @@ describe('combiner', () => {
   })
 })
 
+describe('peak of the sum from the sites\' sketches', () => {
+  /** Splits per-minute cluster peaks over sites with shares w (binomial thinning) and sketches each site. */
+  function thinned(clusterPeaks: number[], w: number[], r: () => number): number[][] {
+    const site = w.map(() => [] as number[])
+    for (const m of clusterPeaks) {
+      const k = w.map(() => 0)
+      for (let i = 0; i < m; i++) {
+        let u = r(), s = 0
+        while (s < w.length - 1 && u >= w[s]) u -= w[s++]
+        k[s]++
+      }
+      k.forEach((x, s) => site[s].push(x))
+    }
+    return site.map((p) => peakSketch(p))
+  }
+  const q99 = (a: number[]) => a.slice().sort((x, y) => x - y)[Math.floor(0.99 * a.length)]
+
+  it('a timer (the cluster\'s peak always 1) gets cap 1, where adding the sites\' caps says 2 or 3', () => {
+    const w = [4 / 7, 2 / 7, 1 / 7]
+    const sketches = thinned(new Array(360).fill(1), w, rng(1))
+    const d = clusterPeakDistribution(sketches.map((sketch, i) => ({ sketch, share: w[i] })))!
+    expect(distributionQuantile(d, 0.99)).toBe(1)
+    expect(d.siteMeanSum).toBeCloseTo(1, 9) // each minute exactly one site has it
+    const sites = sketches.map((sketch, i) => ({ ...summary(i, [w[i]], [w[i] * (1 - w[i])], [w[i]], [w[i] * (1 - w[i])], 1), peakSketch: sketch, windowInvocations: Math.round(360 * w[i]) }))
+    expect(combineSummaries(sites, 1, 0.99).peakCap).toBe(1)
+    expect(combineSummaries(sites, 1, 0.99, { cap: 'quadrature' }).peakCap).toBe(2)
+    // one site is the cluster: its exact 99th percentile, not a point of the sketch's log-spaced bin
+    const peaks = Array.from({ length: 360 }, (_, m) => 17 + (m % 21))
+    const one = { ...summary(0, [30], [4], [27], [9], q99(peaks)), peakSketch: peakSketch(peaks), windowInvocations: 9000 }
+    expect(q99(peaks)).toBe(37)
+    expect(combineSummaries([one], 1, 0.99).peakCap).toBe(37)
+    expect(combineSummaries(sites, 1, 0.99, { cap: 'peaks' }).peakCap).toBe(3)
+  })
+
+  it('recovers the 99th percentile of a varying cluster peak within 10 %, between the largest site\'s and the sum', () => {
+    const r = rng(9)
+    for (const [w, scale] of [[[0.5, 0.5], 4], [[4 / 7, 2 / 7, 1 / 7], 30], [[16 / 31, 8 / 31, 4 / 31, 2 / 31, 1 / 31], 200]] as [number[], number][]) {
+      // a diurnal-ish level with noise: peaks from 0 to 3 x `scale` (exact bins, log-spaced bins, the normal approximation)
+      const cluster = Array.from({ length: 360 }, (_, m) => Math.round(scale * (1 + Math.sin(m / 40)) * (0.5 + r())))
+      const sketches = thinned(cluster, w, r)
+      const est = distributionQuantile(clusterPeakDistribution(sketches.map((sketch, i) => ({ sketch, share: w[i] })))!, 0.99)
+      const truth = q99(cluster)
+      expect(Math.abs(est - truth) / truth).toBeLessThan(0.1)
+      // the honest range: at least the largest site's own quantile, at most the sum of the sites' quantiles
+      const siteQ = sketches.map((sk) => distributionQuantile(clusterPeakDistribution([{ sketch: sk, share: 1 }])!, 0.99))
+      expect(est).toBeGreaterThanOrEqual(Math.max(...siteQ))
+      expect(est).toBeLessThanOrEqual(siteQ.reduce((a, b) => a + b, 0))
+    }
+    expect(clusterPeakDistribution([{ sketch: peakSketch([]), share: 1 }, { sketch: peakSketch([3, 4]), share: 0 }])).toBeUndefined()
+    expect(distributionQuantile(clusterPeakDistribution([{ sketch: peakSketch([0, 0]), share: 1 }])!, 0.99)).toBe(0)
+  })
+})
+
+describe('sites missing steps or offline', () => {
+  const steps = (x: number[]) => x
+  it('a missing step continues from the site\'s last step with its variance grown; output stays finite', () => {
+    const a = { ...summary(0, steps([10, 10, 10]), steps([4, 5, 6])), windowInvocations: 600 }
+    const b = { ...summary(1, steps([5, NaN, NaN]), steps([1, NaN, NaN])), windowInvocations: 300 } // steps 1 and 2 missing
+    const c = { ...summary(2, steps([2]), steps([1])), windowInvocations: 120 } // a short summary: one step
+    const f = combineSummaries([a, b, c], 3, 0.99, { variance: 'independent', peaks: 'sum', cap: 'peaks' })
+    expect(f.rateMean).toEqual([17, 17, 17])
+    const z = normalQuantile(0.995)
+    expect(f.rateUpper[0] - f.rateMean[0]).toBeCloseTo(z * Math.sqrt(4 + 1 + 1), 9)
+    expect(f.rateUpper[2] - f.rateMean[2]).toBeCloseTo(z * Math.sqrt(6 + (1 + 2 * 1) + (1 + 2 * 1)), 9)
+    for (const x of [...f.rateUpper, ...f.peakUpper, ...f.peakMean, f.peakCap]) expect(Number.isFinite(x)).toBe(true)
+    // a site with no usable step at all is left out, not counted as zero demand nor NaN
+    const none = { ...summary(3, [NaN, NaN, NaN], [NaN, NaN, NaN]), windowInvocations: 5 }
+    expect(combineSummaries([a, none], 3, 0.99, { peaks: 'sum', cap: 'peaks' }).rateMean).toEqual([10, 10, 10])
+  })
+
+  it('a stale summary is aligned by its fromMinute and dropped past maxStaleMinutes', () => {
+    const fresh = { ...summary(0, [10, 11, 12], [1, 1, 1]), fromMinute: 100 }
+    const stale = { ...summary(1, [1, 2, 3], [0.5, 0.5, 0.5]), fromMinute: 98 } // shipped 2 minutes earlier
+    const f = combineSummaries([fresh, stale], 3, 0.99, { peaks: 'sum', cap: 'peaks', variance: 'independent' }, 100)
+    expect(f.rateMean).toEqual([13, 14, 15]) // its steps 2 (= minute 100), then its last step carried on
+    const old = { ...stale, fromMinute: 100 - 61 }
+    expect(combineSummaries([fresh, old], 3, 0.99, {}, 100).rateMean).toEqual([10, 11, 12])
+    expect(combineSummaries([fresh, old], 3, 0.99, { maxStaleMinutes: 120 }, 100).rateMean[0]).toBe(13)
+  })
+
+  it('a site cut off from control: its last summary stands in until it is too old, and nothing is shipped meanwhile', () => {
+    const cut = { from: 200, to: 300 }
+    const shipped: SiteSummary[] = []
+    const src = new FederatedFitSource('fn', 3, new EwmaForecaster(), (_fn, s) => shipped.push(s), {}, (site, minute) => site === 1 && minute >= cut.from && minute < cut.to)
+    const r = rng(4)
+    let m = 0
+    const fits: { minute: number; rate: number }[] = []
+    for (; m < 360; m++) {
+      for (let i = 0; i < 30; i++) src.record(m * 60_000 + i * 1_900 + r() * 100, 400)
+      if (m % 5 === 4) {
+        const before = shipped.length
+        const f = src.fit(m + 1, 6, 0.99, 360, 5)
+        fits.push({ minute: m + 1, rate: f.rateMean[0] })
+        const fromSite1 = shipped.slice(before).filter((s) => s.site === 1).length
+        expect(fromSite1).toBe(m + 1 >= cut.from && m + 1 < cut.to ? 0 : 1)
+        for (const x of [...f.rateMean, ...f.rateUpper, ...f.peakUpper, f.peakCap]) expect(Number.isFinite(x)).toBe(true)
+      }
+    }
+    const at = (minute: number) => fits.find((x) => x.minute === minute)!.rate
+    expect(at(240)).toBeGreaterThan(25) // the offline site's stale share still counts
+    expect(at(270)).toBeLessThan(25) // past maxStaleMinutes (60) it is left out: the other sites' share alone
+    expect(at(270)).toBeGreaterThan(15)
+    expect(at(320)).toBeGreaterThan(25) // back online
+  })
+})
+
+describe('bad summaries', () => {
+  it('control refuses a malformed summary with a clear error', () => {
+    const good = summary(0, [1], [1])
+    expect(() => validateSummary(good)).not.toThrow()
+    expect(() => combineSummaries([{ ...good, peakSketch: [1, 2, 3] }], 1, 0.99)).toThrow('site 0 sent a bad summary: peakSketch must have 49 bins')
+    expect(() => combineSummaries([{ ...good, rateMean: [-1] }], 1, 0.99)).toThrow('site 0 sent a bad summary: rateMean has -1')
+    expect(() => combineSummaries([{ ...good, windowInvocations: Number.NaN }], 1, 0.99)).toThrow('windowInvocations must be a finite number >= 0, got null')
+    expect(() => combineSummaries([{ ...good, peakSketch: good.peakSketch.map((x, i) => (i === 3 ? 0.5 : x)) }], 1, 0.99)).toThrow('peakSketch has 0.5')
+    expect(() => combineSummaries([null as unknown as SiteSummary], 1, 0.99)).toThrow('not an object')
+  })
+})
+
 describe('what leaves a site', () => {
   it('a summary has fixed fields and size, whatever the site\'s traffic: no per-minute or per-invocation history', () => {
     const shipped: SiteSummary[] = []
@@ -99,20 +217,31 @@ describe('what leaves a site', () => {
     for (let m = 0; m < 360; m++) for (let i = 0; i < 20; i++) src.record(m * 60_000 + i * 2_900 + r() * 100, 500)
     src.fit(360, 6, 0.99, 360, 5)
     expect(shipped.length).toBe(3)
-    const keys = ['activeMinutes', 'meanDurationMs', 'model', 'peakCap', 'peakMean', 'peakVar', 'rateMean', 'rateVar', 'site']
+    const keys = ['activeMinutes', 'fromMinute', 'meanDurationMs', 'model', 'peakCap', 'peakMean', 'peakSketch', 'peakVar', 'rateMean', 'rateVar', 'site', 'windowInvocations']
     const sizes = new Set<number>()
     for (const s of shipped) {
       expect(Object.keys(s).sort()).toEqual(keys)
       for (const k of ['rateMean', 'rateVar', 'peakMean', 'peakVar'] as const) expect(s[k].length).toBe(6) // the horizon, not the window
-      for (const k of ['activeMinutes', 'meanDurationMs', 'peakCap', 'site'] as const) expect(typeof s[k]).toBe('number')
+      expect(s.peakSketch.length).toBe(PEAK_SKETCH_BINS) // a fixed histogram: minutes per peak value, no order, no times
+      expect(s.peakSketch.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(360)
+      for (const k of ['activeMinutes', 'fromMinute', 'meanDurationMs', 'peakCap', 'site', 'windowInvocations'] as const) expect(typeof s[k]).toBe('number')
       expect(s.model.length).toBeLessThan(80)
       sizes.add(summaryBytes(s) - s.model.length)
     }
     expect(sizes.size).toBe(1)
-    expect([...sizes][0]).toBe(8 * (3 + 4 * 6) + 1 + 4)
-    // no array anywhere in what is shipped is longer than the horizon
+    expect([...sizes][0]).toBe(8 * (5 + 4 * 6) + 2 * PEAK_SKETCH_BINS + 1 + 4)
+    // no array anywhere in what is shipped is as long as the window (a series would be): the horizon's or the sketch's fixed size
     const longest = (x: unknown): number => (Array.isArray(x) ? Math.max(x.length, ...x.map(longest)) : x && typeof x === 'object' ? Math.max(0, ...Object.values(x).map(longest)) : 0)
-    expect(longest(JSON.parse(JSON.stringify(shipped)))).toBe(6)
+    expect(longest(JSON.parse(JSON.stringify(shipped)))).toBe(PEAK_SKETCH_BINS)
+    expect(PEAK_SKETCH_BINS).toBeLessThan(60)
+    // the same shape and size for a thin site on a short window: nothing grows with traffic or window
+    const thin: SiteSummary[] = []
+    const src2 = new FederatedFitSource('fn2', 1, new EwmaForecaster(), (_fn, s) => thin.push(s))
+    for (let m = 0; m < 90; m += 3) src2.record(m * 60_000 + 5_000, 200)
+    src2.fit(90, 6, 0.99, 60, 5)
+    expect(thin.length).toBe(1)
+    expect(Object.keys(thin[0]).sort()).toEqual(keys)
+    expect(summaryBytes(thin[0]) - thin[0].model.length).toBe([...sizes][0])
     // the site-local series stays at the site: the combined fit sums what was shipped
     const f = src.fit(360, 6, 0.99, 360, 5)
     expect(f.rateMean[0]).toBeCloseTo(shipped.slice(3).reduce((x, s) => x + s.rateMean[0], 0), 9)
@@ -138,6 +267,37 @@ describe('what leaves a site', () => {
     expect(f1.coldStarts).toBe(c.coldStarts)
     expect(f1.wasted_gb_s).toBeCloseTo(c.wasted_gb_s, 6)
   })
+})
+
+/**
+ * Timer functions (one short invocation a minute, at a jittered second) and sparse ones (a few a minute in
+ * some hours): the cluster's peak is 1 almost every minute, while every site's own peak is 0 or 1, so adding
+ * the sites' caps (even in quadrature) says 2 where central fitting says 1.
+ */
+function timerTrace(): Trace {
+  const trace: Trace = { format: 'azure2021', minutes: 480, source: 'timers', functions: [] }
+  const r = rng(5)
+  for (let k = 0; k < 4; k++) {
+    const starts: number[] = []
+    for (let m = 0; m < 480; m++) {
+      if (k < 3) starts.push(m * 60_000 + (10 + k) * 1000 + r() * 2000) // timer
+      else if (Math.floor(m / 60) % 2 === 0) for (let i = 0; i < 3; i++) starts.push(m * 60_000 + r() * 60_000)
+    }
+    starts.sort((x, y) => x - y)
+    trace.functions.push({ id: `timer-${k}`, app: 'a', startsMs: Float64Array.from(starts), durationsMs: new Float64Array(starts.length).fill(300) })
+  }
+  return trace
+}
+
+describe('federated vs central on the policy (regression: summed caps held timers at 2 instances)', () => {
+  it('timer and sparse functions split over 3 sites hold no more idle memory than central fitting (within 5 %) at no more cold starts', () => {
+    const trace = timerTrace()
+    const central = simulate(trace, new PredictivePolicy())
+    const fed = simulate(trace, federatedPredictivePolicy(3))
+    expect(central.invocations).toBeGreaterThan(1400)
+    expect(fed.coldStarts).toBeLessThanOrEqual(Math.ceil(central.coldStarts * 1.05))
+    expect(fed.wasted_gb_s).toBeLessThanOrEqual(central.wasted_gb_s * 1.05)
+  }, 60_000)
 })
 
 describe('jaegis sim --sites', () => {
