@@ -1,6 +1,7 @@
 // Where an invocation runs, in one place: the gateway thread for functions that are proven short
 // and safe to re-run, a lane for the rest (new functions included, until they prove short). The numbers here are the policy; docs/runtime.md
 // explains how they were measured.
+import type { ArtifactMeta } from '../artifact.js'
 
 /** Lane and slice policy constants. */
 export const LANE_POLICY = {
@@ -24,7 +25,29 @@ export const LANE_POLICY = {
    * delays no answer (the gateway thread answers TIMEOUT itself).
    */
   nice: 19,
+  /**
+   * Largest initial memory (bytes) of a fresh-state component that may run inline: its reset (a full
+   * restore of the memory, ~0.12 ms of CPU per MB measured in bench:components) runs on the gateway
+   * thread after each request, outside any slice. 2 MiB: ~0.25 ms. Components with `reuse` have no reset.
+   */
+  inlineResetBytes: 2 << 20,
 } as const
+
+/**
+ * Whether a function may run on the gateway thread at all (it still has to prove short): a stopped
+ * attempt must be re-runnable without anyone noticing. Core modules with fresh state per request; and
+ * wasi:http components that can do no I/O (no outbound hosts, no mapped folders): a stopped attempt
+ * leaves nothing outside its instance, which is dropped (with `reuse`, the state it kept goes with it,
+ * as after a trap: a function with reuse already gets one instance per lane and pool slot, never one in
+ * all), and a blocking wait inline is stopped like a slice (wasi/io.ts). Fresh-state components only
+ * when their reset is cheap (`inlineResetBytes`). Never WASI command modules (stdin, files, scratch).
+ */
+export function inlineEligible(meta: ArtifactMeta): boolean {
+  if (meta.kind === 'core') return !meta.config.reuse
+  const c = meta.component
+  if (meta.kind !== 'component' || !c || c.world !== 'http' || c.allowedOutboundHosts.length > 0 || c.files.length > 0) return false
+  return meta.config.reuse || (c.initialMemoryBytes !== undefined && c.initialMemoryBytes <= LANE_POLICY.inlineResetBytes)
+}
 
 /**
  * Which functions run inline. A function is inline-eligible when a stopped attempt can be re-run
