@@ -45,9 +45,12 @@ async function serveJaegis(artifactDirs: string[]): Promise<void> {
   let port: number | undefined
   let how = 'jaegis serve'
   try {
-    // BENCH_COMPONENTS_TARGET=gateway: the runtime's gateway alone, without lanes (to tell their cost apart).
-    if (process.env.BENCH_COMPONENTS_TARGET === 'gateway') throw new Error('BENCH_COMPONENTS_TARGET=gateway')
-    const server = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'jaegis-bench-data-')), token: 'bench', deployOnStart: artifacts, onError: () => {} })
+    // Diagnostics, to tell the costs apart (the default is what the keys report): BENCH_COMPONENTS_TARGET=gateway,
+    // the runtime's gateway alone on node:http; =serve-without-lanes, jaegis serve with every invocation inline.
+    const target = process.env.BENCH_COMPONENTS_TARGET
+    if (target === 'gateway') throw new Error('BENCH_COMPONENTS_TARGET=gateway')
+    if (target === 'serve-without-lanes') how = 'jaegis serve without lanes (BENCH_COMPONENTS_TARGET)'
+    const server = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'jaegis-bench-data-')), token: 'bench', deployOnStart: artifacts, onError: () => {}, ...(target === 'serve-without-lanes' ? { lanes: false } : {}) })
     if (artifacts.every((a) => server.deployed.some((d) => d.name === a.meta.config.name))) port = server.port
     else await server.close(100)
   } catch (err) {

@@ -1,6 +1,6 @@
-// Where components run with lanes (jaegis serve): a wasi:http component that can do no I/O proves short
-// in lanes and then runs on the gateway thread like a core function (no thread hop per request); one
-// that may call out, or a fresh-state one whose reset is large, always runs in a lane.
+// Where components run with lanes (jaegis serve): a small wasi:http component that can do no I/O proves
+// short in lanes and then runs on the gateway thread like a core function (no thread hop per request); one
+// that may call out, or a large one (a JavaScript engine), always runs in a lane.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -44,15 +44,15 @@ describe('components and lanes', () => {
     }
   })
 
-  it('a component that may call out, or a fresh-state one with a large memory to reset, stays in lanes', async () => {
+  it('a component that may call out, or one with a large memory (an engine inside: slow to make and to start), stays in lanes', async () => {
     const outbound = await build(RUST_HELLO, testConfig('rust', { timeoutMs: 10_000 }), ['https://example.com'])
     expect(inlineEligible(outbound.meta)).toBe(false)
     runtime = createRuntime({ lanes: { minLanes: 1 } })
     runtime.load(outbound)
     expect(await lanesUntilInline(runtime, 'rust')).toBe(-1)
     const fresh = await build(RUST_HELLO, testConfig('rust'))
-    const big: Artifact = { ...fresh, meta: { ...fresh.meta, component: { ...fresh.meta.component!, initialMemoryBytes: LANE_POLICY.inlineResetBytes + 1 } } }
-    expect([inlineEligible(fresh.meta), inlineEligible(big.meta), inlineEligible({ ...big.meta, config: { ...big.meta.config, reuse: true } })]).toEqual([true, false, true])
+    const big: Artifact = { ...fresh, meta: { ...fresh.meta, component: { ...fresh.meta.component!, initialMemoryBytes: LANE_POLICY.inlineComponentMemoryBytes + 1 } } }
+    expect([inlineEligible(fresh.meta), inlineEligible(big.meta), inlineEligible({ ...big.meta, config: { ...big.meta.config, reuse: true } })]).toEqual([true, false, false])
   })
 
   const missing = wasiClangMissing()

@@ -26,27 +26,31 @@ export const LANE_POLICY = {
    */
   nice: 19,
   /**
-   * Largest initial memory (bytes) of a fresh-state component that may run inline: its reset (a full
-   * restore of the memory, ~0.12 ms of CPU per MB measured in bench:components) runs on the gateway
-   * thread after each request, outside any slice. 2 MiB: ~0.25 ms. Components with `reuse` have no reset.
+   * Largest initial memory (bytes) of a component that may run inline. Two costs grow with it and fall on
+   * the gateway thread, outside any slice: a fresh-state component's reset after each request (a full
+   * restore, ~0.12 ms of CPU per MB), and the new instance the pool makes when an inline attempt was
+   * stopped (a stopped instance is dropped). A JavaScript component (10 MB, an engine inside) takes 5-50 ms
+   * to instantiate and 1.7-10 ms for its first request on a new instance (measured in process, load 14),
+   * past the slice: inline, it would be stopped, replaced and sent back to lanes over and over. 2 MiB: a
+   * Rust or C component (the Rust hello: 1.06 MB, its reset ~0.013 ms).
    */
-  inlineResetBytes: 2 << 20,
+  inlineComponentMemoryBytes: 2 << 20,
 } as const
 
 /**
  * Whether a function may run on the gateway thread at all (it still has to prove short): a stopped
- * attempt must be re-runnable without anyone noticing. Core modules with fresh state per request; and
- * wasi:http components that can do no I/O (no outbound hosts, no mapped folders): a stopped attempt
- * leaves nothing outside its instance, which is dropped (with `reuse`, the state it kept goes with it,
- * as after a trap: a function with reuse already gets one instance per lane and pool slot, never one in
- * all), and a blocking wait inline is stopped like a slice (wasi/io.ts). Fresh-state components only
- * when their reset is cheap (`inlineResetBytes`). Never WASI command modules (stdin, files, scratch).
+ * attempt must be re-runnable without anyone noticing, and cheap to recover from. Core modules with fresh
+ * state per request; and small wasi:http components that can do no I/O (no outbound hosts, no mapped
+ * folders, initial memory at most `inlineComponentMemoryBytes`): a stopped attempt leaves nothing outside
+ * its instance, which is dropped (with `reuse`, the state it kept goes with it, as after a trap: such a
+ * function already has one instance per lane and pool slot, never one in all), and a blocking wait
+ * inline is stopped like a slice (component/wasi/io.ts). Never WASI command modules (stdin, files, scratch).
  */
 export function inlineEligible(meta: ArtifactMeta): boolean {
   if (meta.kind === 'core') return !meta.config.reuse
   const c = meta.component
   if (meta.kind !== 'component' || !c || c.world !== 'http' || c.allowedOutboundHosts.length > 0 || c.files.length > 0) return false
-  return meta.config.reuse || (c.initialMemoryBytes !== undefined && c.initialMemoryBytes <= LANE_POLICY.inlineResetBytes)
+  return c.initialMemoryBytes !== undefined && c.initialMemoryBytes <= LANE_POLICY.inlineComponentMemoryBytes
 }
 
 /**
