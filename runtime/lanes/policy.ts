@@ -55,7 +55,7 @@ export function inlineEligible(meta: ArtifactMeta): boolean {
 
 /**
  * Which functions run inline. A function is inline-eligible when a stopped attempt can be re-run
- * without anyone noticing (a core module with fresh state per request: no I/O, no kept state). An
+ * without anyone noticing (`inlineEligible`). An
  * eligible function not yet proven short runs in a lane when one is free, and inline within the
  * slice only when none is (lanes still starting, or all held: it must not wait behind them); it runs
  * inline for good once its lane runs prove it short (`shortProofRuns` in a row under `shortMs`). A
