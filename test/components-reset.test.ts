@@ -90,6 +90,8 @@ describe.skipIf(missing !== undefined)('a command component (wasi:cli/run)', () 
       for (let i = 0; i < 6; i++) {
         const res = rt.invokeSync('cmd', { path: `/secret-${i}` })
         expect(res.status).toBe(200)
+        // This run's own environment (CGI variables are set per run), nothing of the last one's.
+        expect(text(res.body)).toMatch(new RegExp(`path=/secret-${i}\n$`))
         answers.push(text(res.body).replace(/path=\S*/, ''))
         // Every other request finds its instance still dirty (reset on the request path), the others after the reset off it.
         if (i % 2 === 0) await tick()
