@@ -379,7 +379,7 @@ export class Runtime {
     const deadline = t0 + host.config.limits.timeoutMs
     const config = host.config
     const meta = this.artifacts.get(name)?.meta
-    const eligible = meta !== undefined && inlineEligible(meta)
+    const eligible = meta !== undefined && inlineEligible(meta, host.failedResetsInARow)
     const policy = this.inlinePolicy
     if (eligible && (policy.inline(name, host.digest) || (!policy.long(name, host.digest) && !lanes.hasFreeLane()))) {
       const onLog = this.options.onLog

@@ -53,22 +53,42 @@ describe('components and lanes', () => {
     const fresh = await build(RUST_HELLO, testConfig('rust'))
     const big: Artifact = { ...fresh, meta: { ...fresh.meta, component: { ...fresh.meta.component!, initialMemoryBytes: LANE_POLICY.inlineComponentMemoryBytes + 1 } } }
     expect([inlineEligible(fresh.meta), inlineEligible(big.meta), inlineEligible({ ...big.meta, config: { ...big.meta.config, reuse: true } })]).toEqual([true, false, false])
+    // One whose instances keep failing their resets (the pool's count) is not eligible either.
+    expect([inlineEligible(fresh.meta, LANE_POLICY.inlineFailedResets - 1), inlineEligible(fresh.meta, LANE_POLICY.inlineFailedResets)]).toEqual([true, false])
   })
 
   const missing = wasiClangMissing()
-  it.skipIf(missing !== undefined)('keeps fresh state inline: a counting component answers as new every time on the calling thread', async () => {
+  it.skipIf(missing !== undefined)('keeps fresh state inline: a counting component answers as new every time on the calling thread, and goes back to lanes when its resets keep failing', async () => {
     const wasm = await compileCHttpComponent(join(FIXTURES, 'c-counter', 'counter.c'))
     runtime = createRuntime({ lanes: { minLanes: 1 } })
     runtime.load(await build(wasm, testConfig('counter', { timeoutMs: 10_000, pool: { minWarm: 1, maxWarm: 1 } })))
     expect(await lanesUntilInline(runtime, 'counter', '/x')).toBeGreaterThanOrEqual(0)
     const answers: string[] = []
     for (let i = 0; i < 4; i++) {
+      // Inline (a machine so loaded that an attempt outlives its slice sends it to a lane: fresh there too).
       const r = runtime.dispatch('counter', { path: `/secret-${i}` })
-      expect(r).not.toBeInstanceOf(Promise)
-      answers.push(text((r as { body: Uint8Array }).body).replace(/scratch=\S+/, ''))
+      answers.push(text((r instanceof Promise ? await r : r).body).replace(/scratch=\S+/, ''))
       await new Promise((resolve) => setImmediate(resolve))
     }
     expect(answers[0]).toMatch(/^global=1 memory=1 handle=\d+ heap=\.{16} /)
     expect(new Set(answers).size).toBe(1)
+    // A request that grows the memory leaves an instance that cannot be reset (replaced, on this
+    // thread, when inline): after inlineFailedResets of them in a row, the function goes to lanes.
+    let inline = 0
+    for (let i = 0; i < 10; i++) {
+      const r = runtime.dispatch('counter', { path: '/grow' })
+      if (r instanceof Promise) {
+        expect(text((await r).body)).toMatch(/^global=1 memory=1 /)
+        break
+      }
+      expect(text(r.body)).toMatch(/^global=1 memory=1 /)
+      inline++
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    // At most inlineFailedResets (fewer if the machine's load sent it to lanes first); without the rule, all 10.
+    expect(inline).toBeLessThanOrEqual(LANE_POLICY.inlineFailedResets)
+    const inLane = runtime.dispatch('counter', { path: '/after' })
+    expect(inLane).toBeInstanceOf(Promise)
+    expect(text((await inLane).body)).toMatch(/^global=1 memory=1 /)
   })
 })

@@ -35,6 +35,12 @@ export const LANE_POLICY = {
    * Rust or C component (the Rust hello: 1.06 MB, its reset ~0.013 ms).
    */
   inlineComponentMemoryBytes: 2 << 20,
+  /**
+   * A component whose instances failed this many resets in a row (its memory grows at every request:
+   * a memory cannot shrink) goes back to lanes: inline, each failure is a new instance made on the
+   * gateway thread.
+   */
+  inlineFailedResets: 3,
 } as const
 
 /**
@@ -44,12 +50,14 @@ export const LANE_POLICY = {
  * folders, initial memory at most `inlineComponentMemoryBytes`): a stopped attempt leaves nothing outside
  * its instance, which is dropped (with `reuse`, the state it kept goes with it, as after a trap: such a
  * function already has one instance per lane and pool slot, never one in all), and a blocking wait
- * inline is stopped like a slice (component/wasi/io.ts). Never WASI command modules (stdin, files, scratch).
+ * inline is stopped like a slice (component/wasi/io.ts); not once its instances keep failing their
+ * resets (`inlineFailedResets`, the pool's count). Never WASI command modules (stdin, files, scratch).
  */
-export function inlineEligible(meta: ArtifactMeta): boolean {
+export function inlineEligible(meta: ArtifactMeta, failedResetsInARow = 0): boolean {
   if (meta.kind === 'core') return !meta.config.reuse
   const c = meta.component
   if (meta.kind !== 'component' || !c || c.world !== 'http' || c.allowedOutboundHosts.length > 0 || c.files.length > 0) return false
+  if (failedResetsInARow >= LANE_POLICY.inlineFailedResets) return false
   return c.initialMemoryBytes !== undefined && c.initialMemoryBytes <= LANE_POLICY.inlineComponentMemoryBytes
 }
 
