@@ -12,13 +12,13 @@ import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { createRuntime, LruModuleCache, readArtifact, readArtifactSync } from '@jaegis/runtime'
 import { createGateway } from '@jaegis/gateway'
+import { startServer } from '@jaegis/server'
 import { clearGlueCache } from '@jaegis/runtime/component/component-host'
 import { buildComponentFunction, scaffoldJsFunction } from '@jaegis/compiler/component'
-import { isMain, percentile, printResult, projectRoot, round } from './util.js'
+import { isMain, percentile, printResult, projectRoot, round, startTarget } from './util.js'
 import { buildRustArtifacts, guestHandlerUs, processCpuMs, rssPerInstance } from './component-measures.js'
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
@@ -45,12 +45,16 @@ async function serveJaegis(artifactDirs: string[]): Promise<void> {
   let port: number | undefined
   let how = 'jaegis serve'
   try {
-    const serverModule = '../server/index.js'
-    const { startServer } = (await import(serverModule)) as typeof import('@jaegis/server')
-    const server = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'jaegis-bench-data-')), token: 'bench', deployOnStart: artifacts, onError: () => {} })
+    // Diagnostics, to tell the costs apart (the default is what the keys report): BENCH_COMPONENTS_TARGET=gateway,
+    // the runtime's gateway alone on node:http; =serve-without-lanes, jaegis serve with every invocation inline.
+    const target = process.env.BENCH_COMPONENTS_TARGET
+    if (target === 'gateway') throw new Error('BENCH_COMPONENTS_TARGET=gateway')
+    if (target === 'serve-without-lanes') how = 'jaegis serve without lanes (BENCH_COMPONENTS_TARGET)'
+    const server = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'jaegis-bench-data-')), token: 'bench', deployOnStart: artifacts, onError: () => {}, ...(target === 'serve-without-lanes' ? { lanes: false } : {}) })
     if (artifacts.every((a) => server.deployed.some((d) => d.name === a.meta.config.name))) port = server.port
     else await server.close(100)
-  } catch {
+  } catch (err) {
+    process.stderr.write(`jaegis serve failed: ${(err as Error).message}\n`)
     port = undefined
   }
   if (port === undefined) {
@@ -70,16 +74,10 @@ async function serveJaegis(artifactDirs: string[]): Promise<void> {
   process.stdout.write(`listening ${port}\n`)
 }
 
-/** Serves the artifacts in one Jaegis process; `url(name)` is a function's URL there. */
+/** Serves the artifacts in one Jaegis process (BENCH_TARGET_NODE_FLAGS reach it); `url(name)` is a function's URL there. */
 async function startJaegis(artifactDirs: string[]): Promise<{ child: ChildProcess; url: (name: string) => string }> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve-jaegis', ...artifactDirs], { stdio: ['ignore', 'pipe', 'inherit'] })
-  let buf = ''
-  for await (const chunk of child.stdout!) {
-    buf += String(chunk)
-    const m = /listening (\d+)/.exec(buf)
-    if (m) return { child, url: (name) => `http://127.0.0.1:${m[1]}/fn/${name}?name=bench` }
-  }
-  throw new Error('the jaegis target exited before listening')
+  const { child, port } = await startTarget('./components.js', ['--serve-jaegis', ...artifactDirs])
+  return { child, url: (name) => `http://127.0.0.1:${port}/fn/${name}?name=bench` }
 }
 
 async function startJcoServe(componentPath: string): Promise<{ child: ChildProcess; url: string }> {

@@ -15,7 +15,7 @@ import { putRewrittenGlue } from './component/component-host.js'
 import { createNonCoreHost } from './component/index.js'
 import type { FunctionHost, FunctionStats, InvokeOptions, StartKind } from './pool/instance-pool.js'
 import { LaneSet, type LaneOptions } from './lanes/lanes.js'
-import { InlinePolicy, LANE_POLICY } from './lanes/policy.js'
+import { InlinePolicy, LANE_POLICY, inlineEligible } from './lanes/policy.js'
 import type { LaneLoad } from './lanes/protocol.js'
 import { checkArtifactSignature, isReservedPath, type SignaturePolicy } from '@jaegis/artifact'
 import { runTrial, type TrialOutcome } from './trial.js'
@@ -431,7 +431,8 @@ export class Runtime {
     const t0 = performance.now()
     const deadline = t0 + host.config.limits.timeoutMs
     const config = host.config
-    const eligible = !config.reuse && this.artifacts.get(name)?.meta.kind === 'core'
+    const meta = this.artifacts.get(name)?.meta
+    const eligible = meta !== undefined && inlineEligible(meta, host.failedResetsInARow)
     const policy = this.inlinePolicy
     if (eligible && (policy.inline(name, host.digest) || (!policy.long(name, host.digest) && !lanes.hasFreeLane()))) {
       const onLog = this.options.onLog

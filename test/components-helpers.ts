@@ -29,18 +29,48 @@ export async function compileCHttpComponent(source: string): Promise<Uint8Array>
   const work = mkdtempSync(join(tmpdir(), 'jaegis-c-http-'))
   const core = join(work, 'core.wasm')
   execFileSync('clang', ['--target=wasm32-wasi', '-mexec-model=reactor', '-O2', source, '-o', core], { stdio: 'pipe' })
+  const wit = await writeWasiWit()
+  writeFileSync(join(wit, 'world.wit'), 'package test:c-http;\n\nworld handler {\n  include wasi:http/proxy@0.2.0;\n}\n')
+  const { componentEmbed, componentNew, preview1AdapterReactorPath } = await import('@bytecodealliance/jco')
+  const embedded = await componentEmbed({ binary: readFileSync(core), witPath: wit, world: 'handler' })
+  return componentNew(embedded, [['wasi_snapshot_preview1', readFileSync(preview1AdapterReactorPath())]])
+}
+
+/**
+ * Builds a wasi:cli/run command component from C the way commands become components elsewhere: clang for
+ * wasm32-wasi (a command with _start), `component embed` with a world importing wasi:http/types@0.2.0 (the
+ * fixture makes a resource of it), and `component new` with the preview-1 command adapter. The memory
+ * starts at 1 MiB so that wasi-libc's malloc finds room without growing it (a memory that grew cannot be
+ * reset); `initialMemoryBytes: 0` keeps the linker's default (the first malloc grows it).
+ */
+export async function compileCCommandComponent(source: string, { initialMemoryBytes = 1 << 20 } = {}): Promise<Uint8Array> {
+  const work = mkdtempSync(join(tmpdir(), 'jaegis-c-command-'))
+  const core = join(work, 'core.wasm')
+  execFileSync('clang', ['--target=wasm32-wasi', '-O2', ...(initialMemoryBytes ? [`-Wl,--initial-memory=${initialMemoryBytes}`] : []), source, '-o', core], { stdio: 'pipe' })
+  const wit = await writeWasiWit()
+  writeFileSync(join(wit, 'world.wit'), 'package test:c-command;\n\nworld command {\n  import wasi:http/types@0.2.0;\n}\n')
+  const { componentEmbed, componentNew, preview1AdapterCommandPath } = await import('@bytecodealliance/jco')
+  const embedded = await componentEmbed({ binary: readFileSync(core), witPath: wit, world: 'command' })
+  return componentNew(embedded, [['wasi_snapshot_preview1', readFileSync(preview1AdapterCommandPath())]])
+}
+
+/** The folder every fixture's WIT goes under, preopened once: wasm-tools (run through preview2-shim) reads WIT through WASI and sees only the preopens of its first call. */
+let witRoot: string | undefined
+
+/** jco's bundled WASI WIT rewritten to 0.2.0 under a new `wit` folder (deps only; the caller writes the world); returns it. */
+async function writeWasiWit(): Promise<string> {
+  if (!witRoot) {
+    witRoot = mkdtempSync(join(tmpdir(), 'jaegis-c-wit-'))
+    const { _addPreopen } = (await import('@bytecodealliance/preview2-shim/filesystem')) as unknown as { _addPreopen(guest: string, host: string): void }
+    _addPreopen(witRoot, witRoot)
+  }
   const jcoWit = join(ROOT, 'node_modules', '@bytecodealliance', 'jco', 'lib', 'wit', 'builtin', '0.2.12')
-  const wit = join(work, 'wit')
+  const wit = join(mkdtempSync(join(witRoot, 'w-')), 'wit')
   for (const p of ['cli', 'clocks', 'filesystem', 'http', 'io', 'random', 'sockets']) {
     mkdirSync(join(wit, 'deps', p), { recursive: true })
     writeFileSync(join(wit, 'deps', p, 'package.wit'), readFileSync(join(jcoWit, `wasi-${p}`, 'package.wit'), 'utf8').replaceAll('@0.2.12', '@0.2.0'))
   }
-  writeFileSync(join(wit, 'world.wit'), 'package test:c-http;\n\nworld handler {\n  include wasi:http/proxy@0.2.0;\n}\n')
-  const { _addPreopen } = (await import('@bytecodealliance/preview2-shim/filesystem')) as unknown as { _addPreopen(guest: string, host: string): void }
-  _addPreopen(wit, wit) // wasm-tools (run through preview2-shim) reads the WIT folder through WASI
-  const { componentEmbed, componentNew, preview1AdapterReactorPath } = await import('@bytecodealliance/jco')
-  const embedded = await componentEmbed({ binary: readFileSync(core), witPath: wit, world: 'handler' })
-  return componentNew(embedded, [['wasi_snapshot_preview1', readFileSync(preview1AdapterReactorPath())]])
+  return wit
 }
 
 /** Compiles a C file for wasm32-wasi (a command module with _start). */

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createRuntime, type FunctionConfig, type LogEntry } from '../runtime/index.js'
 import { buildComponentArtifact } from '../compiler/component/index.js'
-import { FIXTURES, compileCHttpComponent, testConfig, text, wasiClangMissing } from './components-helpers.js'
+import { FIXTURES, compileCCommandComponent, compileCHttpComponent, testConfig, text, wasiClangMissing } from './components-helpers.js'
 
 const tick = () => new Promise((resolve) => setImmediate(resolve))
 
@@ -68,6 +68,66 @@ describe.skipIf(missing !== undefined)('a component without reuse', () => {
     expect(() => rt.invokeSync('counter', { path: '/trap' })).toThrow(expect.objectContaining({ code: 'TRAP' }))
     await tick()
     expect(text(rt.invokeSync('counter', { path: '/after-trap' }).body)).toMatch(/^global=1 memory=1 handle=\d+ heap=\.{16} /)
+    rt.close()
+  })
+})
+
+describe.skipIf(missing !== undefined)('a command component (wasi:cli/run)', () => {
+  let wasm: Uint8Array
+  beforeAll(async () => {
+    wasm = await compileCCommandComponent(join(FIXTURES, 'c-command', 'counter.c'))
+  })
+
+  // Whatever `reuse` says: a command's run starts from the post-instantiation state (CGI).
+  for (const reuse of [false, true]) {
+    it(`runs every request from its post-instantiation state, on the same instance (reuse = ${reuse})`, async () => {
+      const { artifact } = await buildComponentArtifact({ wasm, config: testConfig('cmd', { reuse, pool: { minWarm: 1, maxWarm: 1 } }) })
+      expect(artifact.meta.component!.world).toBe('cgi')
+      const logs: LogEntry[] = []
+      const rt = createRuntime({ onLog: (e) => logs.push(e) })
+      rt.load(artifact)
+      const answers: string[] = []
+      for (let i = 0; i < 6; i++) {
+        const res = rt.invokeSync('cmd', { path: `/secret-${i}` })
+        expect(res.status).toBe(200)
+        // This run's own environment (CGI variables are set per run), nothing of the last one's.
+        expect(text(res.body)).toMatch(new RegExp(`path=/secret-${i}\n$`))
+        answers.push(text(res.body).replace(/path=\S*/, ''))
+        // Every other request finds its instance still dirty (reset on the request path), the others after the reset off it.
+        if (i % 2 === 0) await tick()
+      }
+      expect(answers[0]).toMatch(/^global=1 memory=1 handle=\d+ heap=\.{16} /)
+      expect(new Set(answers).size).toBe(1)
+      // One instance made at load, none since: every request after the first got it reset.
+      expect(rt.stats().functions.cmd!.starts).toMatchObject({ warm: 6, hostwarm: 0 })
+      expect(logs.filter((l) => l.level === 'warn' || /not reset/.test(l.message))).toEqual([])
+      rt.close()
+    })
+  }
+
+  it('is reset after a non-zero exit, and replaced when its memory grew; the next run starts fresh either way', async () => {
+    const { artifact } = await buildComponentArtifact({ wasm, config: testConfig('cmd', { pool: { minWarm: 1, maxWarm: 1 } }) })
+    const rt = createRuntime()
+    rt.load(artifact)
+    const fresh = /^global=1 memory=1 handle=\d+ heap=\.{16} path=/
+    const exited = rt.invokeSync('cmd', { path: '/exit' })
+    expect([exited.status, text(exited.body)]).toEqual([500, expect.stringMatching(fresh)])
+    expect(text(rt.invokeSync('cmd', { path: '/after-exit' }).body)).toMatch(fresh)
+    expect(rt.stats().functions.cmd!.starts.hostwarm).toBe(0)
+    expect(text(rt.invokeSync('cmd', { path: '/grow' }).body)).toMatch(fresh)
+    // The grown instance cannot be reset: this request gets a new one on its path.
+    expect(text(rt.invokeSync('cmd', { path: '/after-grow' }).body)).toMatch(fresh)
+    expect(rt.stats().functions.cmd!.starts.hostwarm).toBe(1)
+    rt.close()
+  })
+
+  it('is replaced every time when its first malloc grows the memory (the linker default), and still starts fresh', async () => {
+    const growing = await compileCCommandComponent(join(FIXTURES, 'c-command', 'counter.c'), { initialMemoryBytes: 0 })
+    const { artifact } = await buildComponentArtifact({ wasm: growing, config: testConfig('cmd', { pool: { minWarm: 1, maxWarm: 1 } }) })
+    const rt = createRuntime()
+    rt.load(artifact)
+    for (let i = 0; i < 3; i++) expect(text(rt.invokeSync('cmd', { path: `/n${i}` }).body)).toMatch(/^global=1 memory=1 handle=\d+ heap=\.{16} /)
+    expect(rt.stats().functions.cmd!.starts).toMatchObject({ warm: 1, hostwarm: 2 })
     rt.close()
   })
 })

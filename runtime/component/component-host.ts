@@ -157,12 +157,12 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
     }
     this.cached = cached
     this.glue = loadGlue(new TextDecoder().decode(files[this.meta.glue!.file]!), this.meta.glue!.digest)
-    // Command components keep a new instance per request (CGI); reuse keeps the instance as it is.
-    if (this.meta.world === 'cgi') this.resetBlocker = 'command components get a new instance per request'
-    else if (!this.config.reuse) {
-      this.resetBlocker = this.glue.resetTables < 0 ? 'the glue is not a shape the reset knows' : resetBlocker(parts)
-    }
-    this.afterRun = this.meta.world !== 'cgi' && this.config.reuse ? 'keep' : this.resetBlocker === undefined ? 'reset' : 'discard'
+    // `reuse` keeps an http instance as it is. A command (CGI) always starts from the post-instantiation
+    // state, reuse or not: running its `run` again on a used instance would run main() over the last run's
+    // heap and libc state. Both are reset when they can be, and replaced otherwise.
+    const keep = this.meta.world !== 'cgi' && this.config.reuse
+    if (!keep) this.resetBlocker = this.glue.resetTables < 0 ? 'the glue is not a shape the reset knows' : resetBlocker(parts)
+    this.afterRun = keep ? 'keep' : this.resetBlocker === undefined ? 'reset' : 'discard'
     if (this.afterRun === 'reset') for (const img of this.images.values()) this.resetImages.set(img.file, new MemoryImage(img.image))
   }
 

@@ -194,9 +194,10 @@ export function addResetHooks(source: string): GlueResetHooks {
   if (ids(handles.map(([n]) => n)) !== ids(captures) || ids(captures) !== ids(counts)) return { source, tables: -1 }
   if (handles.length !== new Set(handles.map(([n]) => n)).size || declared('const handleTable') !== handles.length || declared('const captureTable') !== captures.length) return { source, tables: -1 }
   const atRest = AT_REST.filter(([name]) => new RegExp(`^\\s*(const|let) ${name}\\s*=`, 'm').test(source)).map(([, expr]) => expr)
+  // A table or map the request did not touch (most of them: one per resource type) is left alone.
   const reset = [
-    ...handles.map(([n, init]) => `${n}.splice(0, ${n}.length, ...${init});`),
-    ...captures.map((n) => `${n}.clear();`),
+    ...handles.map(([n, init]) => `if (${n}.length !== 2 || ${n}[0] !== T_FLAG || ${n}[1] !== 0) ${n}.splice(0, ${n}.length, ...${init});`),
+    ...captures.map((n) => `if (${n}.size !== 0) ${n}.clear();`),
     ...counts.map((n) => `${n} = 0;`),
   ].join('\n    ')
   const hooks = `  function __jaegisResetTables() {\n    ${reset}\n  }\n  function __jaegisGlueState() {\n    return [${atRest.join(', ')}].join(',');\n  }\n  __jaegisHooks.current = { reset: __jaegisResetTables, state: __jaegisGlueState };\n`

@@ -1,6 +1,7 @@
 // Where an invocation runs, in one place: the gateway thread for functions that are proven short
 // and safe to re-run, a lane for the rest (new functions included, until they prove short). The numbers here are the policy; docs/runtime.md
 // explains how they were measured.
+import type { ArtifactMeta } from '../artifact.js'
 
 /** Lane and slice policy constants. */
 export const LANE_POLICY = {
@@ -24,11 +25,45 @@ export const LANE_POLICY = {
    * delays no answer (the gateway thread answers TIMEOUT itself).
    */
   nice: 19,
+  /**
+   * Largest initial memory (bytes) of a component that may run inline. Two costs grow with it and fall on
+   * the gateway thread, outside any slice: a fresh-state component's reset after each request (a full
+   * restore, ~0.12 ms of CPU per MB), and the new instance the pool makes when an inline attempt was
+   * stopped (a stopped instance is dropped). A JavaScript component (10 MB, an engine inside) takes 5-50 ms
+   * to instantiate and 1.7-10 ms for its first request on a new instance (measured in process, load 14),
+   * past the slice: inline, it would be stopped, replaced and sent back to lanes over and over. 2 MiB: a
+   * Rust or C component (the Rust hello: 1.06 MB, its reset ~0.013 ms).
+   */
+  inlineComponentMemoryBytes: 2 << 20,
+  /**
+   * A component whose instances failed this many resets in a row (its memory grows at every request:
+   * a memory cannot shrink) goes back to lanes: inline, each failure is a new instance made on the
+   * gateway thread.
+   */
+  inlineFailedResets: 3,
 } as const
 
 /**
+ * Whether a function may run on the gateway thread at all (it still has to prove short): a stopped
+ * attempt must be re-runnable without anyone noticing, and cheap to recover from. Core modules with fresh
+ * state per request; and small wasi:http components that can do no I/O (no outbound hosts, no mapped
+ * folders, initial memory at most `inlineComponentMemoryBytes`): a stopped attempt leaves nothing outside
+ * its instance, which is dropped (with `reuse`, the state it kept goes with it, as after a trap: such a
+ * function already has one instance per lane and pool slot, never one in all), and a blocking wait
+ * inline is stopped like a slice (component/wasi/io.ts); not once its instances keep failing their
+ * resets (`inlineFailedResets`, the pool's count). Never WASI command modules (stdin, files, scratch).
+ */
+export function inlineEligible(meta: ArtifactMeta, failedResetsInARow = 0): boolean {
+  if (meta.kind === 'core') return !meta.config.reuse
+  const c = meta.component
+  if (meta.kind !== 'component' || !c || c.world !== 'http' || c.allowedOutboundHosts.length > 0 || c.files.length > 0) return false
+  if (failedResetsInARow >= LANE_POLICY.inlineFailedResets) return false
+  return c.initialMemoryBytes !== undefined && c.initialMemoryBytes <= LANE_POLICY.inlineComponentMemoryBytes
+}
+
+/**
  * Which functions run inline. A function is inline-eligible when a stopped attempt can be re-run
- * without anyone noticing (a core module with fresh state per request: no I/O, no kept state). An
+ * without anyone noticing (`inlineEligible`). An
  * eligible function not yet proven short runs in a lane when one is free, and inline within the
  * slice only when none is (lanes still starting, or all held: it must not wait behind them); it runs
  * inline for good once its lane runs prove it short (`shortProofRuns` in a row under `shortMs`). A

@@ -75,8 +75,18 @@ describe('InstancePool', () => {
     s.resetOk = false
     await tick()
     expect(s.discarded).toEqual([0])
+    expect(pool.failedResetsInARow).toBe(1)
     await tick() // the refill
     expect(pool.stats.pool).toMatchObject({ ready: 1, dirty: 0 })
+    // Failures in a row are counted (the lane policy reads them), on and off the request path, until a reset works.
+    pool.invoke({})
+    pool.invoke({}) // finds the first dirty, fails to reset it on its path, makes one
+    await tick()
+    expect(pool.failedResetsInARow).toBe(3)
+    s.resetOk = true
+    pool.invoke({})
+    await tick()
+    expect(pool.failedResetsInARow).toBe(0)
   })
 
   it('keeps a reusable instance as it is', () => {

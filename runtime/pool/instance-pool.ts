@@ -40,6 +40,8 @@ export interface FunctionHost {
   invoke(req: FunctionRequest, options?: InvokeOptions): { response: FunctionResponse; start: StartKind }
   /** Sets pool bounds (the scheduler's call). Instances are created or dropped off the request path. */
   setPool(minWarm: number, maxWarm: number): void
+  /** Resets in a row that failed, each instance replaced by a new one (its memory grew, say); 0 after a reset that worked. */
+  readonly failedResetsInARow: number
   close(): void
 }
 
@@ -57,6 +59,7 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
   private readonly spares = new SpareMemories()
   private readonly timeoutMs: number
   private resetScheduled = false
+  private failedResets = 0
   private refillScheduled = false
   private isClosed = false
 
@@ -77,6 +80,17 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
 
   get closed(): boolean {
     return this.isClosed
+  }
+
+  get failedResetsInARow(): number {
+    return this.failedResets
+  }
+
+  /** strategy.reset, counting failures in a row. */
+  private reset(inst: I): boolean {
+    const ok = this.strategy.reset(inst)
+    this.failedResets = ok ? 0 : this.failedResets + 1
+    return ok
   }
 
   invoke(req: FunctionRequest, options?: InvokeOptions): { response: FunctionResponse; start: StartKind } {
@@ -132,7 +146,7 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
   /** A dirty instance reset now, on the request path (no ready one is left), or undefined. */
   private resetDirty(): I | undefined {
     for (let d = this.dirty.pop(); d; d = this.dirty.pop()) {
-      if (this.strategy.reset(d)) return d
+      if (this.reset(d)) return d
       this.strategy.discard(d, this.spares)
     }
     return undefined
@@ -159,7 +173,7 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
     setImmediate(() => {
       this.resetScheduled = false
       for (const inst of this.dirty.splice(0)) {
-        if (this.strategy.reset(inst) && this.ready.length < this.maxWarm) this.ready.push(inst)
+        if (this.reset(inst) && this.ready.length < this.maxWarm) this.ready.push(inst)
         else this.strategy.discard(inst, this.spares)
       }
       this.updatePoolStats()

@@ -1,7 +1,7 @@
 // wasi:io 0.2 for the component host: errors, pollables and in-memory streams. Streams are byte
 // buffers (request bodies in, response bodies and stdio out), so every call is synchronous and cheap.
 import { performance } from 'node:perf_hooks'
-import { TimeoutError } from '../../errors.js'
+import { SliceExpiredError, TimeoutError } from '../../errors.js'
 import type { Deadline } from '../../instance.js'
 
 /** wasi:io/error.error: a host error a guest can print. */
@@ -41,9 +41,13 @@ export class Pollable {
  */
 export const blockHook: { current: (ms: number) => void } = { current: sleepMs }
 
-/** Runs `fn` (one invocation) with blocking waits inside the guest (timers, polls) that never sleep past `d.deadline`. */
+/**
+ * Runs `fn` (one invocation) with blocking waits inside the guest (timers, polls) that never sleep past
+ * `d.deadline`, nor past `d.sliceDeadline` (an inline attempt on the gateway thread: stopped, to run again in a lane).
+ */
 export function withBoundedWaits<T>(d: Readonly<Deadline>, fn: () => T): T {
   blockHook.current = (ms) => {
+    if (d.sliceDeadline !== undefined && performance.now() + ms > d.sliceDeadline) throw new SliceExpiredError()
     const left = d.deadline - performance.now()
     if (ms >= left) {
       sleepMs(left)
