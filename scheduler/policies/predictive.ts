@@ -53,6 +53,14 @@ export interface PredictiveOptions {
    * functions) of the shared trace: docs/scheduler.md. @default [10, 30, 60]
    */
   keepAliveChoices?: number[]
+  /**
+   * Unload idle instances once a minute's invocations have probably all come (the share of past active
+   * minutes with more invocations than seen so far is below the hold threshold); the next minute is
+   * pre-warmed just before it. @default true
+   */
+  releaseServedMinutes?: boolean
+  /** Latest active minutes whose invocation counts that decision reads (a function's rhythm changes). @default 60 */
+  minuteCountMemory?: number
   /** Refit the forecast every this many minutes. @default 5 */
   refitMinutes?: number
   /** Minutes of history a fit uses. @default 360 */
@@ -117,6 +125,9 @@ export function fitSeries(counts: number[], peaks: number[], forecaster: Forecas
   }
 }
 
+/** Per-minute invocation counts are tallied up to this (a minute with more is counted as this many). */
+const MINUTE_COUNT_CAP = 64
+
 /** One cold start is worth this many GB-s of idle memory unless told otherwise (see `coldStartCostGbS`). */
 export const DEFAULT_COLD_START_COST_GB_S = 150
 
@@ -162,6 +173,8 @@ export class PredictivePolicy implements ScalingPolicy {
       rampChargeMinutes: options.rampChargeMinutes ?? 4,
       arrivalProbability: 0,
       keepAliveChoices: options.keepAliveChoices ?? [10, 30, 60],
+      releaseServedMinutes: options.releaseServedMinutes ?? true,
+      minuteCountMemory: options.minuteCountMemory ?? 60,
       refitMinutes: options.refitMinutes ?? 5,
       windowMinutes: options.windowMinutes ?? 360,
       minActiveMinutes: options.minActiveMinutes ?? 5,
@@ -176,6 +189,7 @@ export class PredictivePolicy implements ScalingPolicy {
     if (!(o.coldStartCostGbS > 0)) throw new RangeError(`coldStartCostGbS must be > 0, got ${o.coldStartCostGbS}`)
     if (!(o.instanceMemoryMb > 0)) throw new RangeError(`instanceMemoryMb must be > 0, got ${o.instanceMemoryMb}`)
     if (!(o.arrivalPeakMemory >= 1) || !Number.isInteger(o.arrivalPeakMemory)) throw new RangeError(`arrivalPeakMemory must be an integer >= 1, got ${o.arrivalPeakMemory}`)
+    if (!(o.minuteCountMemory >= 1) || !Number.isInteger(o.minuteCountMemory)) throw new RangeError(`minuteCountMemory must be an integer >= 1, got ${o.minuteCountMemory}`)
     if (!(o.rampChargeMinutes > 0)) throw new RangeError(`rampChargeMinutes must be > 0, got ${o.rampChargeMinutes}`)
     if (!o.keepAliveChoices.every((k) => k > 0 && Number.isFinite(k))) throw new RangeError(`keepAliveChoices must be minutes > 0, got ${o.keepAliveChoices.join(', ')}`)
     if (!(o.episodeMinutes >= 0) || !Number.isInteger(o.episodeMinutes)) throw new RangeError(`episodeMinutes must be an integer >= 0, got ${o.episodeMinutes}`)
@@ -212,6 +226,10 @@ class PredictiveFunction implements FunctionPolicy {
   private idleTimesScored = 0
   /** The rule holding the first instance through idle minutes: 0 the hazard, k the (k-1)-th keep-alive choice. */
   private idleRule = 0
+  /** minuteAtLeast[j]: closed active minutes with at least j invocations (j < MINUTE_COUNT_CAP), for servedMinute. */
+  private readonly minuteAtLeast: number[] = [0]
+  /** Invocation counts of the latest closed active minutes, oldest first. */
+  private readonly minuteCounts: number[] = []
 
   constructor(private readonly o: Resolved, private readonly forecaster: Forecaster, private readonly source?: FitSource) {
     this.activity = new FunctionActivity({ histogramRangeMinutes: 240, windowMs: o.stableWindowMs })
@@ -250,7 +268,10 @@ class PredictiveFunction implements FunctionPolicy {
     const minute = Math.floor(startMs / MINUTE_MS)
     this.closeArrival(minute)
     // the first active minute after at least one idle minute: its peak is what the pool must serve at once
-    if (a.invocations > 0 && minute > a.lastActiveMinute) this.scoreIdleTime(minute - a.lastActiveMinute - 1)
+    if (a.invocations > 0 && minute > a.lastActiveMinute) {
+      this.scoreIdleTime(minute - a.lastActiveMinute - 1)
+      this.countMinute(a.counts[a.lastActiveMinute - a.originMinute] ?? 0)
+    }
     if (a.invocations === 0 || minute > a.lastActiveMinute + 1) {
       this.arrivalMinute = minute
       this.closeEpisode(minute, true)
@@ -276,6 +297,34 @@ class PredictiveFunction implements FunctionPolicy {
       if (this.episodePeaks.length > this.o.arrivalPeakMemory) this.episodePeaks.shift()
     }
     this.episodeMinute = undefined
+  }
+
+  /** Remembers how many invocations a closed active minute had (the latest minuteCountMemory of them). */
+  private countMinute(n: number): void {
+    const at = this.minuteAtLeast
+    const add = (c: number, d: number) => {
+      const top = Math.min(c, MINUTE_COUNT_CAP - 1)
+      while (at.length <= top) at.push(0)
+      for (let j = 0; j <= top; j++) at[j] += d
+    }
+    add(n, 1)
+    this.minuteCounts.push(n)
+    if (this.minuteCounts.length > this.o.minuteCountMemory) add(this.minuteCounts.shift()!, -1)
+  }
+
+  /**
+   * Whether this minute's work is probably done: `seen` invocations have started in it, and of the past
+   * active minutes that had at least `seen`, the share that had more (with half a minute of prior for
+   * the unseen: (more + 0.5) / (at least + 1)) is below the hold threshold. Then holding an idle instance
+   * for the rest of the minute costs more than the cold start it would avoid: it is unloaded, and the next
+   * minute's need is pre-warmed just before that minute as usual.
+   */
+  private servedMinute(seen: number): boolean {
+    if (!this.o.releaseServedMinutes || seen < 1 || seen >= MINUTE_COUNT_CAP - 1) return false
+    const at = this.minuteAtLeast
+    const atLeast = at[seen] ?? 0
+    const more = at[seen + 1] ?? 0
+    return (more + 0.5) / (atLeast + 1) < this.o.arrivalProbability
   }
 
   /** Once the arrival minute is over (before `minute`), remembers its peak concurrency. */
@@ -392,14 +441,19 @@ class PredictiveFunction implements FunctionPolicy {
     const burstWarm = panicking ? Math.max(this.burstWarm, stable) : 0
 
     const covered = plan?.covered ?? false
+    // This minute's invocations have probably all come (servedMinute): idle instances go now, and the next
+    // minute is pre-warmed by the rule that holds it (the hazard or keep-alive rule, or the forecast; not
+    // in the fallback phase without a forecast for the next minute, whose long keep-alive is what holds it).
+    const seen = a.lastActiveMinute === minute ? (a.counts[minute - a.originMinute] ?? 0) : 0
+    const served = (useHistogram || (covered && nextWarm >= 1)) && this.servedMinute(seen)
     // The histogram (or, without enough idle times, a fixed keep-alive) holds the first instance; the
     // forecast sets a floor for the minutes it covers and lets instances above it go after forecastKeepAliveMs.
     let warm = histWarm
     let prewarmAtMs = histPrewarm
-    const keepAliveMs = useHistogram ? o.forecastKeepAliveMs : o.fallbackKeepAliveMinutes * MINUTE_MS
-    const extraKeepAliveMs = useHistogram ? Math.min(o.forecastKeepAliveMs, keepAliveMs) : Math.min(o.fallbackExtraKeepAliveMinutes * MINUTE_MS, keepAliveMs)
+    const keepAliveMs = served ? 0 : useHistogram ? o.forecastKeepAliveMs : o.fallbackKeepAliveMinutes * MINUTE_MS
+    const extraKeepAliveMs = useHistogram || served ? Math.min(o.forecastKeepAliveMs, keepAliveMs) : Math.min(o.fallbackExtraKeepAliveMinutes * MINUTE_MS, keepAliveMs)
     let decidedBy: DecidedBy = useHistogram ? 'histogram' : 'fallback'
-    let fcWarm = forecastWarm
+    let fcWarm = served ? 0 : forecastWarm
     let fcPrewarm: number | undefined
     if (nextWarm > fcWarm && msToNextMinute <= o.decisionIntervalMs) {
       fcWarm = nextWarm
@@ -420,7 +474,7 @@ class PredictiveFunction implements FunctionPolicy {
     const numbers: Record<string, number | string | boolean> = {
       forecastWarm, nextMinuteWarm: nextWarm, forecastPerMin: Math.round(ratePerMin * 1000) / 1000, forecastModel: plan?.model ?? 'none',
       idleSamples: hg.total, idleMinutes: Math.max(0, elapsed), hazardNow: round3(hazardNow), hazardNextMinute: round3(hazardNext),
-      stableConcurrency: stable, panicConcurrency: panic, panicking, burstWarm, episodeWarm,
+      stableConcurrency: stable, panicConcurrency: panic, panicking, burstWarm, episodeWarm, invocationsThisMinute: seen, minuteServed: served,
       idleRule: this.idleRule === 0 ? 'hazard' : `keep-alive ${o.keepAliveChoices[this.idleRule - 1]} min`,
     }
     // The sentence is built only when someone reads it (the simulator decides millions of times).
