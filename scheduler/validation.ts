@@ -85,8 +85,11 @@ export interface RobustChoiceOptions {
 export function chooseColdStartCostRobust(points: { knob: number; fns: FunctionTally[] }[], fixed: FunctionTally[], histogram: FunctionTally[], o: RobustChoiceOptions = {}): number | null {
   const n = fixed.length
   if (histogram.length !== n || points.some((p) => p.fns.length !== n)) throw new RangeError('every policy needs a tally for each function, in the same order')
+  if (n === 0) throw new RangeError('no functions to choose on')
   const confidence = o.confidence ?? 0.9
   const resamples = o.resamples ?? 1000
+  if (!(confidence > 0 && confidence <= 1)) throw new RangeError(`confidence must be in (0, 1], got ${confidence}`)
+  if (!(resamples >= 1) || !Number.isInteger(resamples)) throw new RangeError(`resamples must be an integer >= 1, got ${resamples}`)
   let s = (o.seed ?? 1) >>> 0
   const rnd = () => {
     // mulberry32

@@ -46,5 +46,8 @@ describe('out-of-sample helpers', () => {
     expect(chooseColdStartCostRobust([cheap, even], fixed, hist)).toBe(250)
     expect(chooseColdStartCostRobust([{ knob: 1, fns: fns(() => ({ cold: 11, invocations: 100, gbS: 10 })) }], fixed, hist)).toBeNull()
     expect(() => chooseColdStartCostRobust([cheap], fixed.slice(1), hist)).toThrow(RangeError)
+    expect(() => chooseColdStartCostRobust([], [], [])).toThrow(RangeError)
+    expect(() => chooseColdStartCostRobust([cheap], fixed, hist, { confidence: 0 })).toThrow(RangeError)
+    expect(() => chooseColdStartCostRobust([cheap], fixed, hist, { resamples: 2.5 })).toThrow(RangeError)
   })
 })
