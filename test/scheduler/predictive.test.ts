@@ -107,6 +107,8 @@ describe('predictive policy', () => {
     const twice = starts.concat(Array.from({ length: 100 }, (_, m) => [60 * (300 + m) + 20 * rnd(), 60 * (300 + m) + 40 + 19 * rnd()]).flat())
     const r = simulate(trace([fn('rhythm', twice, 1)], 400), new PredictivePolicy())
     expect(r.coldStarts).toBeLessThanOrEqual(5)
+    expect(() => new PredictivePolicy({ minuteCountMemory: 0 })).toThrow(RangeError)
+    expect(() => new PredictivePolicy({ minuteCountMemory: 2.5 })).toThrow(RangeError)
   })
 
   it("holds a period's arrival minute only, not the minute before it (raw idle-time hazard)", () => {
