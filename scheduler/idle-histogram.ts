@@ -18,7 +18,7 @@ export class IdleTimeHistogram {
   /** Records one idle time in whole minutes (negative values are ignored). */
   add(idleMinutes: number): void {
     if (!(idleMinutes >= 0)) return
-    this.suffix = undefined
+    this.cache[0] = this.cache[1] = undefined
     const bin = Math.floor(idleMinutes)
     if (bin >= this.rangeMinutes) this.outOfBounds++
     else {
@@ -27,26 +27,32 @@ export class IdleTimeHistogram {
     }
   }
 
-  private suffix: Float64Array | undefined
-  private smooth: Float64Array | undefined
+  /** Per smoothing (0: raw, 1: smoothed): bin counts used and their suffix sums, built on first use after a change. */
+  private readonly cache: ({ counts: Float64Array; suffix: Float64Array } | undefined)[] = [undefined, undefined]
 
   /**
    * Discrete hazard of bin b: of the idle periods that lasted at least b minutes, the share that ended in
    * minute b (out-of-bounds ones never end inside the range). NaN when none lasted b minutes.
+   * `smoothed` (the default) spreads each count over its neighbours (1/4, 1/2, 1/4), for idle times that
+   * jitter by a minute; raw counts suit a function whose idle times repeat exactly (a neighbour's quarter
+   * of a count is itself a hazard above a low hold threshold, so smoothing holds the minute before each
+   * arrival too).
    */
-  hazard(bin: number): number {
+  hazard(bin: number, smoothed = true): number {
     if (bin < 0 || bin >= this.rangeMinutes) return 0
-    if (!this.suffix) {
-      // Counts smoothed over neighbouring bins (1/4, 1/2, 1/4): idle times of a periodic function jitter by a minute.
+    const k = smoothed ? 1 : 0
+    let c = this.cache[k]
+    if (!c) {
       const n = this.rangeMinutes
-      this.smooth = new Float64Array(n)
-      for (let b = 0; b < n; b++) this.smooth[b] = 0.5 * this.bins[b] + 0.25 * ((b > 0 ? this.bins[b - 1] : this.bins[b]) + (b + 1 < n ? this.bins[b + 1] : 0))
-      this.suffix = new Float64Array(n + 1)
-      this.suffix[n] = this.outOfBounds
-      for (let b = n - 1; b >= 0; b--) this.suffix[b] = this.suffix[b + 1] + this.smooth[b]
+      const counts = new Float64Array(n)
+      for (let b = 0; b < n; b++) counts[b] = smoothed ? 0.5 * this.bins[b] + 0.25 * ((b > 0 ? this.bins[b - 1] : this.bins[b]) + (b + 1 < n ? this.bins[b + 1] : 0)) : this.bins[b]
+      const suffix = new Float64Array(n + 1)
+      suffix[n] = this.outOfBounds
+      for (let b = n - 1; b >= 0; b--) suffix[b] = suffix[b + 1] + counts[b]
+      c = this.cache[k] = { counts, suffix }
     }
-    const atLeast = this.suffix[bin]
-    return atLeast > 0 ? this.smooth![bin] / atLeast : NaN
+    const atLeast = c.suffix[bin]
+    return atLeast > 0 ? c.counts[bin] / atLeast : NaN
   }
 
   get total(): number {

@@ -10,7 +10,7 @@ export interface PredictiveOptions {
   forecaster?: Forecaster
   /** Coverage of the interval whose upper bound sets the warm count. @default 0.99 */
   level?: number
-  /** Keep-alive (minutes) while the function has too few idle times for the histogram. @default 60 */
+  /** Keep-alive (minutes) while the function has too few idle times for the histogram. Chosen on the tune half (docs/scheduler.md). @default 20 */
   fallbackKeepAliveMinutes?: number
   /**
    * Keep-alive (minutes) of the second and later instances in that phase: fixed's 10, so that a function
@@ -25,7 +25,7 @@ export interface PredictiveOptions {
    * memoryGiB x 60 GB-s, so an instance is held for a minute when the chance that it serves an invocation
    * that would otherwise start cold is at least memoryGiB x 60 / coldStartCostGbS (128 MiB: 7.5 / cost).
    * The main knob: higher keeps more warm. Default chosen by cross-validation on the shared trace's
-   * even-hash functions, reported on the odd-hash ones (docs/scheduler.md). @default 150
+   * even-hash functions, reported on the odd-hash ones (docs/scheduler.md). @default 500
    */
   coldStartCostGbS?: number
   /** Memory of one instance (MiB), for the cost of holding it. @default 128 */
@@ -53,6 +53,21 @@ export interface PredictiveOptions {
    * functions) of the shared trace: docs/scheduler.md. @default [10, 30, 60]
    */
   keepAliveChoices?: number[]
+  /**
+   * Unload idle instances once a minute's invocations have probably all come (the share of past active
+   * minutes with more invocations than seen so far is below the hold threshold); the next minute is
+   * pre-warmed just before it. @default true
+   */
+  releaseServedMinutes?: boolean
+  /**
+   * Hazard from the idle-time histogram smoothed over neighbouring minutes (1/4, 1/2, 1/4) instead of the
+   * raw counts. Smoothing holds the minute before each arrival of an exact period too (a neighbour's
+   * quarter of a count is a hazard above a low hold threshold); raw counts learn a jittering period's
+   * second minute the first time it occurs. Chosen on the tune half (docs/scheduler.md). @default false
+   */
+  hazardSmoothing?: boolean
+  /** Latest active minutes whose invocation counts that decision reads (a function's rhythm changes). @default 60 */
+  minuteCountMemory?: number
   /** Refit the forecast every this many minutes. @default 5 */
   refitMinutes?: number
   /** Minutes of history a fit uses. @default 360 */
@@ -117,8 +132,11 @@ export function fitSeries(counts: number[], peaks: number[], forecaster: Forecas
   }
 }
 
+/** Per-minute invocation counts are tallied up to this (a minute with more is counted as this many). */
+const MINUTE_COUNT_CAP = 64
+
 /** One cold start is worth this many GB-s of idle memory unless told otherwise (see `coldStartCostGbS`). */
-export const DEFAULT_COLD_START_COST_GB_S = 150
+export const DEFAULT_COLD_START_COST_GB_S = 500
 
 /**
  * The chance of use at which holding one instance for a minute pays: its memory cost (GiB x 60 s) over
@@ -152,7 +170,7 @@ export class PredictivePolicy implements ScalingPolicy {
     this.fitSource = options.fitSource
     this.o = {
       level: options.level ?? 0.99,
-      fallbackKeepAliveMinutes: options.fallbackKeepAliveMinutes ?? 60,
+      fallbackKeepAliveMinutes: options.fallbackKeepAliveMinutes ?? 20,
       fallbackExtraKeepAliveMinutes: options.fallbackExtraKeepAliveMinutes ?? 10,
       forecastKeepAliveMs: options.forecastKeepAliveMs ?? 60_000,
       coldStartCostGbS: options.coldStartCostGbS ?? DEFAULT_COLD_START_COST_GB_S,
@@ -162,6 +180,9 @@ export class PredictivePolicy implements ScalingPolicy {
       rampChargeMinutes: options.rampChargeMinutes ?? 4,
       arrivalProbability: 0,
       keepAliveChoices: options.keepAliveChoices ?? [10, 30, 60],
+      releaseServedMinutes: options.releaseServedMinutes ?? true,
+      minuteCountMemory: options.minuteCountMemory ?? 60,
+      hazardSmoothing: options.hazardSmoothing ?? false,
       refitMinutes: options.refitMinutes ?? 5,
       windowMinutes: options.windowMinutes ?? 360,
       minActiveMinutes: options.minActiveMinutes ?? 5,
@@ -176,6 +197,7 @@ export class PredictivePolicy implements ScalingPolicy {
     if (!(o.coldStartCostGbS > 0)) throw new RangeError(`coldStartCostGbS must be > 0, got ${o.coldStartCostGbS}`)
     if (!(o.instanceMemoryMb > 0)) throw new RangeError(`instanceMemoryMb must be > 0, got ${o.instanceMemoryMb}`)
     if (!(o.arrivalPeakMemory >= 1) || !Number.isInteger(o.arrivalPeakMemory)) throw new RangeError(`arrivalPeakMemory must be an integer >= 1, got ${o.arrivalPeakMemory}`)
+    if (!(o.minuteCountMemory >= 1) || !Number.isInteger(o.minuteCountMemory)) throw new RangeError(`minuteCountMemory must be an integer >= 1, got ${o.minuteCountMemory}`)
     if (!(o.rampChargeMinutes > 0)) throw new RangeError(`rampChargeMinutes must be > 0, got ${o.rampChargeMinutes}`)
     if (!o.keepAliveChoices.every((k) => k > 0 && Number.isFinite(k))) throw new RangeError(`keepAliveChoices must be minutes > 0, got ${o.keepAliveChoices.join(', ')}`)
     if (!(o.episodeMinutes >= 0) || !Number.isInteger(o.episodeMinutes)) throw new RangeError(`episodeMinutes must be an integer >= 0, got ${o.episodeMinutes}`)
@@ -209,13 +231,20 @@ class PredictiveFunction implements FunctionPolicy {
   private readonly episodePeaks: number[] = []
   /** Cost (GB-s) of the hazard rule (index 0) and of each keepAliveChoices entry over the idle times scored so far. */
   private readonly idleRuleCost: number[]
+  /** Candidate rules for the first instance through idle minutes, the starting one first (see idleRules). */
+  private readonly rules: IdleRule[]
   private idleTimesScored = 0
   /** The rule holding the first instance through idle minutes: 0 the hazard, k the (k-1)-th keep-alive choice. */
   private idleRule = 0
+  /** minuteAtLeast[j]: closed active minutes with at least j invocations (j < MINUTE_COUNT_CAP), for servedMinute. */
+  private readonly minuteAtLeast: number[] = [0]
+  /** Invocation counts of the latest closed active minutes, oldest first. */
+  private readonly minuteCounts: number[] = []
 
   constructor(private readonly o: Resolved, private readonly forecaster: Forecaster, private readonly source?: FitSource) {
     this.activity = new FunctionActivity({ histogramRangeMinutes: 240, windowMs: o.stableWindowMs })
-    this.idleRuleCost = new Array<number>(o.keepAliveChoices.length + 1).fill(0)
+    this.rules = idleRules(o)
+    this.idleRuleCost = new Array<number>(this.rules.length).fill(0)
   }
 
   /**
@@ -227,16 +256,19 @@ class PredictiveFunction implements FunctionPolicy {
   private scoreIdleTime(g: number): void {
     const o = this.o
     const hg = this.activity.histogram
-    if (o.keepAliveChoices.length === 0 || hg.total < o.minSamples) return
+    if (this.rules.length < 2 || hg.total < o.minSamples) return
     const minuteGbS = (o.instanceMemoryMb / 1024) * 60
     const t = o.arrivalProbability
-    let held = 0
-    const last = Math.min(g, hg.rangeMinutes)
-    for (let e = 0; e < last; e++) if (hg.hazard(e) >= t) held++
-    const warmAtArrival = g < hg.rangeMinutes && hg.hazard(g) >= t
-    this.idleRuleCost[0] += held * minuteGbS + (warmAtArrival ? 0 : o.coldStartCostGbS)
-    o.keepAliveChoices.forEach((k, i) => {
-      this.idleRuleCost[i + 1] += Math.min(g, k) * minuteGbS + (g < k ? 0 : o.coldStartCostGbS)
+    this.rules.forEach((r, i) => {
+      if (r.keepAliveMinutes > 0) {
+        this.idleRuleCost[i] += Math.min(g, r.keepAliveMinutes) * minuteGbS + (g < r.keepAliveMinutes ? 0 : o.coldStartCostGbS)
+        return
+      }
+      let held = 0
+      const last = Math.min(g, hg.rangeMinutes)
+      for (let e = 0; e < last; e++) if (hg.hazard(e, r.smoothed) >= t) held++
+      const warmAtArrival = g < hg.rangeMinutes && hg.hazard(g, r.smoothed) >= t
+      this.idleRuleCost[i] += held * minuteGbS + (warmAtArrival ? 0 : o.coldStartCostGbS)
     })
     this.idleTimesScored++
     if (this.idleTimesScored < o.minSamples) return
@@ -250,7 +282,10 @@ class PredictiveFunction implements FunctionPolicy {
     const minute = Math.floor(startMs / MINUTE_MS)
     this.closeArrival(minute)
     // the first active minute after at least one idle minute: its peak is what the pool must serve at once
-    if (a.invocations > 0 && minute > a.lastActiveMinute) this.scoreIdleTime(minute - a.lastActiveMinute - 1)
+    if (a.invocations > 0 && minute > a.lastActiveMinute) {
+      this.scoreIdleTime(minute - a.lastActiveMinute - 1)
+      this.countMinute(a.counts[a.lastActiveMinute - a.originMinute] ?? 0)
+    }
     if (a.invocations === 0 || minute > a.lastActiveMinute + 1) {
       this.arrivalMinute = minute
       this.closeEpisode(minute, true)
@@ -276,6 +311,34 @@ class PredictiveFunction implements FunctionPolicy {
       if (this.episodePeaks.length > this.o.arrivalPeakMemory) this.episodePeaks.shift()
     }
     this.episodeMinute = undefined
+  }
+
+  /** Remembers how many invocations a closed active minute had (the latest minuteCountMemory of them). */
+  private countMinute(n: number): void {
+    const at = this.minuteAtLeast
+    const add = (c: number, d: number) => {
+      const top = Math.min(c, MINUTE_COUNT_CAP - 1)
+      while (at.length <= top) at.push(0)
+      for (let j = 0; j <= top; j++) at[j] += d
+    }
+    add(n, 1)
+    this.minuteCounts.push(n)
+    if (this.minuteCounts.length > this.o.minuteCountMemory) add(this.minuteCounts.shift()!, -1)
+  }
+
+  /**
+   * Whether this minute's work is probably done: `seen` invocations have started in it, and of the past
+   * active minutes that had at least `seen`, the share that had more (with half a minute of prior for
+   * the unseen: (more + 0.5) / (at least + 1)) is below the hold threshold. Then holding an idle instance
+   * for the rest of the minute costs more than the cold start it would avoid: it is unloaded, and the next
+   * minute's need is pre-warmed just before that minute as usual.
+   */
+  private servedMinute(seen: number): boolean {
+    if (!this.o.releaseServedMinutes || seen < 1 || seen >= MINUTE_COUNT_CAP - 1) return false
+    const at = this.minuteAtLeast
+    const atLeast = at[seen] ?? 0
+    const more = at[seen + 1] ?? 0
+    return (more + 0.5) / (atLeast + 1) < this.o.arrivalProbability
   }
 
   /** Once the arrival minute is over (before `minute`), remembers its peak concurrency. */
@@ -348,8 +411,9 @@ class PredictiveFunction implements FunctionPolicy {
     const useHistogram = hg.total >= o.minSamples
     const elapsed = Math.floor(nowMs / MINUTE_MS) - a.lastActiveMinute - 1 // -1: an invocation started this minute
     const busy = a.lastEndMs > nowMs
-    const hazardNow = elapsed < 0 ? 1 : hg.hazard(elapsed)
-    const hazardNext = hg.hazard(elapsed + 1)
+    const idleRule = this.rules[this.idleRule]
+    const hazardNow = elapsed < 0 ? 1 : hg.hazard(elapsed, idleRule.smoothed)
+    const hazardNext = hg.hazard(elapsed + 1, idleRule.smoothed)
     let histWarm = 0
     let histPrewarm: number | undefined
     this.closeArrival(minute)
@@ -365,10 +429,9 @@ class PredictiveFunction implements FunctionPolicy {
       // active minute the forecast sizes the pool, and the histogram holds one
       // with a keep-alive chosen for this function (scoreIdleTime), the first instance is held for its minutes
       // instead of by the hazard; the burst size after an idle minute still follows the remembered arrivals
-      const rule = this.idleRule
-      const kaMinutes = rule > 0 ? o.keepAliveChoices[rule - 1] : 0
+      const kaMinutes = idleRule.keepAliveMinutes
       const size = (p: number, idle: number) =>
-        rule > 0 ? (idle < kaMinutes ? 1 : 0) : idle >= 1 ? this.arrivalWarm(p) : p >= o.arrivalProbability ? 1 : 0
+        kaMinutes > 0 ? (idle < kaMinutes ? 1 : 0) : idle >= 1 ? this.arrivalWarm(p) : p >= o.arrivalProbability ? 1 : 0
       histWarm = Math.max(busy ? 1 : 0, episodeWarm, elapsed < 0 ? 0 : size(hazardNow, elapsed))
       const nextWarm = size(hazardNext, elapsed + 1)
       if (nextWarm > histWarm && msToNextMinute <= o.decisionIntervalMs) {
@@ -392,14 +455,19 @@ class PredictiveFunction implements FunctionPolicy {
     const burstWarm = panicking ? Math.max(this.burstWarm, stable) : 0
 
     const covered = plan?.covered ?? false
+    // This minute's invocations have probably all come (servedMinute): idle instances go now, and the next
+    // minute is pre-warmed by the rule that holds it (the hazard or keep-alive rule, or the forecast; not
+    // in the fallback phase without a forecast for the next minute, whose long keep-alive is what holds it).
+    const seen = a.lastActiveMinute === minute ? (a.counts[minute - a.originMinute] ?? 0) : 0
+    const served = (useHistogram || (covered && nextWarm >= 1)) && this.servedMinute(seen)
     // The histogram (or, without enough idle times, a fixed keep-alive) holds the first instance; the
     // forecast sets a floor for the minutes it covers and lets instances above it go after forecastKeepAliveMs.
     let warm = histWarm
     let prewarmAtMs = histPrewarm
-    const keepAliveMs = useHistogram ? o.forecastKeepAliveMs : o.fallbackKeepAliveMinutes * MINUTE_MS
-    const extraKeepAliveMs = useHistogram ? Math.min(o.forecastKeepAliveMs, keepAliveMs) : Math.min(o.fallbackExtraKeepAliveMinutes * MINUTE_MS, keepAliveMs)
+    const keepAliveMs = served ? 0 : useHistogram ? o.forecastKeepAliveMs : o.fallbackKeepAliveMinutes * MINUTE_MS
+    const extraKeepAliveMs = useHistogram || served ? Math.min(o.forecastKeepAliveMs, keepAliveMs) : Math.min(o.fallbackExtraKeepAliveMinutes * MINUTE_MS, keepAliveMs)
     let decidedBy: DecidedBy = useHistogram ? 'histogram' : 'fallback'
-    let fcWarm = forecastWarm
+    let fcWarm = served ? 0 : forecastWarm
     let fcPrewarm: number | undefined
     if (nextWarm > fcWarm && msToNextMinute <= o.decisionIntervalMs) {
       fcWarm = nextWarm
@@ -420,14 +488,29 @@ class PredictiveFunction implements FunctionPolicy {
     const numbers: Record<string, number | string | boolean> = {
       forecastWarm, nextMinuteWarm: nextWarm, forecastPerMin: Math.round(ratePerMin * 1000) / 1000, forecastModel: plan?.model ?? 'none',
       idleSamples: hg.total, idleMinutes: Math.max(0, elapsed), hazardNow: round3(hazardNow), hazardNextMinute: round3(hazardNext),
-      stableConcurrency: stable, panicConcurrency: panic, panicking, burstWarm, episodeWarm,
-      idleRule: this.idleRule === 0 ? 'hazard' : `keep-alive ${o.keepAliveChoices[this.idleRule - 1]} min`,
+      stableConcurrency: stable, panicConcurrency: panic, panicking, burstWarm, episodeWarm, invocationsThisMinute: seen, minuteServed: served,
+      idleRule: idleRule.name,
     }
     // The sentence is built only when someone reads it (the simulator decides millions of times).
     const explanation = { decidedBy, numbers } as PoolTarget['explanation']
     Object.defineProperty(explanation, 'summary', { enumerable: true, get: () => summarize(decidedBy, warm, keepAliveMs, numbers) })
     return { warm, prewarmAtMs, keepAliveMs, extraKeepAliveMs, explanation }
   }
+}
+
+/** A rule for holding a function's first instance through idle minutes. */
+interface IdleRule {
+  /** 'hazard' or 'keep-alive k min' (explanations and tests read it). */
+  name: string
+  /** Keep-alive minutes; 0 for a hazard rule. */
+  keepAliveMinutes: number
+  /** For the hazard rule: from the smoothed histogram or the raw one (hazardSmoothing). */
+  smoothed: boolean
+}
+
+/** The candidates scoreIdleTime validates per function: the hazard (the starting rule), then each keep-alive. */
+function idleRules(o: Resolved): IdleRule[] {
+  return [{ name: 'hazard', keepAliveMinutes: 0, smoothed: o.hazardSmoothing }, ...o.keepAliveChoices.map((k) => ({ name: `keep-alive ${k} min`, keepAliveMinutes: k, smoothed: false }))]
 }
 
 function round3(x: number): number {

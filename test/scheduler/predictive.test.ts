@@ -89,6 +89,38 @@ describe('predictive policy', () => {
     expect(withRamp.coldStarts).toBeLessThanOrEqual(simulate(t, new FixedKeepAlivePolicy()).coldStarts)
   })
 
+  it('unloads an instance once its minute is served, and pre-warms it just before the next minute', () => {
+    // one invocation in every minute at a different second, as a per-minute trace's timer functions: the
+    // instance used to be held all day; once the counts show one per minute, it is unloaded after each
+    // invocation and loaded again 1 s before the next minute (about half the idle memory, no cold start added)
+    let s = 11
+    const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648
+    const starts = Array.from({ length: 300 }, (_, m) => 60 * m + 58 * rnd())
+    const t = trace([fn('perMinute', starts, 1)], 300)
+    const served = simulate(t, new PredictivePolicy())
+    const held = simulate(t, new PredictivePolicy({ releaseServedMinutes: false }))
+    const fixed = simulate(t, new FixedKeepAlivePolicy())
+    expect(served.coldStarts).toBeLessThanOrEqual(fixed.coldStarts)
+    expect(served.wasted_gb_s).toBeLessThan(0.7 * fixed.wasted_gb_s)
+    expect(served.wasted_gb_s).toBeLessThan(0.7 * held.wasted_gb_s)
+    // the rhythm changes to two per minute: within a few minutes the second one finds the instance warm again
+    const twice = starts.concat(Array.from({ length: 100 }, (_, m) => [60 * (300 + m) + 20 * rnd(), 60 * (300 + m) + 40 + 19 * rnd()]).flat())
+    const r = simulate(trace([fn('rhythm', twice, 1)], 400), new PredictivePolicy())
+    expect(r.coldStarts).toBeLessThanOrEqual(5)
+    expect(() => new PredictivePolicy({ minuteCountMemory: 0 })).toThrow(RangeError)
+    expect(() => new PredictivePolicy({ minuteCountMemory: 2.5 })).toThrow(RangeError)
+  })
+
+  it("holds a period's arrival minute only, not the minute before it (raw idle-time hazard)", () => {
+    // every 5 minutes exactly: smoothing the histogram over neighbouring minutes held the minute before each arrival too
+    const t = trace([fn('every5', Array.from({ length: 200 }, (_, i) => 30 + 300 * i), 1)], 1000)
+    const raw = simulate(t, new PredictivePolicy())
+    const smoothed = simulate(t, new PredictivePolicy({ hazardSmoothing: true }))
+    expect(raw.coldStarts).toBeLessThanOrEqual(smoothed.coldStarts)
+    expect(raw.coldStarts).toBe(1)
+    expect(raw.wasted_gb_s).toBeLessThan(0.75 * smoothed.wasted_gb_s)
+  })
+
   it('is never worse than fixed on both axes at once (hand-made traces and 20 shared functions)', async () => {
     const shared = await loadTrace(join(SHARED_DATA, 'azure-functions', 'azure2019_100fn_per_minute.csv'))
     const cases: Trace[] = [

@@ -66,14 +66,14 @@ describe('simulator accounting', () => {
 })
 
 describe('policies on the shared Azure 2019 trace (100 functions, one day)', () => {
-  // The issue-15 goal of <= 0.8x histogram's cold starts is not met at the cross-validated default (0.79x here but
-  // 1.6x on the held-out half; docs/scheduler.md): this asserts what holds on the whole day, fewer than histogram's.
-  it('predictive: <= 0.5x the cold starts of fixed(10 min), fewer than histogram, at no more wasted memory than either', async () => {
+  // The issue-15 goal of <= 0.8x histogram's cold starts holds on the whole day at the cross-validated default (0.67x)
+  // and on the even-hash half, not on the odd-hash (held-out) half (1.34x; docs/scheduler.md).
+  it("predictive: <= 0.5x the cold starts of fixed(10 min), <= 0.8x histogram's, at no more wasted memory than either", async () => {
     const trace = await loadTrace(join(AZ, 'azure2019_100fn_per_minute.csv'))
     const { runPolicies } = await import('../../scheduler/index.js')
     const r = runPolicies(trace, ['fixed', 'histogram', 'predictive'])
     expect(r.predictive.coldStarts).toBeLessThanOrEqual(0.5 * r.fixed.coldStarts)
-    expect(r.predictive.coldStarts).toBeLessThan(r.histogram.coldStarts)
+    expect(r.predictive.coldStarts).toBeLessThanOrEqual(0.8 * r.histogram.coldStarts)
     expect(r.predictive.wasted_gb_s).toBeLessThanOrEqual(r.fixed.wasted_gb_s)
     expect(r.predictive.wasted_gb_s).toBeLessThanOrEqual(r.histogram.wasted_gb_s)
     // Every policy sees every invocation.
