@@ -1,6 +1,7 @@
 // Turns what the control plane knows (registered hosts, deployments, demand per region from the
 // heartbeats) into a ClusterPlan with the scheduler's GreedyLatencyPlacer, and tops each function up
-// to `minHosts` distinct hosts so that losing one host never leaves a function unserved.
+// to `minHosts` distinct hosts so that losing one host never leaves a function unserved, and to one host
+// at every edge site with room for it, so that a site cut off from the hub still serves it.
 import { DEFAULT_TIER_ACCESS_MS, GreedyLatencyPlacer, type Fleet, type FunctionDemand, type PlacementPlan } from '@jaegis/scheduler'
 import type { HostRecord, PlannedFunction } from './records.js'
 
@@ -60,6 +61,16 @@ export function planCluster(input: PlanInput): PlanOutput {
     return order.map((i) => input.hosts[i]!.id)
   }
   const functions: Record<string, PlannedFunction> = {}
+  /** Site -> its hosts; and what each site host has left for the per-site top-up, MiB. */
+  const sites = new Map<string, string[]>()
+  const free = new Map<string, number>()
+  for (const h of input.hosts) {
+    if (h.site === undefined) continue
+    let list = sites.get(h.site)
+    if (!list) sites.set(h.site, (list = []))
+    list.push(h.id)
+    free.set(h.id, placement.freeMemoryMb(h.id))
+  }
   let cursor = 0
   for (const d of input.deployments) {
     const hosts: string[] = []
@@ -69,6 +80,15 @@ export function planCluster(input: PlanInput): PlanOutput {
     for (let tries = 0; hosts.length < minHosts && tries < roomiest!.length; tries++) {
       const h = roomiest![cursor++ % roomiest!.length]!
       if (!hosts.includes(h)) hosts.push(h)
+    }
+    // Every edge site holds every function it has room for: a site offline serves only what it holds.
+    for (const siteHosts of sites.values()) {
+      if (hosts.some((h) => siteHosts.includes(h))) continue
+      let best: string | undefined
+      for (const h of siteHosts) if ((free.get(h) ?? 0) >= d.memoryMb && (best === undefined || free.get(h)! > free.get(best)!)) best = h
+      if (best === undefined) continue // no room at this site: requests for it there are forwarded (or 503 offline)
+      hosts.push(best)
+      free.set(best, free.get(best)! - d.memoryMb)
     }
     functions[d.name] = { digest: d.digest, version: d.version, hosts }
   }
