@@ -146,6 +146,8 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
   let served: Record<string, number> = {}
   /** A site host: whether the site's leaf reaches the hub's JetStream (probed every heartbeat). */
   let online = site === undefined
+  /** Applies the current plan again (a deployment changed, the link came back); set once the plan is followed. */
+  let reapply = (): void => {}
   const forwarder = new HttpForwarder({
     selfId: id,
     selfRegion: o.region,
@@ -345,9 +347,9 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
       applying = applying.then(() => (plan === next ? apply(next) : undefined)).catch((err) => onError('apply-plan', err))
     },
   }, onError, () => closed)
-  /** Applies the current plan again (a deployment changed, the link came back); calls arriving meanwhile make one. */
+  // Calls arriving while a re-application waits make one.
   let reapplyQueued = false
-  function reapply(): void {
+  reapply = () => {
     if (reapplyQueued) return
     reapplyQueued = true
     applying = applying.then(() => {
