@@ -5,6 +5,9 @@
 // each site is one namespace (its leaf node and its hosts, on the namespace's address) joined to the
 // hub's bridge by a veth: cutting a site takes its veth down (packets vanish). Otherwise everything is on
 // loopback and a site's leaf reaches the hub through a TCP link that is cut by resetting it.
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { hubConfig, leafNodeConfig } from '@jaegis/server/fleet/site-config'
 import { freePortBelow32768, startNatsServer, type NatsServerProcess } from './nats-server.js'
 import { createNetnsLayout, netnsUnavailable, type NetnsHost, type NetnsLayout } from './netns.js'
@@ -92,3 +95,17 @@ export async function startEdgeCluster(specs: EdgeSiteSpec[], heartbeatMs: numbe
     throw err
   }
 }
+
+/**
+ * A second version of `hello` that answers differently: lookup's program deployed under the name hello
+ * (a copy of build/functions/lookup with the name changed). Its answers never start with "Hello".
+ */
+export function helloVersion2(root: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'jaegis-hello-v2-'))
+  cpSync(join(root, 'build', 'functions', 'lookup'), dir, { recursive: true })
+  const meta = JSON.parse(readFileSync(join(dir, 'artifact.json'), 'utf8')) as { config: { name: string } }
+  meta.config.name = 'hello'
+  writeFileSync(join(dir, 'artifact.json'), JSON.stringify(meta))
+  return dir
+}
+export const isHelloVersion2 = (body: string | undefined): boolean => body !== undefined && body.length > 0 && !body.startsWith('Hello') && !body.startsWith('{')

@@ -6,11 +6,9 @@
 // version within 10 s and drops the removed function, and the metrics it buffered reach the control
 // plane exactly once (the control plane's totals equal the invocations the test saw each host run).
 // The offline stretch is 20 s here (JAEGIS_EDGE_OFFLINE_MS); bench:edge runs the issue's full 60 s.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEdgeCluster, type EdgeCluster } from '../bench/edge-cluster.js'
+import { helloVersion2, isHelloVersion2, startEdgeCluster, type EdgeCluster } from '../bench/edge-cluster.js'
 import { TOKEN, clusterView, deployThrough, get, until } from '../bench/cluster-processes.js'
 import { ROOT } from './helpers.js'
 
@@ -105,15 +103,11 @@ describe('edge sites (leaf nodes with their own JetStream domains)', () => {
       return v.hosts.every((h) => edge.siteOf(h.id) !== 'a') ? true : undefined
     }, 20_000)
     // Version 2 of hello: another program (lookup's) under the same name; echo removed.
-    const v2 = mkdtempSync(join(tmpdir(), 'jaegis-hello-v2-'))
-    cpSync(join(ROOT, 'build', 'functions', 'lookup'), v2, { recursive: true })
-    const meta = JSON.parse(readFileSync(join(v2, 'artifact.json'), 'utf8'))
-    meta.config.name = 'hello'
-    writeFileSync(join(v2, 'artifact.json'), JSON.stringify(meta))
+    const v2 = helloVersion2(ROOT)
     await deployThrough(edge.control, v2)
     const rm = await fetch(`${edge.control.url}/_api/v1/functions/echo`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } })
     expect(rm.status).toBe(200)
-    const isV2 = (body?: string) => body !== undefined && !body.startsWith('Hello')
+    const isV2 = isHelloVersion2
     // Site b (online) serves version 2 already.
     await until('site b serves hello v2', async () => (isV2((await call(`${site('b').hosts[0]!.url}/fn/hello?n=27`)).body) ? true : undefined), 20_000)
     const back = Date.now()

@@ -277,8 +277,9 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
       onError('site', new JaegisError('UNAVAILABLE', `site "${site}" lost its link to the hub: serving what it holds, forwarding inside the site, buffering metrics`))
       return
     }
-    // Back: register again at once (a reaped host), and re-apply the newest plan.
-    if (!registered) await register()
+    // Back: register again at once (reaped meanwhile, or a hub that returned without our record), and
+    // re-apply the newest plan.
+    await register()
     reapply()
   }
   beat()
