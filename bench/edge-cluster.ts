@@ -8,7 +8,10 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { jetstreamManager } from '@nats-io/jetstream'
 import { hubConfig, leafNodeConfig } from '@jaegis/server/fleet/site-config'
+import { connect } from '@nats-io/transport-node'
+import { DEPLOYMENTS_BUCKET, METRICS_STREAM, PLAN_BUCKET, SITE_DEPLOYMENTS_BUCKET, SITE_PLAN_BUCKET, siteMetricsStream } from '@jaegis/server/jetstream/names'
 import { freePortBelow32768, startNatsServer, type NatsServerProcess } from './nats-server.js'
 import { createNetnsLayout, netnsUnavailable, type NetnsHost, type NetnsLayout } from './netns.js'
 import { startControl, startHost, type JaegisProcess } from './cluster-processes.js'
@@ -98,7 +101,7 @@ export async function startEdgeCluster(specs: EdgeSiteSpec[], heartbeatMs: numbe
 
 /**
  * A second version of `hello` that answers differently: lookup's program deployed under the name hello
- * (a copy of build/functions/lookup with the name changed). Its answers never start with "Hello".
+ * (a copy of build/functions/lookup with the name changed). It answers `?n=27` with {"n":27,"steps":111}.
  */
 export function helloVersion2(root: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'jaegis-hello-v2-'))
@@ -108,4 +111,29 @@ export function helloVersion2(root: string): string {
   writeFileSync(join(dir, 'artifact.json'), JSON.stringify(meta))
   return dir
 }
-export const isHelloVersion2 = (body: string | undefined): boolean => body !== undefined && body.length > 0 && !body.startsWith('Hello') && !body.startsWith('{')
+export const isHelloVersion2 = (body: string | undefined): boolean => body !== undefined && body.includes('"steps"')
+
+/** What JetStream says about the sites' mirrors and the hub's sourcing (for a failure's message). */
+export async function describeReplication(edge: EdgeCluster): Promise<string> {
+  const out: string[] = []
+  const line = async (url: string, label: string, names: string[]) => {
+    const nc = await connect({ servers: url, timeout: 2_000, maxReconnectAttempts: 0 }) // a cut-off site does not answer: fail, never wait
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: 2_000 })
+      for (const name of names) {
+        const info = await jsm.streams.info(name).catch((err: Error) => err)
+        if (info instanceof Error) {
+          out.push(`${label} ${name}: ${info.message}`)
+          continue
+        }
+        const rep = [info.mirror, ...(info.sources ?? [])].filter((x) => x !== undefined).map((s) => `${s!.name} lag ${s!.lag} active ${Math.round(s!.active / 1e6)} ms${s!.error ? ` error ${JSON.stringify(s!.error)}` : ''}`)
+        out.push(`${label} ${name}: ${info.state.messages} msgs, last seq ${info.state.last_seq}; ${rep.join('; ')}`)
+      }
+    } finally {
+      await nc.close()
+    }
+  }
+  await line(edge.hub.url, 'hub', [METRICS_STREAM, `KV_${DEPLOYMENTS_BUCKET}`, `KV_${PLAN_BUCKET}`]).catch((err) => out.push(`hub: ${err}`))
+  for (const s of edge.sites) await line(s.leaf.url, `site ${s.name}`, [siteMetricsStream(s.name), `KV_${SITE_DEPLOYMENTS_BUCKET}`, `KV_${SITE_PLAN_BUCKET}`]).catch((err) => out.push(`site ${s.name}: ${err}`))
+  return out.join('\n')
+}

@@ -24,6 +24,9 @@ import { followKv } from '../jetstream/follow.js'
 import type { Store } from '../store/store.js'
 import { HubHandle, SiteMetricsBuffer, SiteStore, checkSiteName, openSiteMirrors } from './site.js'
 
+/** A function the plan gives a host that failed to load is tried again after this long, ms. */
+const RELOAD_RETRY_MS = 1_000
+
 export interface FleetHostOptions {
   natsUrl: string
   tier: Tier
@@ -293,6 +296,7 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
   const apply = async (p: ClusterPlan) => {
     if (closed) return
     const mine = new Map<string, { digest: string; version: number }>()
+    let failed = false
     if (site === undefined || !p.siteHosts || p.siteHosts.includes(id)) {
       for (const [name, f] of Object.entries(p.functions)) if (f.hosts.includes(id)) mine.set(name, f)
     } else {
@@ -328,9 +332,12 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
         await control.refreshKeys(name)
       } catch (err) {
         onError(`load ${name}`, err)
+        failed = true
       }
     }
     appliedEpoch = p.epoch
+    // A load that failed (the hub's artifact store out of reach, say) is tried again, not left until the plan changes.
+    if (failed && !closed) setTimeout(() => reapply(), RELOAD_RETRY_MS).unref()
   }
   /** The artifact for `digest`: the disk cache when it verifies, else the object store (verified) into the cache. */
   const fetchArtifact = async (digest: string): Promise<Artifact> => {

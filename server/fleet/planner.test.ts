@@ -41,3 +41,11 @@ describe('planCluster', () => {
     expect(sitesOf('big').has('b')).toBe(false)
   })
 })
+
+describe('planCluster top-ups', () => {
+  it('never tops a function up onto a host without room for it', () => {
+    const hosts = [host('big', 'west', 1024), host('small', 'west', 24)]
+    const out = planCluster({ hosts, deployments: [fn('f', 32)], demand: new Map(), minHosts: 2 })
+    expect(out.functions.f!.hosts).toEqual(['big'])
+  })
+})

@@ -53,23 +53,22 @@ export function planCluster(input: PlanInput): PlanOutput {
     return { id: d.name, demand, instances: Math.max(1, minHosts), memoryMb: Math.max(1, d.memoryMb) }
   })
   const placement = placer.plan(demands, input.previous)
+  /** What each host has left for the top-ups below, MiB (a top-up never puts a function where it does not fit). */
+  const free = new Map(input.hosts.map((h) => [h.id, placement.freeMemoryMb(h.id)]))
   // Hosts with the most free memory first, for the top-up: computed once, and only if a function needs it.
   let roomiest: string[] | undefined
   const byRoom = () => {
-    const free = input.hosts.map((h) => placement.freeMemoryMb(h.id))
-    const order = input.hosts.map((_, i) => i).sort((a, b) => free[b]! - free[a]! || (input.hosts[a]!.id < input.hosts[b]!.id ? -1 : 1))
+    const order = input.hosts.map((_, i) => i).sort((a, b) => free.get(input.hosts[b]!.id)! - free.get(input.hosts[a]!.id)! || (input.hosts[a]!.id < input.hosts[b]!.id ? -1 : 1))
     return order.map((i) => input.hosts[i]!.id)
   }
   const functions: Record<string, PlannedFunction> = {}
-  /** Site -> its hosts; and what each site host has left for the per-site top-up, MiB. */
+  /** Site -> its hosts. */
   const sites = new Map<string, string[]>()
-  const free = new Map<string, number>()
   for (const h of input.hosts) {
     if (h.site === undefined) continue
     let list = sites.get(h.site)
     if (!list) sites.set(h.site, (list = []))
     list.push(h.id)
-    free.set(h.id, placement.freeMemoryMb(h.id))
   }
   let cursor = 0
   for (const d of input.deployments) {
@@ -79,7 +78,9 @@ export function planCluster(input: PlanInput): PlanOutput {
     if (hosts.length < minHosts) roomiest ??= byRoom()
     for (let tries = 0; hosts.length < minHosts && tries < roomiest!.length; tries++) {
       const h = roomiest![cursor++ % roomiest!.length]!
-      if (!hosts.includes(h)) hosts.push(h)
+      if (hosts.includes(h) || free.get(h)! < d.memoryMb) continue
+      hosts.push(h)
+      free.set(h, free.get(h)! - d.memoryMb)
     }
     // Every edge site holds every function it has room for: a site offline serves only what it holds.
     for (const siteHosts of sites.values()) {

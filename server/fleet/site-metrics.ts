@@ -26,7 +26,9 @@ export class SiteMetricsIntake {
   records = 0
   duplicates = 0
   private readonly seen = new Set<string>()
-  private sites = ''
+  /** Sites the stream sources: only ever grows (a site offline now still has records to send later). */
+  private readonly sites = new Set<string>()
+  private sourced = ''
   private consuming = false
   private closed = false
   private timer: NodeJS.Timeout | undefined
@@ -39,21 +41,31 @@ export class SiteMetricsIntake {
     this.stream = this.tokenPrefix + METRICS_STREAM
   }
 
-  /** Makes the hub's stream source exactly `sites` (the leader calls it when the registered sites change). */
+  /**
+   * Makes the hub's stream source `sites` too (the leader calls it when registered hosts change). A
+   * site is never dropped: one whose hosts were reaped because its link is down buffers records that
+   * the stream must still collect when the link returns.
+   */
   async sourceSites(sites: Iterable<string>): Promise<void> {
-    const list = [...new Set(sites)].sort()
+    for (const s of sites) this.sites.add(s)
+    const list = [...this.sites].sort()
     const key = list.join(',')
-    if (key === this.sites || list.length === 0) return
+    if (key === this.sourced || list.length === 0) return
     const jsm = await jetstreamManager(this.nc)
-    const config = { name: this.stream, sources: list.map((s) => ({ name: this.tokenPrefix + siteMetricsStream(s), domain: s })) }
-    try {
-      await jsm.streams.info(this.stream)
-      await jsm.streams.update(this.stream, config)
-    } catch (err) {
-      if (!/stream not found/i.test(String((err as Error).message))) throw err
-      await jsm.streams.add(config)
+    const existing = await jsm.streams.info(this.stream).catch(() => undefined)
+    // Sites another control plane made the stream source (a leader before this one) stay sourced.
+    for (const src of existing?.config.sources ?? []) {
+      const site = src.name.slice(this.tokenPrefix.length).replace(/^JAEGIS_METRICS_/, '')
+      if (src.name === this.tokenPrefix + siteMetricsStream(site) && !this.sites.has(site)) {
+        this.sites.add(site)
+        list.push(site)
+      }
     }
-    this.sites = key
+    list.sort()
+    const config = { name: this.stream, sources: list.map((s) => ({ name: this.tokenPrefix + siteMetricsStream(s), domain: s })) }
+    if (existing) await jsm.streams.update(this.stream, config)
+    else await jsm.streams.add(config)
+    this.sourced = list.join(',')
   }
 
   /** Starts applying records once the stream exists (retried every 2 s), and again after a failure. */
