@@ -22,7 +22,7 @@ import { FORWARDED_HEADER, HttpForwarder, NOT_HERE_HEADER, SERVED_BY_HEADER, typ
 import type { ClusterPlan, Heartbeat, HostRecord } from './records.js'
 import { followKv } from '../jetstream/follow.js'
 import type { Store } from '../store/store.js'
-import { HubHandle, SiteMetricsBuffer, SiteStore, checkSiteName, openSiteMirrors } from './site.js'
+import { HubHandle, SiteMetricsBuffer, SiteStore, checkSiteName, checkSiteServer, mirrorsAheadOfHub, openSiteMirrors } from './site.js'
 
 /** A function the plan gives a host that failed to load is tried again after this long, ms. */
 const RELOAD_RETRY_MS = 1_000
@@ -124,6 +124,10 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
     const kv = hostsKv
     hubHosts = new HubHandle(async () => kv)
   } else {
+    await checkSiteServer(nc, site, o.natsUrl).catch(async (err) => {
+      await nc.close()
+      throw err
+    })
     const mirrors = await openSiteMirrors(nc, hubDomain, prefix)
     store = new SiteStore(mirrors.deployments, nc, site, hubDomain, prefix)
     hostsKv = mirrors.hosts
@@ -219,13 +223,18 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
   // Registration, kept while the host lives: if the reaper deleted it (a pause, a partition), the host registers again.
   const record: HostRecord = { id, tier: o.tier, region: o.region, labels: o.labels ?? [], memoryMb, url, startedAtMs: Date.now(), ...(site !== undefined ? { site } : {}) }
   let registered = false
+  let registering = false
   const register = async () => {
+    if (registering) return
+    registering = true
     try {
       await (await hubHosts.get()).put(id, JSON.stringify(record))
       registered = true
     } catch (err) {
       registered = false
-      if (site === undefined) onError('register', err) // a site host offline tries again every heartbeat
+      if (site === undefined) onError('register', err) // a site host tries again every heartbeat until it lands
+    } finally {
+      registering = false
     }
   }
   const hostsWatch = await hostsKv.watch()
@@ -265,6 +274,7 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
       metricsBuffer.record(served)
       served = {}
       void probeHub()
+      if (online && !registered) void register() // e.g. the hub came up before its control plane made the hosts bucket
     }
   }
   /** A site host asks the hub's JetStream for its account info: "no responders" or a timeout means the site's link is down. */
@@ -284,6 +294,12 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
     // re-apply the newest plan.
     await register()
     reapply()
+    // A hub that returned with less than it had (store lost, restored from an older copy): the site's
+    // mirrors cannot follow it. Said loudly; what to do is in docs/cluster.md ("Edge sites").
+    const ahead = await mirrorsAheadOfHub(nc, hubDomain, prefix).catch(() => [])
+    if (ahead.length) {
+      onError('site', new JaegisError('CONFLICT', `site "${site}": the hub returned with less state than the site mirrored (${ahead.join('; ')}); the site keeps serving what it holds but will not follow the hub until its mirrors are rebuilt (docs/cluster.md, "Edge sites")`))
+    }
   }
   beat()
   const hbTimer = setInterval(beat, heartbeatMs)

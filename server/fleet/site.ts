@@ -37,6 +37,23 @@ export function hubUnavailable(site: string, hubDomain: string, what: string, er
   return new JaegisError('INTERNAL', `the hub refused ${what}: ${msg}`, { cause: err, expose: false })
 }
 
+/**
+ * Checks that `nc` is connected to site `site`'s leaf node: its JetStream domain must be the site's name.
+ * A site host pointed at the hub, at another site's leaf, or at a server without JetStream would read
+ * the wrong mirrors (or none) and look healthy until the first outage: refuse it at start instead.
+ */
+export async function checkSiteServer(nc: NatsConnection, site: string, natsUrl: string): Promise<void> {
+  let domain: string | undefined
+  try {
+    domain = (await (await jetstreamManager(nc)).getAccountInfo()).domain
+  } catch (err) {
+    throw new JaegisError('BAD_REQUEST', `the NATS server at ${natsUrl} has no JetStream for site "${site}": run the site's leaf node with jaegis site config ${site} (${(err as Error).message})`, { cause: err })
+  }
+  if (domain !== site) {
+    throw new JaegisError('BAD_REQUEST', `the NATS server at ${natsUrl} is ${domain ? `in JetStream domain "${domain}"` : 'not in a JetStream domain'}, not site "${site}": --nats of a --site host must be its site's leaf node (jaegis site config ${site})`)
+  }
+}
+
 export interface SiteMirrors {
   deployments: KV
   hosts: KV
@@ -55,6 +72,23 @@ export async function openSiteMirrors(nc: NatsConnection, hubDomain: string, pre
   const mirror = (local: string, origin: string, history: number) => kvm.create(prefix + local, { history, mirror: { name: prefix + origin, domain: hubDomain } })
   const [deployments, hosts, plan] = await Promise.all([mirror(SITE_DEPLOYMENTS_BUCKET, DEPLOYMENTS_BUCKET, 5), mirror(SITE_HOSTS_BUCKET, HOSTS_BUCKET, 1), mirror(SITE_PLAN_BUCKET, PLAN_BUCKET, 1)])
   return { deployments, hosts, plan }
+}
+
+/**
+ * The mirrors that are ahead of their origin on the hub: a hub that returned with less than it had (its
+ * store lost or restored from an older copy) restarts its sequences, and a JetStream mirror, which
+ * follows sequence numbers, does not follow it. Returns one line per such mirror (empty: all is well).
+ */
+export async function mirrorsAheadOfHub(nc: NatsConnection, hubDomain: string, prefix = ''): Promise<string[]> {
+  const local = await jetstreamManager(nc)
+  const hub = await jetstreamManager(nc, { domain: hubDomain })
+  const out: string[] = []
+  for (const [mirror, origin] of [[SITE_DEPLOYMENTS_BUCKET, DEPLOYMENTS_BUCKET], [SITE_HOSTS_BUCKET, HOSTS_BUCKET], [SITE_PLAN_BUCKET, PLAN_BUCKET]] as const) {
+    const [m, o] = await Promise.all([local.streams.info(`KV_${prefix}${mirror}`), hub.streams.info(`KV_${prefix}${origin}`).catch(() => undefined)])
+    const hubSeq = o?.state.last_seq ?? 0
+    if (hubSeq < m.state.last_seq) out.push(`${prefix}${origin} is at sequence ${hubSeq} on the hub, the site's mirror at ${m.state.last_seq}`)
+  }
+  return out
 }
 
 /** Something that is opened on the hub when first needed, and again after a failure (the link may be down now and up later). */
