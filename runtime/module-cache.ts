@@ -9,6 +9,14 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
 
+/** sha256Hex on the thread pool (WebCrypto): for large inputs on a thread that serves requests. */
+export async function sha256HexAsync(bytes: Uint8Array): Promise<string> {
+  return Buffer.from(await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)).toString('hex')
+}
+
+/** Hashes computed ahead (sha256HexAsync), by the byte array they are of. */
+export type KnownHashes = ReadonlyMap<Uint8Array, string>
+
 export interface ModuleCacheOptions {
   /** Upper bound on the summed wasm byte sizes of cached modules. @default 256 MiB */
   maxBytes?: number
@@ -74,6 +82,15 @@ export function compileModule(bytes: Uint8Array): WebAssembly.Module {
     return new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>)
   } catch (err) {
     throw new JaegisError('INVALID_WASM', `not a valid WebAssembly module: ${(err as Error).message.replace(/^WebAssembly\.Module\(\): /, '')}`, { cause: err })
+  }
+}
+
+/** Compiles on V8's background threads (the calling thread only waits), with compileModule's errors. */
+export async function compileModuleAsync(bytes: Uint8Array): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>)
+  } catch (err) {
+    throw new JaegisError('INVALID_WASM', `not a valid WebAssembly module: ${(err as Error).message.replace(/^WebAssembly\.compile\(\): /, '')}`, { cause: err })
   }
 }
 

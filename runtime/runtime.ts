@@ -4,12 +4,14 @@
 // lanes for whatever is not proven short (dispatch / invoke; see lanes/policy.ts).
 import { performance } from 'node:perf_hooks'
 import { checkAbi, type FunctionRequest, type FunctionResponse } from './abi/index.js'
-import { readArtifactSync, type Artifact, type FunctionConfig } from './artifact.js'
+import { readArtifact, readArtifactSync, type Artifact, type FunctionConfig } from './artifact.js'
 import { JaegisError, isJaegisError } from './errors.js'
 import { createCoreHost, type TrackingPolicy } from './core-strategy.js'
 import type { LogLevel } from './instance.js'
-import { LruModuleCache, defaultModuleCache } from './module-cache.js'
-import { meterModule } from './wasm/meter.js'
+import { LruModuleCache, compileModuleAsync, defaultModuleCache } from './module-cache.js'
+import { meterModule, type MeterOptions, type MeteredModule } from './wasm/meter.js'
+import { glueBodyOffThread, meterOffThread, verifyOffThread } from './offload/index.js'
+import { putRewrittenGlue } from './component/component-host.js'
 import { createNonCoreHost } from './component/index.js'
 import type { FunctionHost, FunctionStats, InvokeOptions, StartKind } from './pool/instance-pool.js'
 import { LaneSet, type LaneOptions } from './lanes/lanes.js'
@@ -162,6 +164,57 @@ export class Runtime {
     const t0 = performance.now()
     const artifact = typeof artifactOrDir === 'string' ? readArtifactSync(artifactOrDir) : artifactOrDir
     this.checkSignature(artifact)
+    return this.prepareChecked(artifact, t0)
+  }
+
+  /**
+   * prepare() for a thread that serves requests: the signature check, the metering and the compiling
+   * run off this thread (offload/: a worker thread, and V8's background compiler), so what is left here
+   * is the instance warm-up. What a deploy, a rollback or a cluster host loading its plan uses.
+   */
+  async prepareAsync(artifactOrDir: Artifact | string): Promise<PreparedFunction> {
+    this.assertOpen()
+    const t0 = performance.now()
+    const artifact = typeof artifactOrDir === 'string' ? await readArtifact(artifactOrDir) : artifactOrDir
+    const policy = this.options.signatures ?? {}
+    if (policy !== false && (artifact.meta.signature !== undefined || policy.requireSigned)) await verifyOffThread(artifact.meta, artifact.wasm, policy)
+    let compiled = false
+    let premetered: { plain: MeteredModule; tracked: MeteredModule } | undefined
+    if (artifact.meta.kind === 'core') {
+      const m = this.meterOptions(artifact)
+      const [plain, tracked] = await Promise.all([meterOffThread(artifact.wasm, { ...m.options, dirtyChunks: false }), meterOffThread(artifact.wasm, { ...m.options, dirtyChunks: true })])
+      premetered = { plain, tracked }
+      if (plain.memoryImage && !this.cache.peek(m.key)) {
+        this.cache.put(m.key, await compileModuleAsync(plain.bytes), plain.bytes.byteLength)
+        compiled = true
+      }
+      if (tracked.dirtyChunkShift !== undefined && !this.cache.peek(`${m.key}:dirty-chunks`)) this.cache.put(`${m.key}:dirty-chunks`, await compileModuleAsync(tracked.bytes), tracked.bytes.byteLength)
+    } else {
+      const files = artifact.files ?? {}
+      const glue = artifact.meta.component?.glue
+      const glueText = glue && files[glue.file]
+      if (glue && glueText) putRewrittenGlue(glue.digest, await glueBodyOffThread(new TextDecoder().decode(glueText)))
+      for (const part of artifact.meta.component?.coreModules ?? []) {
+        const bytes = files[part.file]
+        if (!bytes || this.cache.peek(part.digest)) continue
+        // The digest is checked against the bytes when the host takes the part (checkComponentParts).
+        this.cache.put(part.digest, await compileModuleAsync(bytes), bytes.byteLength)
+        compiled = true
+      }
+    }
+    this.assertOpen()
+    const prepared = this.prepareChecked(artifact, t0, premetered)
+    return compiled ? { ...prepared, result: { ...prepared.result, cached: false } } : prepared
+  }
+
+  /** The metering options and cache key of a core artifact under this runtime's limits. */
+  private meterOptions(artifact: Artifact): { options: MeterOptions; key: string } {
+    const fuel = this.options.fuelPerCheck ?? 10_000
+    const maxPages = Math.floor(artifact.meta.config.limits.memoryBytes / 65536)
+    return { options: { maxMemoryPages: maxPages, fuelPerCheck: fuel, importMemory: true, resetFunction: true }, key: `${artifact.meta.digest}:m${maxPages}:f${fuel}:imported-memory:reset-fn` }
+  }
+
+  private prepareChecked(artifact: Artifact, t0: number, premetered?: { plain: MeteredModule; tracked: MeteredModule }): PreparedFunction {
     const { config, digest } = artifact.meta
     this.checkRoute(config)
     if (artifact.meta.kind !== 'core') {
@@ -169,12 +222,12 @@ export class Runtime {
       const { host, cached } = createNonCoreHost(artifact, { moduleCache: this.cache, fuelPerCheck: this.options.fuelPerCheck ?? 10_000, onLog: this.logFor(config.name, digest) })
       return { host, artifact, result: { name: config.name, digest, loadMs: performance.now() - t0, cached } }
     }
-    const fuel = this.options.fuelPerCheck ?? 10_000
-    const maxPages = Math.floor(config.limits.memoryBytes / 65536)
-    const key = `${digest}:m${maxPages}:f${fuel}:imported-memory:reset-fn`
+    const { options: meterOptions, key } = this.meterOptions(artifact)
+    const fuel = meterOptions.fuelPerCheck!
+    const maxPages = meterOptions.maxMemoryPages!
     let module = this.cache.peek(key)
     const cached = module !== undefined
-    const meter = (dirtyChunks: boolean) => meterModule(artifact.wasm, { maxMemoryPages: maxPages, fuelPerCheck: fuel, importMemory: true, resetFunction: true, dirtyChunks })
+    const meter = (dirtyChunks: boolean) => (dirtyChunks ? premetered?.tracked : premetered?.plain) ?? meterModule(artifact.wasm, { ...meterOptions, dirtyChunks })
     const metered = meter(false)
     if (!metered.memoryImage) throw new JaegisError('INVALID_WASM', 'module has passive data segments or non-constant data offsets, which Jaegis does not support')
     if (!module) module = this.cache.get(metered.bytes, key).module

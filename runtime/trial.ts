@@ -2,7 +2,7 @@
 // takes traffic: GET / with no body, run in a worker thread of its own (the calling thread keeps
 // serving) on a copy of the artifact stripped of its capabilities: no outbound hosts, every mapped
 // folder read-only (the scratch /tmp is private to the request and emptied after it).
-import { Worker } from 'node:worker_threads'
+import { sharedSpawner } from './offload/off-thread.js'
 import type { FunctionRequest } from './abi/index.js'
 import type { Artifact } from './artifact.js'
 import type { ErrorCode } from './errors.js'
@@ -40,22 +40,27 @@ export function runTrial(artifact: Artifact, options: { fuelPerCheck: number; mo
   const script = here.endsWith('.ts') ? new URL('./dist/trial-worker.js', here) : new URL('./trial-worker.js', here)
   const t0 = performance.now()
   return new Promise((done) => {
-    const worker = new Worker(script, { workerData: { artifact: trialArtifact(artifact), fuelPerCheck: options.fuelPerCheck, modules: options.modules ?? [] } })
     let settled = false
     const finish = (outcome: TrialOutcome) => {
       if (settled) return
       settled = true
       clearTimeout(guard)
-      void worker.terminate()
+      worker.terminate()
       done(outcome)
     }
+    // Started by the spawner thread: not even `new Worker` (tens of ms for an isolate) runs on this one.
+    const worker = sharedSpawner().spawn(
+      script,
+      { artifact: trialArtifact(artifact), fuelPerCheck: options.fuelPerCheck, modules: options.modules ?? [] },
+      (m) => {
+        const msg = m as TrialMessage
+        if (msg.t === 'log') options.onLog?.(msg.level, msg.message)
+        else finish(msg.outcome)
+      },
+      (err) => finish({ ok: false, code: 'INTERNAL', message: err ? `the trial worker failed: ${err.message}` : 'the trial worker exited without an answer', ms: performance.now() - t0 }),
+    )
+    // The guard holds the process open while the trial runs (the spawner's threads do not).
     const guard = setTimeout(() => finish({ ok: false, code: 'TIMEOUT', message: 'the trial request did not finish', ms: performance.now() - t0 }), artifact.meta.config.limits.timeoutMs + 10_000)
-    worker.on('message', (m: TrialMessage) => {
-      if (m.t === 'log') options.onLog?.(m.level, m.message)
-      else finish(m.outcome)
-    })
-    worker.on('error', (err) => finish({ ok: false, code: 'INTERNAL', message: `the trial worker failed: ${err.message}`, ms: performance.now() - t0 }))
-    worker.on('exit', () => finish({ ok: false, code: 'INTERNAL', message: 'the trial worker exited without an answer', ms: performance.now() - t0 }))
   })
 }
 

@@ -52,7 +52,7 @@ export class Deployer {
       if (current?.digest === artifact.meta.digest && sameConfig(current.config, artifact.meta.config) && sameConfig(current.signature, artifact.meta.signature) && this.runtime.has(name)) {
         return { name, version: current.version, digest: current.digest, changed: false, ...(existing?.key ? { key: existing.key } : {}) }
       }
-      const prepared = this.runtime.prepare(artifact) // validates and warms; throws with a reason
+      const prepared = await this.runtime.prepareAsync(artifact) // validates and warms, off this thread where it can; throws with a reason
       let stored = false
       try {
         // A version that cannot answer one request is refused before anything is stored (runtime/trial.ts).
@@ -96,7 +96,7 @@ export class Deployer {
       }
       const artifact = await this.versionArtifact(target)
       if (!artifact) throw new JaegisError('INTERNAL', `artifact ${target.digest} of ${name} v${target.version} is missing from the store`, { expose: false })
-      const prepared = this.runtime.prepare(artifact)
+      const prepared = await this.runtime.prepareAsync(artifact)
       try {
         await this.store.putDeployment({ ...d, current: target.version })
         this.runtime.activate(prepared)
@@ -154,7 +154,7 @@ export class Deployer {
       try {
         const artifact = v && (await this.versionArtifact(v))
         if (!artifact) throw new Error(`artifact of version ${d.current} is missing`)
-        this.runtime.load(this.admitStored(artifact))
+        this.runtime.activate(await this.runtime.prepareAsync(this.admitStored(artifact)))
         await this.runtime.synced()
       } catch (err) {
         const msg = `version ${d.current} failed to load: ${(err as Error).message}`

@@ -6,9 +6,9 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { open, readFile, rm, type FileHandle } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
-import { prepareUploadedArtifact, type AllowedFolder } from '@jaegis/compiler'
+import { prepareUploadedArtifactOffThread, type AllowedFolder } from '@jaegis/compiler'
 import { ClientGoneError, clientGone } from '@jaegis/gateway'
-import { checkArtifactSignature, JaegisError, verifyArtifact, type Artifact, type ArtifactMeta, type SignaturePolicy } from '@jaegis/runtime'
+import { JaegisError, verifyArtifact, verifyOffThread, type Artifact, type ArtifactMeta, type SignaturePolicy } from '@jaegis/runtime'
 import { multipartBoundary, readMultipart } from './multipart.js'
 import { diskError } from './store/fs.js'
 
@@ -108,16 +108,18 @@ async function verifyUpload(metaText: string, digest: string, wasmPath: string, 
   }
   const declared = (meta as { digest?: unknown } | null)?.digest
   if (declared !== digest) throw new JaegisError('INVALID_ARTIFACT', `invalid artifact: digest mismatch: artifact.json says ${String(declared)}, module.wasm hashes to ${digest}`)
-  checkArtifactSignature(meta as ArtifactMeta, digest, signatures)
   const wasm = new Uint8Array(await readFile(wasmPath).catch(() => Buffer.alloc(0)))
+  // The signature (ML-DSA: milliseconds of pure JavaScript) is checked off this thread, against the
+  // bytes received, before anything is derived or stored.
+  if ((meta as ArtifactMeta).signature !== undefined || signatures.requireSigned) await verifyOffThread(meta as ArtifactMeta, wasm, signatures)
   // Components and WASI modules: the server derives their parts (jco's JS glue runs in this process,
   // so it must never come from a client); only the original binary and the configuration are taken.
   const kind = (meta as { kind?: unknown }).kind
   if (kind === 'component' || kind === 'wasi') {
     // The derived meta is new; the signature (over the wasm and what the client sent) goes with it.
-    const artifact = await prepareUploadedArtifact(meta, wasm, { allowedFolders })
+    const artifact = await prepareUploadedArtifactOffThread(meta, wasm, { allowedFolders })
     const { signature } = meta as ArtifactMeta
     return signature === undefined ? artifact : { ...artifact, meta: { ...artifact.meta, signature } }
   }
-  return verifyArtifact(meta, wasm)
+  return verifyArtifact(meta, wasm, undefined, new Map([[wasm, digest]])) // hashed as it arrived
 }

@@ -1,6 +1,6 @@
 // Components and WASI command modules: JavaScript through componentize-js, prebuilt .wasm through
 // jco transpile (once, at build time), all into artifacts the runtime loads like any other.
-export { buildComponentArtifact, prepareUploadedArtifact, wasmKind } from './prepare.js'
+export { buildComponentArtifact, prepareUploadedArtifact, prepareUploadedArtifactOffThread, wasmKind } from './prepare.js'
 export type { ComponentBuildOptions, ComponentBuildResult, UploadOptions } from './prepare.js'
 export { admitHostFolders, parseAllowFiles } from './allow-files.js'
 export type { AllowedFolder } from './allow-files.js'

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { JaegisError } from '../errors.js'
-import { sha256Hex } from '../module-cache.js'
+import { sha256Hex, type KnownHashes } from '../module-cache.js'
 
 /** Artifact kinds this folder runs. */
 export const NON_CORE_KINDS = ['component', 'wasi'] as const
@@ -77,7 +77,7 @@ export function readComponentPartsSync(dir: string, meta: unknown): Record<strin
 }
 
 /** Checks the component section and the digest of every part. Returns a message for the first problem. */
-export function checkComponentParts(meta: Record<string, unknown>, files: Record<string, Uint8Array> | undefined): string | undefined {
+export function checkComponentParts(meta: Record<string, unknown>, files: Record<string, Uint8Array> | undefined, hashes?: KnownHashes): string | undefined {
   const c = meta.component as ComponentMeta | undefined
   if (typeof c !== 'object' || c === null) return `kind "${String(meta.kind)}" needs a "component" section`
   if (c.world !== 'http' && c.world !== 'cgi') return `component.world must be "http" or "cgi", got ${JSON.stringify(c.world)}`
@@ -91,7 +91,7 @@ export function checkComponentParts(meta: Record<string, unknown>, files: Record
   for (const part of [...c.coreModules, ...c.coreModules.flatMap((m) => (m.memoryImage ? [m.memoryImage] : [])), ...(c.glue ? [c.glue] : [])]) {
     const bytes = files[part.file]
     if (!bytes) return `part ${part.file} is missing`
-    const digest = sha256Hex(bytes)
+    const digest = hashes?.get(bytes) ?? sha256Hex(bytes)
     if (digest !== part.digest) return `digest mismatch for ${part.file}: artifact.json says ${part.digest}, the file hashes to ${digest}`
   }
   return undefined

@@ -68,10 +68,33 @@ export function clearGlueCache(): void {
   glueCache.clear()
 }
 
+/** Glue text already rewritten elsewhere (prepareAsync does it off the gateway thread), by glue digest. */
+const rewrittenGlue = new Map<string, { body: string; tables: number }>()
+
+/** Keeps a rewritten glue text (glueBody's result) for the next loadGlue of `digest`. */
+export function putRewrittenGlue(digest: string, rewritten: { body: string; tables: number }): void {
+  if (rewrittenGlue.size > 16) rewrittenGlue.delete(rewrittenGlue.keys().next().value!)
+  rewrittenGlue.set(digest, rewritten)
+}
+
 /** Turns jco's ES module glue into its `instantiate` function (cached by digest; the text is trusted build output). */
 export function loadGlue(source: string, digest: string): LoadedGlue {
   const hit = glueCache.get(digest)
   if (hit) return hit
+  const ready = rewrittenGlue.get(digest)
+  rewrittenGlue.delete(digest)
+  const { body, tables } = ready ?? glueBody(source)
+  const promising = typeof (WebAssembly as unknown as { promising?: unknown }).promising === 'function' ? (WebAssembly as unknown as { promising: (f: unknown) => unknown }).promising : (f: unknown) => f
+  const hooks: LoadedGlue['hooks'] = { current: undefined }
+  const fn = new Function('__jaegisPromising', '__jaegisHooks', `${body}\nreturn instantiate;`)(promising, hooks) as InstantiateFn
+  const loaded = { instantiate: fn, hooks, resetTables: tables }
+  if (glueCache.size > 64) glueCache.delete(glueCache.keys().next().value!)
+  glueCache.set(digest, loaded)
+  return loaded
+}
+
+/** The text loadGlue evaluates: pure string work (tens of ms for a JavaScript component's glue), safe on any thread. */
+export function glueBody(source: string): { body: string; tables: number } {
   // Synchronous imports skip jco's async task bookkeeping, and the glue gets hooks to reset its tables (glue.ts).
   const withHooks = addResetHooks(rewriteGlue(source).source)
   const body = withHooks.source
@@ -85,13 +108,7 @@ export function loadGlue(source: string, digest: string): LoadedGlue {
     // (~15 ms apiece): answer the catch branch's value without throwing.
     .replaceAll('WebAssembly.promising(', '__jaegisPromising(')
   if (/^\s*(export|import)\s/m.test(body)) throw new JaegisError('INVALID_ARTIFACT', 'invalid artifact: component glue is not jco instantiation-mode output')
-  const promising = typeof (WebAssembly as unknown as { promising?: unknown }).promising === 'function' ? (WebAssembly as unknown as { promising: (f: unknown) => unknown }).promising : (f: unknown) => f
-  const hooks: LoadedGlue['hooks'] = { current: undefined }
-  const fn = new Function('__jaegisPromising', '__jaegisHooks', `${body}\nreturn instantiate;`)(promising, hooks) as InstantiateFn
-  const loaded = { instantiate: fn, hooks, resetTables: withHooks.tables }
-  if (glueCache.size > 64) glueCache.delete(glueCache.keys().next().value!)
-  glueCache.set(digest, loaded)
-  return loaded
+  return { body, tables: withHooks.tables }
 }
 
 /** How the pool makes, runs and resets instances of a component: reset to the post-instantiation state after each request unless the manifest opts into reuse. */

@@ -53,7 +53,6 @@ export class LaneSpawner {
   private thread(): Worker {
     if (this.worker) return this.worker
     const worker = new Worker(builtScript('spawner-worker', import.meta.url))
-    worker.unref()
     worker.on('message', (m: FromSpawner) => {
       const entry = this.entries.get(m.id)
       if (!entry) {
@@ -74,6 +73,8 @@ export class LaneSpawner {
     // The spawner itself failing ends every lane: each is reported gone, and a new spawner starts on demand.
     worker.on('error', () => this.lost())
     worker.on('exit', () => this.lost())
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    worker.unref()
     this.worker = worker
     return worker
   }

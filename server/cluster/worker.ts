@@ -78,26 +78,33 @@ async function close(graceMs: number): Promise<void> {
   process.exit(0)
 }
 
+/** Changes from the primary, applied one after another. */
+let changes = Promise.resolve()
+
 process.on('message', (m: ToWorker) => {
   switch (m.t) {
     case 'activate':
     case 'unload':
     case 'pool':
     case 'keys': {
-      let error: string | undefined
-      try {
-        if (m.t === 'activate') runtime.load(m.artifact)
-        else if (m.t === 'unload') runtime.unload(m.name)
-        else if (m.t === 'pool') {
-          if (runtime.has(m.name)) runtime.setPool(m.name, m)
-        } else {
-          keys.clear()
-          for (const [name, key] of m.keys) keys.set(name, key)
+      // Applied in the order sent; an activation meters and compiles off this thread (prepareAsync),
+      // so the requests this worker serves meanwhile are not held up.
+      changes = changes.then(async () => {
+        let error: string | undefined
+        try {
+          if (m.t === 'activate') runtime.activate(await runtime.prepareAsync(m.artifact))
+          else if (m.t === 'unload') runtime.unload(m.name)
+          else if (m.t === 'pool') {
+            if (runtime.has(m.name)) runtime.setPool(m.name, m)
+          } else {
+            keys.clear()
+            for (const [name, key] of m.keys) keys.set(name, key)
+          }
+        } catch (err) {
+          error = (err as Error).message
         }
-      } catch (err) {
-        error = (err as Error).message
-      }
-      send({ t: 'ack', seq: m.seq, ...(error ? { error } : {}) })
+        send({ t: 'ack', seq: m.seq, ...(error ? { error } : {}) })
+      })
       return
     }
     case 'listen':

@@ -4,7 +4,7 @@
 import { mkdirSync, rmSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { verifyArtifact, type Artifact } from '@jaegis/runtime'
+import { verifyArtifactAsync, type Artifact } from '@jaegis/runtime'
 import { writeFileAtomic } from '../store/atomic.js'
 import { decodeArtifact, encodeArtifact } from '../jetstream/artifact-blob.js'
 
@@ -32,7 +32,7 @@ export class DiskArtifactCache {
       return undefined
     }
     try {
-      const a = decodeArtifact(blob, verifyArtifact)
+      const a = await decodeArtifact(blob, verifyArtifactAsync) // hashed on the thread pool, not the gateway thread
       if (a.meta.digest !== digest) throw new Error(`holds ${a.meta.digest}`)
       return a
     } catch {

@@ -342,7 +342,8 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
         // deployed with other configs, signed or not, and the runtime checks the signature it is given.
         const { signature: stored, ...meta } = artifact.meta
         const signature = version ? version.signature : stored
-        runtime.load({ ...artifact, meta: { ...meta, config: version?.config ?? artifact.meta.config, ...(signature ? { signature } : {}) } })
+        // Signature check, metering and compiling run off the gateway thread (prepareAsync).
+        runtime.activate(await runtime.prepareAsync({ ...artifact, meta: { ...meta, config: version?.config ?? artifact.meta.config, ...(signature ? { signature } : {}) } }))
         await runtime.synced()
         loadedVersion.set(name, want.version)
         await control.refreshKeys(name)

@@ -27,7 +27,7 @@ export function encodeArtifact(a: Artifact): Uint8Array {
   return out
 }
 
-export function decodeArtifact(blob: Uint8Array, verify: (meta: unknown, wasm: Uint8Array, files?: Record<string, Uint8Array>) => Artifact): Artifact {
+export function decodeArtifact<T extends Artifact | Promise<Artifact>>(blob: Uint8Array, verify: (meta: unknown, wasm: Uint8Array, files?: Record<string, Uint8Array>) => T): T {
   const bad = (why: string) => new JaegisError('INVALID_ARTIFACT', `invalid artifact blob: ${why}`)
   const buf = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength)
   if (buf.length < 4) throw bad('too short')

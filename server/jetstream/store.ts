@@ -7,7 +7,7 @@ import type { NatsConnection } from '@nats-io/nats-core'
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream'
 import { Kvm, type KV } from '@nats-io/kv'
 import { Objm, type ObjectStore } from '@nats-io/obj'
-import { JaegisError, verifyArtifact, type Artifact } from '@jaegis/runtime'
+import { JaegisError, verifyArtifactAsync, type Artifact } from '@jaegis/runtime'
 import { FUNCTION_NAME_PATTERN } from '@jaegis/artifact'
 import type { Deployment, LogRecord, Store } from '../store/store.js'
 import { ARTIFACTS_BUCKET, DEPLOYMENTS_BUCKET, LOG_LINES_PER_FUNCTION, LOG_STREAM_MAX_BYTES, LOGS_STREAM, logSubject } from './names.js'
@@ -71,7 +71,7 @@ export class JetStreamStore implements Store {
     if (!DIGEST_RE.test(digest)) return undefined
     const blob = await this.artifacts.getBlob(digest) // the object store checks its own SHA-256 of the blob
     if (!blob) return undefined
-    const artifact = decodeArtifact(blob, verifyArtifact) // sha256(wasm) must equal meta.digest ...
+    const artifact = await decodeArtifact(blob, verifyArtifactAsync) // sha256(wasm) must equal meta.digest ...
     if (artifact.meta.digest !== digest) throw new JaegisError('INVALID_ARTIFACT', `invalid artifact: object ${digest} holds artifact ${artifact.meta.digest}`) // ... and the name it was asked for
     return artifact
   }
