@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { jetstream } from '@nats-io/jetstream'
 import { Kvm, type KV } from '@nats-io/kv'
-import { JaegisError, type Artifact, type RuntimeOptions, type SignaturePolicy } from '@jaegis/runtime'
+import { JaegisError, isJaegisError, type Artifact, type RuntimeOptions, type SignaturePolicy } from '@jaegis/runtime'
 import { applyHttpTimeouts, createGateway, defaultErrorLogger, sendError, type ErrorLogger } from '@jaegis/gateway'
 import { TIERS, type Tier } from '@jaegis/scheduler'
 import { API_PREFIX } from '../admin.js'
@@ -24,8 +24,9 @@ import { followKv } from '../jetstream/follow.js'
 import type { Store } from '../store/store.js'
 import { HubHandle, SiteMetricsBuffer, SiteStore, checkSiteName, checkSiteServer, mirrorsAheadOfHub, openSiteMirrors } from './site.js'
 
-/** A function the plan gives a host that failed to load is tried again after this long, ms. */
+/** A function the plan gives a host that failed to load for want of the hub is tried again after this long, doubling up to the maximum, ms. */
 const RELOAD_RETRY_MS = 1_000
+const RELOAD_RETRY_MAX_MS = 30_000
 
 export interface FleetHostOptions {
   natsUrl: string
@@ -307,6 +308,7 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
   // The plan: apply the newest one; applications never overlap (a newer plan waits for the current one).
   let applying = Promise.resolve()
   let appliedEpoch = 0
+  let retryMs = RELOAD_RETRY_MS
   /** The deployment version each loaded function runs: a new version may keep the digest (a new config or signature). */
   const loadedVersion = new Map<string, number>()
   const apply = async (p: ClusterPlan) => {
@@ -349,12 +351,16 @@ export async function startFleetHost(o: FleetHostOptions): Promise<FleetHost> {
         await control.refreshKeys(name)
       } catch (err) {
         onError(`load ${name}`, err)
-        failed = true
+        // Out of reach (a site cut off, the store unreachable) is worth another try; a refused artifact is not.
+        if (!isJaegisError(err) || err.code === 'UNAVAILABLE') failed = true
       }
     }
     appliedEpoch = p.epoch
     // A load that failed (the hub's artifact store out of reach, say) is tried again, not left until the plan changes.
-    if (failed && !closed) setTimeout(() => reapply(), RELOAD_RETRY_MS).unref()
+    if (failed && !closed) {
+      setTimeout(() => reapply(), retryMs).unref()
+      retryMs = Math.min(RELOAD_RETRY_MAX_MS, retryMs * 2)
+    } else retryMs = RELOAD_RETRY_MS
   }
   /** The artifact for `digest`: the disk cache when it verifies, else the object store (verified) into the cache. */
   const fetchArtifact = async (digest: string): Promise<Artifact> => {
