@@ -3,7 +3,7 @@
 // the machine allows it. With the hub stopped, each site serves what it holds with no error and a
 // request that needs the other site fails at once with a clear 503. With one site cut off while the hub
 // runs, a new version is deployed and a function removed; when the link returns the site serves the new
-// version within 10 s and drops the removed function, and the metrics it buffered reach the control
+// version within 10 s and drops the removed function (and a rollback made while it is cut off again), and the metrics it buffered reach the control
 // plane exactly once (the control plane's totals equal the invocations the test saw each host run).
 // The offline stretch is 20 s here (JAEGIS_EDGE_OFFLINE_MS); bench:edge runs the issue's full 60 s.
 import { join } from 'node:path'
@@ -141,6 +141,19 @@ describe('edge sites (leaf nodes with their own JetStream domains)', () => {
     }, 20_000)
     console.log(`site a served hello v2 ${catchUpMs} ms after its link returned (${edge.mode.split(' ')[0]})`)
     expect(catchUpMs).toBeLessThanOrEqual(10_000)
+
+    // A rollback while the site is cut off reaches it too.
+    a.setLink(false)
+    try {
+      await until('site a reaped again', async () => ((await clusterView(edge.control)).hosts.every((h) => edge.siteOf(h.id) !== 'a') ? true : undefined), 20_000)
+      const rb = await fetch(`${edge.control.url}/_api/v1/functions/hello/rollback`, { method: 'POST', body: '{}', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } })
+      expect(rb.status).toBe(200)
+    } finally {
+      a.setLink(true)
+    }
+    const back2 = Date.now()
+    for (const h of a.hosts) await until(`${h.id} serves hello v1 again after the rollback`, async () => ((await call(`${h.url}/fn/hello?name=rb`, 2000)).body === 'Hello, rb!\n' ? true : undefined), 10_000 - (Date.now() - back2))
+    console.log(`site a served the rolled-back hello ${Date.now() - back2} ms after its link returned`)
   }, 90_000)
 
   it('the metrics each site buffered reach the control plane exactly once', async () => {
