@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'CLOSED'
   | 'SLICE_EXPIRED'
   | 'NO_SPACE'
+  /** Something this request needs is out of reach for now (an edge site cut off from the hub): retry later. */
+  | 'UNAVAILABLE'
   /** An artifact without a signature where signatures are required (jaegis serve --require-signed). */
   | 'SIGNATURE_REQUIRED'
   /** A signature that is malformed, has a half stripped, or does not verify: never accepted. */

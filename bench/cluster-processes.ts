@@ -114,10 +114,10 @@ export async function deployThrough(control: JaegisProcess, dir: string): Promis
   return stdout
 }
 
-/** One GET with a hard timeout: a status, or 'timeout' / 'error: ...'. Never hangs. */
-export async function get(url: string, timeoutMs = 2000): Promise<{ status: number | string; servedBy?: string; body?: string }> {
+/** One GET (a POST when `jsonBody` is given) with a hard timeout: a status, or 'timeout' / 'error: ...'. Never hangs. */
+export async function get(url: string, timeoutMs = 2000, jsonBody?: string): Promise<{ status: number | string; servedBy?: string; body?: string }> {
   try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
+    const r = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), ...(jsonBody !== undefined ? { method: 'POST', body: jsonBody, headers: { 'content-type': 'application/json' } } : {}) })
     return { status: r.status, servedBy: r.headers.get('x-jaegis-host') ?? undefined, body: await r.text() }
   } catch (err) {
     return { status: (err as Error).name === 'TimeoutError' ? 'timeout' : `error: ${(err as Error).message}` }

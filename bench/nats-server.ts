@@ -2,7 +2,7 @@
 // store folder, stopped by pid. Never the system service Debian installs. The one helper every
 // cluster test and bench:cluster imports.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect as tcpConnect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -63,13 +63,33 @@ export async function waitForNats(port: number, timeoutMs = 10_000, child?: Chil
  * `host` is the address it listens on (default 127.0.0.1; the cluster test's bridge address when hosts
  * run in network namespaces, see bench/netns.ts).
  */
-export async function startNatsServer(options: { port?: number; storeDir?: string; host?: string } = {}): Promise<NatsServerProcess> {
+export interface NatsServerOptions {
+  port?: number
+  storeDir?: string
+  host?: string
+  /**
+   * A configuration file's text for this address, port and store (edge sites: the hub and leaf nodes
+   * of server/fleet/site-config.ts). @default none: `-js -a <host> -p <port> -sd <store>`
+   */
+  config?: (at: { host: string; port: number; storeDir: string }) => string
+  /** A network namespace to run in (`ip netns exec`, which execs: the pid held is nats-server's). */
+  netns?: string
+}
+
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerProcess> {
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'jaegis-nats-'))
   const host = options.host ?? '127.0.0.1'
   let port = options.port ?? (await freePortBelow32768(host))
   let child: ChildProcess | undefined
   const launch = async () => {
-    const c = spawn(NATS_SERVER_BIN, ['-js', '-a', host, '-p', String(port), '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'] })
+    let args = ['-js', '-a', host, '-p', String(port), '-sd', storeDir]
+    if (options.config) {
+      const file = join(storeDir, 'nats.conf')
+      writeFileSync(file, options.config({ host, port, storeDir }))
+      args = ['-c', file]
+    }
+    const [cmd, argv] = options.netns ? ['ip', ['netns', 'exec', options.netns, NATS_SERVER_BIN, ...args]] : [NATS_SERVER_BIN, args]
+    const c = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
     c.stderr!.on('data', (d) => (stderr = (stderr + d.toString()).slice(-4000)))
     c.once('error', () => {})

@@ -15,6 +15,7 @@ const LOADERS: Record<string, () => Promise<{ command: Command }>> = {
   serve: () => import('./commands/serve.js'),
   control: () => import('./commands/control.js'),
   host: () => import('./commands/host.js'),
+  site: () => import('./commands/site.js'),
   explain: () => import('./commands/explain.js'),
   sim: () => import('./commands/sim.js'),
   quantum: () => import('./commands/quantum.js'),

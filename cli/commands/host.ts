@@ -20,11 +20,14 @@ export const command: Command = {
                      this machine's first IPv4 address that is not loopback)
   --id <id>          host id (default: <hostname>-<random>)
   --heartbeat-ms <n> heartbeat interval (default 1000); must match the control plane's
+  --site <name>      an edge site's host: --nats is the site's leaf node (jaegis site config <name>);
+                     it keeps serving what it holds when the site loses its link to the hub
+  --hub-domain <d>   the hub's JetStream domain, for --site (default hub)
   --trust <file|dir>  public keys whose artifact signatures are accepted (repeatable; docs/signing.md)
   --require-signed  refuse unsigned artifacts (needs --trust); a bad signature is refused either way
 ${GLOBAL_USAGE}`,
   async run(argv, ctx) {
-    const { values } = parse(argv, { nats: { type: 'string' }, tier: { type: 'string' }, region: { type: 'string' }, label: { type: 'string', multiple: true }, 'memory-mb': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, advertise: { type: 'string' }, id: { type: 'string' }, 'heartbeat-ms': { type: 'string' }, trust: { type: 'string', multiple: true }, 'require-signed': { type: 'boolean', default: false } })
+    const { values } = parse(argv, { nats: { type: 'string' }, tier: { type: 'string' }, region: { type: 'string' }, label: { type: 'string', multiple: true }, 'memory-mb': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, advertise: { type: 'string' }, id: { type: 'string' }, 'heartbeat-ms': { type: 'string' }, site: { type: 'string' }, 'hub-domain': { type: 'string' }, trust: { type: 'string', multiple: true }, 'require-signed': { type: 'boolean', default: false } })
     if (!values.nats) throw new UsageError('--nats <url> is required')
     if (!values.tier || !TIERS.includes(values.tier as Tier)) throw new UsageError(`--tier must be one of ${TIERS.join(', ')}`)
     if (!values.region || !/^[A-Za-z0-9_.:#-]{1,64}$/.test(values.region)) throw new UsageError('--region <r> is required (letters, digits, _ . : # -)')
@@ -43,10 +46,12 @@ ${GLOBAL_USAGE}`,
       ...(values.advertise ? { advertiseUrl: values.advertise } : {}),
       ...(values.id ? { id: values.id } : {}),
       heartbeatMs: intFlag('--heartbeat-ms', values['heartbeat-ms'], 50, 600_000),
+      ...(values.site !== undefined ? { site: values.site } : {}),
+      ...(values['hub-domain'] !== undefined ? { hubDomain: values['hub-domain'] } : {}),
       dataDir: dataDir(values, ctx),
       signatures: signaturePolicy(values, ctx),
     })
-    ctx.out(`jaegis host ${h.id} (${values.tier}, ${values.region}) serving on ${h.url} (nats: ${values.nats})\n`)
+    ctx.out(`jaegis host ${h.id} (${values.tier}, ${values.region}${values.site !== undefined ? `, site ${values.site}` : ''}) serving on ${h.url} (nats: ${values.nats})\n`)
     await untilSignal(ctx, () => h.close())
     return 0
   },

@@ -23,6 +23,7 @@ import { HostRegistry } from './host-registry.js'
 import { planCluster, type PlannedDeployment } from './planner.js'
 import type { ClusterPlan, HostRecord } from './records.js'
 import { followKv } from '../jetstream/follow.js'
+import { SiteMetricsIntake } from './site-metrics.js'
 
 export interface ControlPlaneOptions {
   /** NATS server URL(s), comma-separated. */
@@ -99,6 +100,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     onChange: (leading) => {
       if (!leading) return
       registry.forgive() // a new leader gives every registered host a full reap interval before judging it
+      sourceSites()
       void loadPlan().then(() => replan('leader elected', Date.now()))
     },
   })
@@ -141,15 +143,33 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     }
     const out = planCluster({ hosts: [...hosts.values()].map((h) => h.record), deployments: [...deployments.values()], demand, minHosts: options.minHostsPerFunction, ...(placement ? { previous: placement } : {}) })
     placement = out.placement
-    const plan: ClusterPlan = { epoch: (lastPlan?.epoch ?? 0) + 1, leader: id, publishedAtMs: Date.now(), reason, causeAtMs, functions: out.functions }
+    const siteHosts = [...hosts.values()].filter((h) => h.record.site !== undefined).map((h) => h.record.id)
+    const plan: ClusterPlan = { epoch: (lastPlan?.epoch ?? 0) + 1, leader: id, publishedAtMs: Date.now(), reason, causeAtMs, functions: out.functions, ...(siteHosts.length ? { siteHosts } : {}) }
     await planKv.put(PLAN_KEY, JSON.stringify(plan))
     lastPlan = plan
   }
 
 
-  const registry = new HostRegistry(nc, hostsKv, { prefix, heartbeatMs, isLeader: () => lease.isLeader, onChange: (reason, at) => schedule(reason, at), onError })
+  // Edge sites' buffered metrics: the leader makes the hub's stream source every registered site's.
+  const siteMetrics = new SiteMetricsIntake(nc, { controlId: id, prefix, onError })
+  const sourceSites = () => {
+    if (!lease.isLeader) return
+    const sites = [...hosts.values()].flatMap((h) => (h.record.site !== undefined ? [h.record.site] : []))
+    siteMetrics.sourceSites(sites).catch((err) => onError('site-metrics-sources', err))
+  }
+  const registry = new HostRegistry(nc, hostsKv, {
+    prefix,
+    heartbeatMs,
+    isLeader: () => lease.isLeader,
+    onChange: (reason, at) => {
+      schedule(reason, at)
+      sourceSites()
+    },
+    onError,
+  })
   const hosts = registry.hosts
   await registry.start()
+  siteMetrics.start()
 
   // Deployments: the leader re-plans when one changes.
   const deploymentsWatch = await deploymentsKv.watch()
@@ -180,6 +200,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       leader: lease.isLeader,
       plan: lastPlan ? { epoch: lastPlan.epoch, leader: lastPlan.leader, reason: lastPlan.reason, publishedAtMs: lastPlan.publishedAtMs, causeAtMs: lastPlan.causeAtMs, functions: lastPlan.functions } : null,
       hosts: [...hosts.values()].map((h) => ({ ...h.record, last_seen_ms_ago: now - h.lastSeenMs, inflight: h.hb?.inflight ?? 0, loaded: h.hb?.loaded ?? {} })),
+      site_metrics: siteMetrics.view(),
     }
     const text = JSON.stringify(body, null, 2) + '\n'
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
@@ -208,6 +229,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     async close() {
       closed = true
       registry.stop()
+      siteMetrics.close()
       clearTimeout(timer)
       await lease.stop()
       deploymentsWatch.stop()

@@ -29,6 +29,8 @@ export interface Peer {
   id: string
   url: string
   region: string
+  /** Its edge site, if any. */
+  site?: string
 }
 
 export interface ForwarderOptions {
@@ -38,6 +40,8 @@ export interface ForwarderOptions {
   placed(name: string): readonly string[]
   /** A registered host's address, or undefined when it is not (or no longer) registered. */
   peer(id: string): Peer | undefined
+  /** Whether `peer` may be forwarded to now (a site cut off from the hub keeps requests inside). @default always */
+  allowed?(peer: Peer): boolean
   /** Told when a peer refused a connection (the host publishes it for the leader). */
   onPeerDown(id: string): void
   onError: ErrorLogger
@@ -60,7 +64,7 @@ export class HttpForwarder {
     for (const id of this.o.placed(name)) {
       if (id === this.o.selfId || (this.downUntil.get(id) ?? 0) > now) continue
       const p = this.o.peer(id)
-      if (!p) continue
+      if (!p || (this.o.allowed && !this.o.allowed(p))) continue
       ;(p.region === this.o.selfRegion ? near : far).push(p)
     }
     if (near.length > 1) {

@@ -28,4 +28,24 @@ describe('planCluster', () => {
     expect(planCluster({ hosts: [host('a', 'west')], deployments: [fn('f')], demand: new Map(), minHosts: 2 }).functions.f!.hosts).toEqual(['a'])
     expect(planCluster({ hosts: [], deployments: [fn('f')], demand: new Map(), minHosts: 2 }).functions.f!.hosts).toEqual([])
   })
+
+  it('puts every function on a host of every edge site with room for it, even with its demand elsewhere', () => {
+    const site = (id: string, name: string, memoryMb = 1024): HostRecord => ({ ...host(id, name, memoryMb), site: name })
+    const hosts = [host('c1', 'central'), site('a1', 'a'), site('a2', 'a'), site('b1', 'b', 100), site('b2', 'b', 100)]
+    const demand = new Map([['f', new Map([['central', 100]])]])
+    const out = planCluster({ hosts, deployments: [fn('f', 64), fn('big', 512)], demand, minHosts: 2 })
+    const sitesOf = (name: string) => new Set(out.functions[name]!.hosts.map((h) => hosts.find((x) => x.id === h)!.site ?? 'hub'))
+    expect(sitesOf('f')).toEqual(new Set(['hub', 'a', 'b']))
+    // 512 MiB fits at site a, not on site b's 100 MiB hosts: site b does not hold it.
+    expect(sitesOf('big').has('a')).toBe(true)
+    expect(sitesOf('big').has('b')).toBe(false)
+  })
+})
+
+describe('planCluster top-ups', () => {
+  it('never tops a function up onto a host without room for it', () => {
+    const hosts = [host('big', 'west', 1024), host('small', 'west', 24)]
+    const out = planCluster({ hosts, deployments: [fn('f', 32)], demand: new Map(), minHosts: 2 })
+    expect(out.functions.f!.hosts).toEqual(['big'])
+  })
 })

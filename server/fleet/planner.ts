@@ -1,6 +1,7 @@
 // Turns what the control plane knows (registered hosts, deployments, demand per region from the
 // heartbeats) into a ClusterPlan with the scheduler's GreedyLatencyPlacer, and tops each function up
-// to `minHosts` distinct hosts so that losing one host never leaves a function unserved.
+// to `minHosts` distinct hosts so that losing one host never leaves a function unserved, and to one host
+// at every edge site with room for it, so that a site cut off from the hub still serves it.
 import { DEFAULT_TIER_ACCESS_MS, GreedyLatencyPlacer, type Fleet, type FunctionDemand, type PlacementPlan } from '@jaegis/scheduler'
 import type { HostRecord, PlannedFunction } from './records.js'
 
@@ -52,14 +53,23 @@ export function planCluster(input: PlanInput): PlanOutput {
     return { id: d.name, demand, instances: Math.max(1, minHosts), memoryMb: Math.max(1, d.memoryMb) }
   })
   const placement = placer.plan(demands, input.previous)
+  /** What each host has left for the top-ups below, MiB (a top-up never puts a function where it does not fit). */
+  const free = new Map(input.hosts.map((h) => [h.id, placement.freeMemoryMb(h.id)]))
   // Hosts with the most free memory first, for the top-up: computed once, and only if a function needs it.
   let roomiest: string[] | undefined
   const byRoom = () => {
-    const free = input.hosts.map((h) => placement.freeMemoryMb(h.id))
-    const order = input.hosts.map((_, i) => i).sort((a, b) => free[b]! - free[a]! || (input.hosts[a]!.id < input.hosts[b]!.id ? -1 : 1))
+    const order = input.hosts.map((_, i) => i).sort((a, b) => free.get(input.hosts[b]!.id)! - free.get(input.hosts[a]!.id)! || (input.hosts[a]!.id < input.hosts[b]!.id ? -1 : 1))
     return order.map((i) => input.hosts[i]!.id)
   }
   const functions: Record<string, PlannedFunction> = {}
+  /** Site -> its hosts. */
+  const sites = new Map<string, string[]>()
+  for (const h of input.hosts) {
+    if (h.site === undefined) continue
+    let list = sites.get(h.site)
+    if (!list) sites.set(h.site, (list = []))
+    list.push(h.id)
+  }
   let cursor = 0
   for (const d of input.deployments) {
     const hosts: string[] = []
@@ -68,7 +78,18 @@ export function planCluster(input: PlanInput): PlanOutput {
     if (hosts.length < minHosts) roomiest ??= byRoom()
     for (let tries = 0; hosts.length < minHosts && tries < roomiest!.length; tries++) {
       const h = roomiest![cursor++ % roomiest!.length]!
-      if (!hosts.includes(h)) hosts.push(h)
+      if (hosts.includes(h) || free.get(h)! < d.memoryMb) continue
+      hosts.push(h)
+      free.set(h, free.get(h)! - d.memoryMb)
+    }
+    // Every edge site holds every function it has room for: a site offline serves only what it holds.
+    for (const siteHosts of sites.values()) {
+      if (hosts.some((h) => siteHosts.includes(h))) continue
+      let best: string | undefined
+      for (const h of siteHosts) if ((free.get(h) ?? 0) >= d.memoryMb && (best === undefined || free.get(h)! > free.get(best)!)) best = h
+      if (best === undefined) continue // no room at this site: requests for it there are forwarded (or 503 offline)
+      hosts.push(best)
+      free.set(best, free.get(best)! - d.memoryMb)
     }
     functions[d.name] = { digest: d.digest, version: d.version, hosts }
   }

@@ -13,6 +13,8 @@ export interface HostRecord {
   /** Where its gateway listens; other hosts forward invocations here. */
   url: string
   startedAtMs: number
+  /** The edge site (leaf node) the host belongs to; absent for a host on the hub. */
+  site?: string
 }
 
 /** Every `heartbeatMs` on jaegis.hb.<id>: load and what the host holds, for the placer and the reaper. */
@@ -52,7 +54,29 @@ export interface ClusterPlan {
   /** When the event behind `reason` was noticed (e.g. a host reaped), ms since the epoch. */
   causeAtMs: number
   functions: Record<string, PlannedFunction>
+  /**
+   * The site hosts (hosts with a `site`) this plan was made with. A site host missing from it was not
+   * registered when the plan was made (its site was offline and it was reaped): it keeps what it holds
+   * instead of dropping it, following the deployments bucket for new versions and removals, until a
+   * plan that includes it arrives. Absent when no host has a site.
+   */
+  siteHosts?: string[]
 }
+
+/** What a site host buffers in its site's JetStream every heartbeat interval it served something (docs/cluster.md, edge sites). */
+export interface SiteMetricsRecord {
+  host: string
+  site: string
+  /** The host process's start (ms) and a counter: the record's message id is `<host>-<startedAtMs>-<seq>`. */
+  startedAtMs: number
+  seq: number
+  fromMs: number
+  toMs: number
+  /** Function -> invocations this host ran in [fromMs, toMs). */
+  invocations: Record<string, number>
+}
+
+export const siteMetricsMsgId = (r: Pick<SiteMetricsRecord, 'host' | 'startedAtMs' | 'seq'>): string => `${r.host}-${r.startedAtMs}-${r.seq}`
 
 /** The leader lease, in the control bucket under `leader`. */
 export interface LeaseRecord {

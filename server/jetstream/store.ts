@@ -20,6 +20,8 @@ export interface JetStreamStoreOptions {
   prefix?: string
   /** Replicas of each bucket (1 on a single server; 3 on a 3-node NATS cluster). @default 1 */
   replicas?: number
+  /** The JetStream domain the buckets live in (an edge site's host reaches the hub's this way). @default the server's own */
+  domain?: string
 }
 
 export class JetStreamStore implements Store {
@@ -39,8 +41,9 @@ export class JetStreamStore implements Store {
   static async open(nc: NatsConnection, options: JetStreamStoreOptions = {}): Promise<JetStreamStore> {
     const p = options.prefix ?? ''
     const replicas = options.replicas ?? 1
-    const js = jetstream(nc)
-    const jsm = await jetstreamManager(nc)
+    const domain = options.domain ? { domain: options.domain } : {}
+    const js = jetstream(nc, domain)
+    const jsm = await jetstreamManager(nc, domain)
     const deployments = await new Kvm(js).create(p + DEPLOYMENTS_BUCKET, { history: 5, replicas })
     const artifacts = await new Objm(js).create(p + ARTIFACTS_BUCKET, { replicas })
     const logsStream = (p + LOGS_STREAM).replace(/[^A-Za-z0-9_-]/g, '_')
