@@ -132,6 +132,7 @@ export class Runtime {
           onInvoke: (e) => options.onInvoke?.(e),
           loadFor: (name) => this.laneLoad(name),
           laneRan: (name, digest, ms) => this.inlinePolicy.laneRan(name, digest, ms),
+          laneTimedOut: (name, digest) => this.inlinePolicy.markLong(name, digest),
         },
         options.lanes === true ? {} : options.lanes,
       )

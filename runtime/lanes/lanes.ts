@@ -36,6 +36,8 @@ export interface LaneHost {
   loadFor(name: string): LaneLoad | undefined
   /** An invocation that ran in a lane ended (policy: a long-running function may prove short again). */
   laneRan(name: string, digest: string, durationMs: number): void
+  /** An invocation running in a lane reached its deadline (policy: its function is long-running). */
+  laneTimedOut(name: string, digest: string): void
 }
 
 /** One invocation handed to the lanes. */
@@ -194,7 +196,8 @@ export class LaneSet {
         if (lane.stuck) clearTimeout(lane.stuck), (lane.stuck = undefined)
         if (m.event) {
           this.host.onInvoke(m.event)
-          this.host.laneRan(m.event.function, m.event.digest, m.event.durationMs)
+          if (m.event.errorCode === 'TIMEOUT') this.host.laneTimedOut(m.event.function, m.event.digest)
+          else this.host.laneRan(m.event.function, m.event.digest, m.event.durationMs)
         }
         if (p) {
           this.byId.delete(p.id)
@@ -262,6 +265,13 @@ export class LaneSet {
   /** The deadline passed: answer TIMEOUT now, whether the invocation waits or runs. */
   private expire(p: Pending): void {
     if (p.settled) return
+    // Node starts a timer from the event loop's cached clock, which can be milliseconds old when the
+    // timer is set late in a busy tick: the timer then fires early. Never answer before the deadline.
+    const early = p.deadline + LANE_POLICY.deadlineGraceMs - performance.now()
+    if (early > 0) {
+      p.timer = setTimeout(() => this.expire(p), early)
+      return
+    }
     const waited = p.lane === undefined
     if (waited && this.queue.remove(p.name, p)) this.byId.delete(p.id)
     const timeoutMs = p.config.limits.timeoutMs
@@ -272,6 +282,8 @@ export class LaneSet {
       return
     }
     this.settle(p, new TimeoutError(timeoutMs))
+    // Its next request must not be tried on the gateway thread while this lane still spins.
+    this.host.laneTimedOut(p.name, p.digest)
     // The lane should stop itself at the deadline; one that does not come back is replaced.
     const lane = p.lane!
     lane.stuck ??= setTimeout(() => {
