@@ -381,7 +381,8 @@ export class Runtime {
     const config = host.config
     const eligible = !config.reuse && this.artifacts.get(name)?.meta.kind === 'core'
     const policy = this.inlinePolicy
-    if (eligible && (policy.inline(name, host.digest) || (!policy.long(name, host.digest) && !lanes.hasFreeLane()))) {
+    const proven = eligible && policy.inline(name, host.digest)
+    if (eligible && (proven || (!policy.long(name, host.digest) && !lanes.hasFreeLane() && policy.mayTry(t0)))) {
       const onLog = this.options.onLog
       this.heldLogs = onLog ? [] : undefined
       let response: FunctionResponse
@@ -390,7 +391,8 @@ export class Runtime {
       } catch (err) {
         this.heldLogs = undefined
         if (!isJaegisError(err) || err.code !== 'SLICE_EXPIRED') throw err
-        this.inlinePolicy.markLong(name, host.digest)
+        if (!proven) policy.trialExpired(performance.now())
+        policy.markLong(name, host.digest)
         return lanes.submit({ name, config, digest: host.digest, req, deadline, ...(this.coldPending.delete(name) ? { start: 'hostcold' as const } : {}) })
       }
       const held = this.heldLogs
