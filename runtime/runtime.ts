@@ -381,8 +381,7 @@ export class Runtime {
     const config = host.config
     const eligible = !config.reuse && this.artifacts.get(name)?.meta.kind === 'core'
     const policy = this.inlinePolicy
-    const proven = eligible && policy.inline(name, host.digest)
-    if (eligible && (proven || (!policy.long(name, host.digest) && !lanes.hasFreeLane() && policy.mayTry(t0)))) {
+    if (eligible && (policy.inline(name, host.digest) || (!policy.long(name, host.digest) && !lanes.hasFreeLane()))) {
       const onLog = this.options.onLog
       this.heldLogs = onLog ? [] : undefined
       let response: FunctionResponse
@@ -391,8 +390,7 @@ export class Runtime {
       } catch (err) {
         this.heldLogs = undefined
         if (!isJaegisError(err) || err.code !== 'SLICE_EXPIRED') throw err
-        if (!proven) policy.trialExpired(performance.now())
-        policy.markLong(name, host.digest)
+        this.inlinePolicy.markLong(name, host.digest)
         return lanes.submit({ name, config, digest: host.digest, req, deadline, ...(this.coldPending.delete(name) ? { start: 'hostcold' as const } : {}) })
       }
       const held = this.heldLogs

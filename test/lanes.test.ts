@@ -212,24 +212,6 @@ describe('lanes', () => {
     expect(text((await next).body)).toBe('1')
   })
 
-  it('after a new function outlived its slice here, other new functions wait for a lane for a while', async () => {
-    runtime = createRuntime({ lanes: { minLanes: 1, maxLanes: 1 } })
-    // reuse = true: never tried inline, so it holds the one lane.
-    runtime.load(withLimits(misbehave, { timeoutMs: 300 }, { name: 'blocker', reuse: true }))
-    runtime.load(withLimits(misbehave, { timeoutMs: 1000 }, { name: 'first' }))
-    runtime.load(withLimits(misbehave, { timeoutMs: 2000 }, { name: 'second' }))
-    const blocker = code(runtime.invoke('blocker', { path: '/spin' }))
-    // No lane is free: a new function is tried here within the slice; this one outlives it.
-    const first = runtime.dispatch('first', { path: '/spin' })
-    expect(first).toBeInstanceOf(Promise)
-    // The next new function, short as it is, is not tried here now: it waits for the lane.
-    const second = runtime.dispatch('second', { path: '/count' })
-    expect(second).toBeInstanceOf(Promise)
-    expect(await blocker).toBe('TIMEOUT')
-    expect(await code(first as Promise<unknown>)).toBe('TIMEOUT')
-    expect(text((await second).body)).toBe('1')
-  })
-
   it('loads a new version into lanes after a deploy: the next request runs it', async () => {
     const slow = withLimits(misbehave, { timeoutMs: 10_000 })
     runtime = createRuntime({ lanes: { minLanes: 1 } })

@@ -29,14 +29,6 @@ export const LANE_POLICY = {
    * delays no answer (the gateway thread answers TIMEOUT itself).
    */
   nice: 19,
-  /**
-   * After a function not yet proven short outlived its slice on the gateway thread, other unproven
-   * functions wait for a lane instead of being tried there, for this long (ms; about a lane's boot,
-   * by when more lanes run). Eight new long functions arriving at once (bench:isolation's first
-   * round) otherwise each held the gateway thread for a slice or more (a 24-qubit circuit's first
-   * memory.grow alone takes longer than the slice), and requests behind them waited 7-8 ms.
-   */
-  trialPauseMs: 100,
 } as const
 
 /**
@@ -46,28 +38,14 @@ export const LANE_POLICY = {
  * slice only when none is (lanes still starting, or all held: it must not wait behind them); it runs
  * inline for good once its lane runs prove it short (`shortProofRuns` in a row under `shortMs`). A
  * new function that turns out long then rarely costs the gateway thread a slice (eight long
- * functions arriving at once had held it ~20 ms), and after one such slice the others wait for a
- * lane for `trialPauseMs`. One that outlives a slice, or runs into its deadline in a lane, runs in
- * lanes until it proves short again.
+ * functions arriving at once had held it ~20 ms). One that outlives a slice runs in lanes until it
+ * proves short again.
  */
 export class InlinePolicy {
   /** Functions proven short: name -> the digest they proved it with. */
   private readonly short = new Map<string, string>()
   /** Short lane runs in a row of functions not (or no longer) proven short, by name and digest. */
   private readonly trial = new Map<string, { digest: string; shortRuns: number; marked: boolean }>()
-
-  /** performance.now() before which no unproven function is tried on the calling thread. */
-  private pausedUntil = 0
-
-  /** True when a function not yet proven short may be tried on the calling thread at `now`. */
-  mayTry(now: number): boolean {
-    return now >= this.pausedUntil
-  }
-
-  /** A function not yet proven short outlived its slice on the calling thread at `now`. */
-  trialExpired(now: number): void {
-    this.pausedUntil = now + LANE_POLICY.trialPauseMs
-  }
 
   /** True when `name` at `digest` has proven short (runs on the calling thread). */
   inline(name: string, digest: string): boolean {
