@@ -31,11 +31,20 @@ function withLimits(a: Artifact, limits: Record<string, number>, config: Record<
   return { ...a, meta: { ...a.meta, config: { ...a.meta.config, ...config, limits: { ...a.meta.config.limits, ...limits } } } }
 }
 
-/** Runs `name` in lanes until it proves short and runs inline (a new function starts in lanes). */
+/**
+ * Runs `name` in lanes until it proves short and runs inline (a new function starts in lanes). An
+ * answer here before any lane run is a try while lanes were still starting, not a proof.
+ */
 async function proveShort(rt: Runtime, name: string): Promise<void> {
-  for (let i = 0; i < 10 * LANE_POLICY.shortProofRuns; i++) {
+  let laneRuns = 0
+  for (let i = 0; i < 100 * LANE_POLICY.shortProofRuns; i++) {
     const r = rt.dispatch(name, {})
-    if (!(r instanceof Promise)) return
+    if (!(r instanceof Promise)) {
+      if (laneRuns >= LANE_POLICY.shortProofRuns) return
+      await new Promise((ok) => setTimeout(ok, 10))
+      continue
+    }
+    laneRuns++
     await r
   }
   throw new Error(`${name} did not prove short`)
