@@ -34,8 +34,8 @@ export interface LaneHost {
   onInvoke(event: InvokeEvent): void
   /** The artifact and compiled modules of the serving version of `name` (to load it into a lane). */
   loadFor(name: string): LaneLoad | undefined
-  /** An invocation that ran in a lane ended (policy: a long-running function may prove short again). */
-  laneRan(name: string, digest: string, durationMs: number): void
+  /** An invocation that ran in a lane ended, after `fuelChecks` fuel checks of work (policy: long-running, or proving short). */
+  laneRan(name: string, digest: string, durationMs: number, fuelChecks: number): void
   /** An invocation running in a lane reached its deadline (policy: its function is long-running). */
   laneTimedOut(name: string, digest: string): void
 }
@@ -196,8 +196,7 @@ export class LaneSet {
         if (lane.stuck) clearTimeout(lane.stuck), (lane.stuck = undefined)
         if (m.event) {
           this.host.onInvoke(m.event)
-          if (m.event.errorCode === 'TIMEOUT') this.host.laneTimedOut(m.event.function, m.event.digest)
-          else this.host.laneRan(m.event.function, m.event.digest, m.event.durationMs)
+          this.host.laneRan(m.event.function, m.event.digest, m.event.durationMs, m.fuelChecks)
         }
         if (p) {
           this.byId.delete(p.id)

@@ -1,6 +1,7 @@
 // Where an invocation runs, in one place: the gateway thread for functions that are proven short
 // and safe to re-run, a lane for the rest (new functions included, until they prove short). The numbers here are the policy; docs/runtime.md
 // explains how they were measured.
+import { SLICE_MIN_CHECKS } from '../instance.js'
 
 /** Lane and slice policy constants. */
 export const LANE_POLICY = {
@@ -9,9 +10,15 @@ export const LANE_POLICY = {
    * run again from the snapshot in a lane, and its function runs in lanes until it proves short.
    */
   sliceMs: 2,
-  /** Lane runs in a row under `shortMs` after which a long-running function runs inline again. */
+  /** Short lane runs in a row after which a function runs inline. */
   shortProofRuns: 32,
-  /** A lane run at most this long (ms, half the slice) counts towards proving a function short. */
+  /**
+   * A lane run is short when it took at most this long (ms, half the slice), or did less work than
+   * a slice can stop (fewer than SLICE_MIN_CHECKS fuel checks) however long it took: lanes run at
+   * niceness 19 and on a busy machine wait for a CPU, and with wall time alone hello never proved
+   * short in `jaegis serve --workers 2` under bench:http's load (a share of its requests kept
+   * taking the hop to a lane).
+   */
   shortMs: 1,
   /**
    * After a deadline, how long (ms) the gateway thread waits for a lane's own TIMEOUT before
@@ -36,7 +43,7 @@ export const LANE_POLICY = {
  * without anyone noticing (a core module with fresh state per request: no I/O, no kept state). An
  * eligible function not yet proven short runs in a lane when one is free, and inline within the
  * slice only when none is (lanes still starting, or all held: it must not wait behind them); it runs
- * inline for good once its lane runs prove it short (`shortProofRuns` in a row under `shortMs`). A
+ * inline for good once its lane runs prove it short (`shortProofRuns` short runs in a row). A
  * new function that turns out long then rarely costs the gateway thread a slice (eight long
  * functions arriving at once had held it ~20 ms). One that outlives a slice runs in lanes until it
  * proves short again.
@@ -68,12 +75,17 @@ export class InlinePolicy {
     this.trial.set(name, { digest, shortRuns: 0, marked: true })
   }
 
-  /** A lane run of `name` took `durationMs`. */
-  laneRan(name: string, digest: string, durationMs: number): void {
+  /**
+   * A lane run of `name` took `durationMs` and did `fuelChecks` fuel checks of work. One that would
+   * have outlived the slice inline (as much work, and as long) marks the function long; one too
+   * small for a slice to stop counts towards proving it short.
+   */
+  laneRan(name: string, digest: string, durationMs: number, fuelChecks: number): void {
+    if (fuelChecks >= SLICE_MIN_CHECKS && durationMs > LANE_POLICY.sliceMs) return this.markLong(name, digest)
     if (this.short.get(name) === digest) return
     let t = this.trial.get(name)
     if (t === undefined || t.digest !== digest) this.trial.set(name, (t = { digest, shortRuns: 0, marked: false }))
-    if (durationMs > LANE_POLICY.shortMs) t.shortRuns = 0
+    if (fuelChecks >= SLICE_MIN_CHECKS && durationMs > LANE_POLICY.shortMs) t.shortRuns = 0
     else if (++t.shortRuns >= LANE_POLICY.shortProofRuns) {
       this.trial.delete(name)
       this.short.set(name, digest)
