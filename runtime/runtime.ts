@@ -132,7 +132,6 @@ export class Runtime {
           onInvoke: (e) => options.onInvoke?.(e),
           loadFor: (name) => this.laneLoad(name),
           laneRan: (name, digest, ms, fuelChecks) => this.inlinePolicy.laneRan(name, digest, ms, fuelChecks),
-          laneTimedOut: (name, digest) => this.inlinePolicy.markLong(name, digest),
         },
         options.lanes === true ? {} : options.lanes,
       )

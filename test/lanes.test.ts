@@ -196,7 +196,7 @@ describe('lanes', () => {
     expect(await spin).toBe('TIMEOUT')
   })
 
-  it('does not try a function inline after it ran into its deadline in a lane, while lanes are held', async () => {
+  it('does not try a function inline after a lane run that would have outlived the slice, while lanes are held', async () => {
     runtime = createRuntime({ lanes: { minLanes: 1, maxLanes: 1 } })
     // The blocker holds the one lane for less than misbehave's deadline, so the request that waits
     // behind it is served.
@@ -214,7 +214,7 @@ describe('lanes', () => {
     expect(runtime.laneStats()!.busy).toBe(1)
     // No lane is free. A function that has only ever run in lanes would be tried here within the
     // slice (a short request answering at once, a long one holding this thread for the slice):
-    // after a run into its deadline it waits for a lane instead.
+    // after a lane run with more work than a slice allows it waits for a lane instead.
     const next = runtime.dispatch('misbehave', { path: '/count' })
     expect(next).toBeInstanceOf(Promise)
     expect(await blocker).toBe('TIMEOUT')

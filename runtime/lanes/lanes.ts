@@ -36,8 +36,6 @@ export interface LaneHost {
   loadFor(name: string): LaneLoad | undefined
   /** An invocation that ran in a lane ended, after `fuelChecks` fuel checks of work (policy: long-running, or proving short). */
   laneRan(name: string, digest: string, durationMs: number, fuelChecks: number): void
-  /** An invocation running in a lane reached its deadline (policy: its function is long-running). */
-  laneTimedOut(name: string, digest: string): void
 }
 
 /** One invocation handed to the lanes. */
@@ -280,9 +278,11 @@ export class LaneSet {
       this.settle(p, new JaegisError('TIMEOUT', `function did not start within its timeout of ${timeoutMs} ms: every lane was busy (max_concurrency or load)`))
       return
     }
+    // Whether the function is long is the lane's to say, with the work it did (laneRan): on a busy
+    // machine a lane at niceness 19 can miss a short function's whole deadline waiting for a CPU,
+    // and marking such a function long here sent all of hello's requests to starved lanes
+    // (bench:http with 2 workers at load 15: 51-176 errors, ratio_workers 0.2-0.4).
     this.settle(p, new TimeoutError(timeoutMs))
-    // Its next request must not be tried on the gateway thread while this lane still spins.
-    this.host.laneTimedOut(p.name, p.digest)
     // The lane should stop itself at the deadline; one that does not come back is replaced.
     const lane = p.lane!
     lane.stuck ??= setTimeout(() => {

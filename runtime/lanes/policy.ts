@@ -66,9 +66,9 @@ export class InlinePolicy {
   }
 
   /**
-   * `name` outlived a slice on the calling thread, or ran in a lane until its deadline (a run that
-   * long would have outlived the slice too: without this, a function that only ever ran in lanes was
-   * tried inline again whenever no lane was free, holding the gateway thread a slice each time).
+   * `name` outlived a slice on the calling thread, or did as much in a lane (laneRan: without this a
+   * function that had only run in lanes, an endless loop included, was still tried here within a
+   * slice the next time no lane was free).
    */
   markLong(name: string, digest: string): void {
     this.short.delete(name)
