@@ -124,8 +124,8 @@ export class LaneSet {
     return new Promise<FunctionResponse>((resolve, reject) => {
       const now = performance.now()
       const p: Pending = { ...job, id: this.nextId++, resolve, reject, settled: false, enqueuedAt: now, timer: undefined as unknown as NodeJS.Timeout }
-      // Answered by the deadline whatever a lane does (plus a little, so that the lane's own, exact
-      // TIMEOUT normally wins the race).
+      // Answered by the deadline whatever a lane does (plus LANE_POLICY.deadlineGraceMs, now 0: the
+      // gateway thread does not wait for the lane's own TIMEOUT).
       p.timer = setTimeout(() => this.expire(p), Math.max(0, job.deadline - now) + LANE_POLICY.deadlineGraceMs)
       this.byId.set(p.id, p)
       this.queue.push(job.name, p)
