@@ -25,11 +25,12 @@ export interface Deadline {
    */
   sliceDeadline?: number
   /**
-   * Fuel checks (10,000 ticks of the module's own work each) seen since the slice began. The slice
-   * ends only past its deadline AND after SLICE_MIN_CHECKS of them: a short function whose thread
-   * was merely descheduled by the OS (wall time passed, no work done) is not taken for a long one.
+   * Fuel checks (10,000 ticks of the module's own work each) seen since the invocation began: how
+   * much work it did, whatever the wall time. The slice ends only past its deadline AND after
+   * SLICE_MIN_CHECKS of them: a short function whose thread was merely descheduled by the OS (wall
+   * time passed, no work done) is not taken for a long one. Lanes report it too (lanes/policy.ts).
    */
-  sliceChecks?: number
+  fuelChecks?: number
 }
 
 /** Fuel checks an inline invocation must reach before its time slice can end. */
@@ -74,7 +75,8 @@ export function meterSignal(limits: Deadline, fuelPerCheck: number, memoryLimitB
     if (kind === SIGNAL_FUEL) {
       const now = performance.now()
       if (now > limits.deadline) throw new TimeoutError(limits.timeoutMs)
-      if (limits.sliceDeadline !== undefined && ++limits.sliceChecks! >= SLICE_MIN_CHECKS && now > limits.sliceDeadline) throw new SliceExpiredError()
+      const checks = (limits.fuelChecks = (limits.fuelChecks ?? 0) + 1)
+      if (limits.sliceDeadline !== undefined && checks >= SLICE_MIN_CHECKS && now > limits.sliceDeadline) throw new SliceExpiredError()
       return fuelPerCheck
     }
     // A refused memory.grow. The metered grow wrapper drops this call's result and hands the guest

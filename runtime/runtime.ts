@@ -133,7 +133,7 @@ export class Runtime {
           onLog: (e) => options.onLog?.(e),
           onInvoke: (e) => options.onInvoke?.(e),
           loadFor: (name) => this.laneLoad(name),
-          laneRan: (name, digest, ms) => this.inlinePolicy.laneRan(name, digest, ms),
+          laneRan: (name, digest, ms, fuelChecks) => this.inlinePolicy.laneRan(name, digest, ms, fuelChecks),
         },
         options.lanes === true ? {} : options.lanes,
       )

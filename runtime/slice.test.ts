@@ -6,7 +6,7 @@ import { SIGNAL_FUEL } from './wasm/meter.js'
 describe('the time slice', () => {
   it('does not end for a thread that was only descheduled: the slice needs SLICE_MIN_CHECKS fuel checks of work', () => {
     const past = performance.now() - 10
-    const d: Deadline = { deadline: performance.now() + 60_000, timeoutMs: 60_000, sliceDeadline: past, sliceChecks: 0 }
+    const d: Deadline = { deadline: performance.now() + 60_000, timeoutMs: 60_000, sliceDeadline: past, fuelChecks: 0 }
     const signal = meterSignal(d, 10_000, 1 << 20, () => 65536)
     // Wall time is past the slice, but the first check may come after a handful of ticks (fuel left over).
     for (let i = 1; i < SLICE_MIN_CHECKS; i++) expect(signal(SIGNAL_FUEL, 0)).toBe(10_000)
@@ -15,7 +15,7 @@ describe('the time slice', () => {
   })
 
   it('never ends before its deadline, however much work, and the invocation deadline wins', () => {
-    const d: Deadline = { deadline: performance.now() + 60_000, timeoutMs: 60_000, sliceDeadline: performance.now() + 60_000, sliceChecks: 0 }
+    const d: Deadline = { deadline: performance.now() + 60_000, timeoutMs: 60_000, sliceDeadline: performance.now() + 60_000, fuelChecks: 0 }
     const signal = meterSignal(d, 10_000, 1 << 20, () => 65536)
     for (let i = 0; i < 100; i++) expect(signal(SIGNAL_FUEL, 0)).toBe(10_000)
     d.deadline = performance.now() - 1

@@ -31,11 +31,20 @@ function withLimits(a: Artifact, limits: Record<string, number>, config: Record<
   return { ...a, meta: { ...a.meta, config: { ...a.meta.config, ...config, limits: { ...a.meta.config.limits, ...limits } } } }
 }
 
-/** Runs `name` in lanes until it proves short and runs inline (a new function starts in lanes). */
+/**
+ * Runs `name` in lanes until it proves short and runs inline (a new function starts in lanes). An
+ * answer here before any lane run is a try while lanes were still starting, not a proof.
+ */
 async function proveShort(rt: Runtime, name: string): Promise<void> {
-  for (let i = 0; i < 10 * LANE_POLICY.shortProofRuns; i++) {
+  let laneRuns = 0
+  for (let i = 0; i < 100 * LANE_POLICY.shortProofRuns; i++) {
     const r = rt.dispatch(name, {})
-    if (!(r instanceof Promise)) return
+    if (!(r instanceof Promise)) {
+      if (laneRuns >= LANE_POLICY.shortProofRuns) return
+      await new Promise((ok) => setTimeout(ok, 10))
+      continue
+    }
+    laneRuns++
     await r
   }
   throw new Error(`${name} did not prove short`)
@@ -187,6 +196,31 @@ describe('lanes', () => {
     expect(await spin).toBe('TIMEOUT')
   })
 
+  it('does not try a function inline after a lane run that would have outlived the slice, while lanes are held', async () => {
+    runtime = createRuntime({ lanes: { minLanes: 1, maxLanes: 1 } })
+    // The blocker holds the one lane for less than misbehave's deadline, so the request that waits
+    // behind it is served.
+    runtime.load(withLimits(misbehave, { timeoutMs: 600 }))
+    runtime.load(withLimits(misbehave, { timeoutMs: 300 }, { name: 'blocker' }))
+    // A new function runs in a lane when one is free: wait until the lane is up and takes it.
+    await vi.waitFor(async () => {
+      const r = runtime!.dispatch('misbehave', { path: '/count' })
+      expect(r).toBeInstanceOf(Promise)
+      await r
+    }, { timeout: 10_000, interval: 20 })
+    expect(await code(runtime.invoke('misbehave', { path: '/spin' }))).toBe('TIMEOUT')
+    await vi.waitFor(() => expect(runtime!.laneStats()!.busy).toBe(0), { timeout: 5_000 })
+    const blocker = code(runtime.invoke('blocker', { path: '/spin' }))
+    expect(runtime.laneStats()!.busy).toBe(1)
+    // No lane is free. A function that has only ever run in lanes would be tried here within the
+    // slice (a short request answering at once, a long one holding this thread for the slice):
+    // after a lane run with more work than a slice allows it waits for a lane instead.
+    const next = runtime.dispatch('misbehave', { path: '/count' })
+    expect(next).toBeInstanceOf(Promise)
+    expect(await blocker).toBe('TIMEOUT')
+    expect(text((await next).body)).toBe('1')
+  })
+
   it('loads a new version into lanes after a deploy: the next request runs it', async () => {
     const slow = withLimits(misbehave, { timeoutMs: 10_000 })
     runtime = createRuntime({ lanes: { minLanes: 1 } })
@@ -214,6 +248,8 @@ describe('gateway with lanes', () => {
     const gateway = createGateway(served)
     server = createServer((req, res) => {
       if (gateway(req, res)) return
+      const sleep = /^\/sleep\?(\d+)$/.exec(req.url ?? '')
+      if (sleep) return void setTimeout(() => res.end('slept\n'), Number(sleep[1]))
       res.writeHead(200, { 'content-length': 3 })
       res.end('ok\n')
     })
@@ -239,6 +275,36 @@ describe('gateway with lanes', () => {
     expect([...order].sort((x, y) => x - y)).toEqual(order)
     expect(got.match(/HTTP\/1\.1 /g)).toHaveLength(4)
   })
+
+  it("answers each loop's 504 at its deadline, round after round, as promptly as a timer", async () => {
+    // Each loop is sent beside a request the server answers from a plain timer of the same length,
+    // so that what the machine's load does to this process's timers and sockets mostly cancels out:
+    // the 504 may come no later than that answer plus BOUND_MS. The benchmark (npm run
+    // bench:isolation) holds the absolute overrun to 10 ms; here, at load 15-20 from other work, pairs
+    // were seen up to 68 ms apart once (a stall between the two answers), so the bound is looser.
+    const BOUND_MS = 50
+    // The client's own first requests (fetch's set-up, new connections) are not the server's time.
+    await Promise.all(Array.from({ length: 8 }, () => fetch(`http://127.0.0.1:${port}/other`).then((r) => r.arrayBuffer())))
+    const late: Array<{ spin: number; timer: number }> = []
+    const at = async (path: string, t0: number) => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST' })
+      await res.arrayBuffer()
+      return { status: res.status, ms: performance.now() - t0 - SPIN_MS }
+    }
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let round = 0; round < 3; round++) {
+          const t0 = performance.now()
+          const [spin, timer] = await Promise.all([at('/fn/misbehave/spin', t0), at(`/sleep?${SPIN_MS}`, t0)])
+          expect(spin.status).toBe(504)
+          expect(timer.status).toBe(200)
+          late.push({ spin: spin.ms, timer: timer.ms })
+        }
+      }),
+    )
+    expect(late).toHaveLength(12)
+    expect(late.filter((l) => l.spin > l.timer + BOUND_MS)).toEqual([])
+  }, 5 * SPIN_MS + 10_000)
 
   it('keeps answering other functions and other routes while every lane spins', async () => {
     const spins = Array.from({ length: 4 }, () => fetch(`http://127.0.0.1:${port}/fn/misbehave/spin`).then((r) => r.status))

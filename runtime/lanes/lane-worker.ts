@@ -42,18 +42,19 @@ function onMessage(m: ToLane): void {
   switch (m.t) {
     case 'invoke': {
       event = undefined
+      const work = { fuelChecks: 0 }
       try {
         if (m.load) {
           for (const [key, module, size] of m.load.modules) cache.put(key, module, size)
           runtime.load(m.load.artifact)
           runtime.setPool(m.name, m.load.pool)
         }
-        const response = runtime.invokeSync(m.name, m.req, { deadline: m.deadlineEpochMs - performance.timeOrigin, ...(m.start ? { start: m.start } : {}) })
-        send({ t: 'done', id: m.id, response, ...(event ? { event } : {}) })
+        const response = runtime.invokeSync(m.name, m.req, { deadline: m.deadlineEpochMs - performance.timeOrigin, work, ...(m.start ? { start: m.start } : {}) })
+        send({ t: 'done', id: m.id, response, fuelChecks: work.fuelChecks, ...(event ? { event } : {}) })
       } catch (err) {
         const e = isJaegisError(err) ? err : undefined
         const error = e ? { code: e.code, message: e.message, expose: e.expose } : { code: 'INTERNAL' as const, message: `lane: ${(err as Error)?.stack ?? String(err)}`, expose: false }
-        send({ t: 'done', id: m.id, error, ...(event ? { event } : {}) })
+        send({ t: 'done', id: m.id, error, fuelChecks: work.fuelChecks, ...(event ? { event } : {}) })
       }
       if (performance.now() - statsAt >= STATS_EVERY_MS) sendStats()
       else statsTimer ??= setTimeout(sendStats, STATS_EVERY_MS)

@@ -34,8 +34,8 @@ export interface LaneHost {
   onInvoke(event: InvokeEvent): void
   /** The artifact and compiled modules of the serving version of `name` (to load it into a lane). */
   loadFor(name: string): LaneLoad | undefined
-  /** An invocation that ran in a lane ended (policy: a long-running function may prove short again). */
-  laneRan(name: string, digest: string, durationMs: number): void
+  /** An invocation that ran in a lane ended, after `fuelChecks` fuel checks of work (policy: long-running, or proving short). */
+  laneRan(name: string, digest: string, durationMs: number, fuelChecks: number): void
 }
 
 /** One invocation handed to the lanes. */
@@ -124,8 +124,8 @@ export class LaneSet {
     return new Promise<FunctionResponse>((resolve, reject) => {
       const now = performance.now()
       const p: Pending = { ...job, id: this.nextId++, resolve, reject, settled: false, enqueuedAt: now, timer: undefined as unknown as NodeJS.Timeout }
-      // Answered by the deadline whatever a lane does (plus a little, so that the lane's own, exact
-      // TIMEOUT normally wins the race).
+      // Answered by the deadline whatever a lane does (plus LANE_POLICY.deadlineGraceMs, now 0: the
+      // gateway thread does not wait for the lane's own TIMEOUT).
       p.timer = setTimeout(() => this.expire(p), Math.max(0, job.deadline - now) + LANE_POLICY.deadlineGraceMs)
       this.byId.set(p.id, p)
       this.queue.push(job.name, p)
@@ -194,7 +194,7 @@ export class LaneSet {
         if (lane.stuck) clearTimeout(lane.stuck), (lane.stuck = undefined)
         if (m.event) {
           this.host.onInvoke(m.event)
-          this.host.laneRan(m.event.function, m.event.digest, m.event.durationMs)
+          this.host.laneRan(m.event.function, m.event.digest, m.event.durationMs, m.fuelChecks)
         }
         if (p) {
           this.byId.delete(p.id)
@@ -262,6 +262,13 @@ export class LaneSet {
   /** The deadline passed: answer TIMEOUT now, whether the invocation waits or runs. */
   private expire(p: Pending): void {
     if (p.settled) return
+    // Node starts a timer from the event loop's cached clock, which can be milliseconds old when the
+    // timer is set late in a busy tick: the timer then fires early. Never answer before the deadline.
+    const early = p.deadline + LANE_POLICY.deadlineGraceMs - performance.now()
+    if (early > 0) {
+      p.timer = setTimeout(() => this.expire(p), early)
+      return
+    }
     const waited = p.lane === undefined
     if (waited && this.queue.remove(p.name, p)) this.byId.delete(p.id)
     const timeoutMs = p.config.limits.timeoutMs
@@ -271,6 +278,10 @@ export class LaneSet {
       this.settle(p, new JaegisError('TIMEOUT', `function did not start within its timeout of ${timeoutMs} ms: every lane was busy (max_concurrency or load)`))
       return
     }
+    // Whether the function is long is the lane's to say, with the work it did (laneRan): on a busy
+    // machine a lane at niceness 19 can miss a short function's whole deadline waiting for a CPU,
+    // and marking such a function long here sent all of hello's requests to starved lanes
+    // (bench:http with 2 workers at load 15: 51-176 errors, ratio_workers 0.2-0.4).
     this.settle(p, new TimeoutError(timeoutMs))
     // The lane should stop itself at the deadline; one that does not come back is replaced.
     const lane = p.lane!

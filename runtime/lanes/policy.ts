@@ -2,6 +2,7 @@
 // and safe to re-run, a lane for the rest (new functions included, until they prove short). The numbers here are the policy; docs/runtime.md
 // explains how they were measured.
 import type { ArtifactMeta } from '../artifact.js'
+import { SLICE_MIN_CHECKS } from '../instance.js'
 
 /** Lane and slice policy constants. */
 export const LANE_POLICY = {
@@ -10,12 +11,23 @@ export const LANE_POLICY = {
    * run again from the snapshot in a lane, and its function runs in lanes until it proves short.
    */
   sliceMs: 2,
-  /** Lane runs in a row under `shortMs` after which a long-running function runs inline again. */
+  /** Short lane runs in a row after which a function runs inline. */
   shortProofRuns: 32,
-  /** A lane run at most this long (ms, half the slice) counts towards proving a function short. */
+  /**
+   * A lane run is short when it took at most this long (ms, half the slice), or did less work than
+   * a slice can stop (fewer than SLICE_MIN_CHECKS fuel checks) however long it took: lanes run at
+   * niceness 19 and on a busy machine wait for a CPU, and with wall time alone hello never proved
+   * short in `jaegis serve --workers 2` under bench:http's load (a share of its requests kept
+   * taking the hop to a lane).
+   */
   shortMs: 1,
-  /** After a deadline, how long (ms) the gateway thread waits for a lane's own TIMEOUT before answering it itself. */
-  deadlineGraceMs: 3,
+  /**
+   * After a deadline, how long (ms) the gateway thread waits for a lane's own TIMEOUT before
+   * answering it itself. 0: the gateway thread answers at the deadline. Lanes run at niceness 19,
+   * so under load the lane's own check usually comes later than the gateway's timer anyway; with
+   * 3 ms here bench:isolation measured every lane-held 504 leaving 2-6 ms past its deadline.
+   */
+  deadlineGraceMs: 0,
   /** A lane that has not come back this long (ms) after answering a deadline is terminated and replaced. */
   stuckLaneMs: 2_000,
   /**
@@ -66,7 +78,7 @@ export function inlineEligible(meta: ArtifactMeta, failedResetsInARow = 0): bool
  * without anyone noticing (`inlineEligible`). An
  * eligible function not yet proven short runs in a lane when one is free, and inline within the
  * slice only when none is (lanes still starting, or all held: it must not wait behind them); it runs
- * inline for good once its lane runs prove it short (`shortProofRuns` in a row under `shortMs`). A
+ * inline for good once its lane runs prove it short (`shortProofRuns` short runs in a row). A
  * new function that turns out long then rarely costs the gateway thread a slice (eight long
  * functions arriving at once had held it ~20 ms). One that outlives a slice runs in lanes until it
  * proves short again.
@@ -88,18 +100,27 @@ export class InlinePolicy {
     return t !== undefined && t.digest === digest && t.marked
   }
 
-  /** `name` outlived a slice on the calling thread. */
+  /**
+   * `name` outlived a slice on the calling thread, or did as much in a lane (laneRan: without this a
+   * function that had only run in lanes, an endless loop included, was still tried here within a
+   * slice the next time no lane was free).
+   */
   markLong(name: string, digest: string): void {
     this.short.delete(name)
     this.trial.set(name, { digest, shortRuns: 0, marked: true })
   }
 
-  /** A lane run of `name` took `durationMs`. */
-  laneRan(name: string, digest: string, durationMs: number): void {
+  /**
+   * A lane run of `name` took `durationMs` and did `fuelChecks` fuel checks of work. One that would
+   * have outlived the slice inline (as much work, and as long) marks the function long; one too
+   * small for a slice to stop counts towards proving it short.
+   */
+  laneRan(name: string, digest: string, durationMs: number, fuelChecks: number): void {
+    if (fuelChecks >= SLICE_MIN_CHECKS && durationMs > LANE_POLICY.sliceMs) return this.markLong(name, digest)
     if (this.short.get(name) === digest) return
     let t = this.trial.get(name)
     if (t === undefined || t.digest !== digest) this.trial.set(name, (t = { digest, shortRuns: 0, marked: false }))
-    if (durationMs > LANE_POLICY.shortMs) t.shortRuns = 0
+    if (fuelChecks >= SLICE_MIN_CHECKS && durationMs > LANE_POLICY.shortMs) t.shortRuns = 0
     else if (++t.shortRuns >= LANE_POLICY.shortProofRuns) {
       this.trial.delete(name)
       this.short.set(name, digest)

@@ -30,7 +30,7 @@ export interface LaneError {
 /** Lane -> gateway thread. */
 export type FromLane =
   | { t: 'ready' }
-  | { t: 'done'; id: number; response?: FunctionResponse; error?: LaneError; event?: InvokeEvent }
+  | { t: 'done'; id: number; response?: FunctionResponse; error?: LaneError; event?: InvokeEvent; /** The run's work in fuel checks (Deadline.fuelChecks). */ fuelChecks: number }
   | { t: 'log'; entry: LogEntry }
   | { t: 'stats'; functions: Record<string, FunctionStats & { digest: string }> }
 

@@ -27,6 +27,8 @@ export interface InvokeOptions {
   deadline?: number
   /** performance.now() value at which an inline invocation's time slice ends (Deadline.sliceDeadline): it is stopped with SLICE_EXPIRED. @default none */
   sliceDeadline?: number
+  /** Told, after the run (whatever its outcome), how much work it did (Deadline.fuelChecks). @default not told */
+  work?: { fuelChecks: number }
 }
 
 /** What the Runtime needs from a loaded function version of any kind. */
@@ -112,6 +114,7 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
     try {
       response = this.strategy.run(inst, req)
     } catch (err) {
+      if (options?.work) options.work.fuelChecks = inst.deadline.fuelChecks ?? 0
       // The instance's state is unknown after a trap or a stop: never reuse it.
       const e = classify(err, 'running the handler')
       this.strategy.discard(inst, this.spares)
@@ -124,6 +127,7 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
       this.updatePoolStats()
       throw e
     }
+    if (options?.work) options.work.fuelChecks = inst.deadline.fuelChecks ?? 0
     this.strategy.succeeded?.(inst, startedMs, this)
     this.release(inst)
     return { response, start }
@@ -139,7 +143,7 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
     d.deadline = options?.deadline ?? now + this.timeoutMs
     d.timeoutMs = this.timeoutMs
     d.sliceDeadline = options?.sliceDeadline
-    d.sliceChecks = 0
+    d.fuelChecks = 0
     return now
   }
 

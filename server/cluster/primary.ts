@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import type { Artifact, FunctionStats, RuntimeReplicas } from '@jaegis/runtime'
 import { createControl, type Control } from '../control.js'
 import { deployOnStart, listen, serverInfo, urlFor, type JaegisServer, type ServerOptions } from '../server.js'
+import { unpackEvents } from './event-batch.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 
 const workerScript = (): string => {
@@ -155,7 +156,7 @@ export async function startPrimary(options: ServerOptions, count: number): Promi
           startFailed?.(new Error(`worker could not listen on ${config.host}:${config.port}: ${msg.error}`))
           return
         case 'batch':
-          for (const e of msg.events) control.observe(e)
+          unpackEvents(msg.events, control.observe)
           for (const l of msg.logs) control.log(l)
           for (const [name, code] of msg.rejects) control.metrics.gatewayError(name, code)
           return

@@ -1,7 +1,8 @@
 // Messages between the primary of `jaegis serve --workers N` and its worker processes (node:cluster
 // IPC with the 'advanced' serialization, so artifacts' bytes cross as bytes).
 import type { HttpTimeouts } from '@jaegis/gateway'
-import type { Artifact, FunctionStats, InvokeEvent, LogEntry } from '@jaegis/runtime'
+import type { Artifact, FunctionStats, LogEntry } from '@jaegis/runtime'
+import type { EventGroup } from './event-batch.js'
 
 /** What a worker process starts with (its environment, JAEGIS_WORKER_CONFIG as JSON). */
 export interface WorkerConfig {
@@ -28,5 +29,5 @@ export type FromWorker =
   | { t: 'ack'; seq: number; error?: string }
   | { t: 'listening'; port: number }
   | { t: 'listen-failed'; error: string }
-  | { t: 'batch'; events: InvokeEvent[]; logs: LogEntry[]; rejects: Array<[name: string, code: string]> }
+  | { t: 'batch'; events: EventGroup[]; logs: LogEntry[]; rejects: Array<[name: string, code: string]> }
   | { t: 'stats'; functions: Record<string, FunctionStats & { digest: string }> }

@@ -2,10 +2,11 @@
 // with lanes on the shared port. Functions arrive from the primary; the admin API and /metrics are
 // forwarded to the primary's control socket; /healthz and /readyz are answered here.
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
-import { createRuntime, JaegisError, type InvokeEvent, type LogEntry } from '@jaegis/runtime'
+import { createRuntime, JaegisError, type LogEntry } from '@jaegis/runtime'
 import { acceptFastConnections, applyHttpTimeouts, createGateway, defaultErrorLogger, FRAMING_HEADERS, sendError } from '@jaegis/gateway'
 import { plain } from '../control.js'
 import { surviveFailedStdioWrites } from '../stdio.js'
+import { EventBatcher } from './event-batch.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 
 /** Events and log lines are sent to the primary in batches this often (ms). */
@@ -20,19 +21,18 @@ const config = JSON.parse(process.env.JAEGIS_WORKER_CONFIG ?? '{}') as WorkerCon
 const send = (m: FromWorker) => {
   if (process.connected) process.send!(m)
 }
-let events: InvokeEvent[] = []
+const events = new EventBatcher()
 let logs: LogEntry[] = []
 let rejects: Array<[string, string]> = []
 const flush = () => {
-  if (events.length === 0 && logs.length === 0 && rejects.length === 0) return
-  send({ t: 'batch', events, logs, rejects })
-  events = []
+  if (events.size === 0 && logs.length === 0 && rejects.length === 0) return
+  send({ t: 'batch', events: events.take(), logs, rejects })
   logs = []
   rejects = []
 }
 const batchTimer = setInterval(flush, BATCH_EVERY_MS)
 // The primary's runtime checked every artifact's signature before activating it here.
-const runtime = createRuntime({ signatures: false, lanes: true, onLog: (e) => logs.push(e), onInvoke: (e) => events.push(e) })
+const runtime = createRuntime({ signatures: false, lanes: true, onLog: (e) => logs.push(e), onInvoke: (e) => events.add(e) })
 const statsTimer = setInterval(() => send({ t: 'stats', functions: runtime.stats().functions }), STATS_EVERY_MS)
 const keys = new Map<string, string>()
 const onError = defaultErrorLogger

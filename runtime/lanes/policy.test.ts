@@ -1,0 +1,34 @@
+// Which functions run inline: lane runs are judged by the work they did, not only by wall time
+// (a lane at niceness 19 on a busy machine waits for a CPU).
+import { describe, expect, it } from 'vitest'
+import { SLICE_MIN_CHECKS } from '../instance.js'
+import { InlinePolicy, LANE_POLICY } from './policy.js'
+
+describe('InlinePolicy', () => {
+  it('proves short a function whose lane runs did almost no work, however long a starved lane took', () => {
+    const p = new InlinePolicy()
+    for (let i = 0; i < LANE_POLICY.shortProofRuns - 1; i++) p.laneRan('hello', 'd1', 250, SLICE_MIN_CHECKS - 1)
+    expect(p.inline('hello', 'd1')).toBe(false)
+    p.laneRan('hello', 'd1', 250, 0)
+    expect(p.inline('hello', 'd1')).toBe(true)
+    expect(p.inline('hello', 'd2')).toBe(false) // another version proves itself
+  })
+
+  it('marks long a function whose lane run would have outlived the slice here, so that it is not tried here', () => {
+    const p = new InlinePolicy()
+    p.laneRan('spin', 'd1', 2000, 50_000) // an endless loop stopped at its deadline
+    expect(p.long('spin', 'd1')).toBe(true)
+    expect(p.inline('spin', 'd1')).toBe(false)
+  })
+
+  it('counts a run with work but within shortMs towards the proof, and one with work past it against', () => {
+    const p = new InlinePolicy()
+    for (let i = 0; i < LANE_POLICY.shortProofRuns - 1; i++) p.laneRan('f', 'd1', LANE_POLICY.shortMs / 2, 5)
+    p.laneRan('f', 'd1', LANE_POLICY.shortMs + 0.5, 5) // past shortMs, under the slice: starts over
+    expect(p.long('f', 'd1')).toBe(false)
+    for (let i = 0; i < LANE_POLICY.shortProofRuns - 1; i++) p.laneRan('f', 'd1', LANE_POLICY.shortMs / 2, 5)
+    expect(p.inline('f', 'd1')).toBe(false)
+    p.laneRan('f', 'd1', LANE_POLICY.shortMs / 2, 5)
+    expect(p.inline('f', 'd1')).toBe(true)
+  })
+})
