@@ -84,12 +84,21 @@ export interface CombineRules {
   cap?: 'sketch' | 'peaks' | 'max' | 'quadrature'
   /** Sites with too few active minutes for a fit: their window means count (`mean`) or they are left out (`none`). @default 'none' */
   thinSites?: 'mean' | 'none'
+  /**
+   * Rate means: the sites' added (`sum`), or the busiest site's (most window invocations) scaled up by the
+   * cluster's invocations over its own (`home`). Every site sees a random share of one demand, so both
+   * estimate it; a thin site's flat fit (tsb on a few invocations of a timer) adds a rate to every minute
+   * that the busiest site's seasonal fit puts at 0, and the policy holds an instance through minutes whose
+   * chance of an arrival reaches its hold threshold (1.5 % at 128 MiB): `sum` held timer functions warm
+   * between their ticks. Chosen on the tune half (docs/scheduler.md). @default 'home'
+   */
+  rates?: 'sum' | 'home'
   /** A summary older than this (minutes since its fromMinute) is dropped: its site is taken as gone. @default 60 */
   maxStaleMinutes?: number
 }
 
 // Chosen on the tune half (even-hash functions) of the shared trace at 3 sites, docs/scheduler.md.
-export const DEFAULT_RULES: Required<CombineRules> = { variance: 'thinned-signal', peaks: 'sum', cap: 'sketch', thinSites: 'none', maxStaleMinutes: 60 }
+export const DEFAULT_RULES: Required<CombineRules> = { variance: 'thinned-signal', peaks: 'sum', cap: 'sketch', thinSites: 'none', rates: 'home', maxStaleMinutes: 60 }
 
 const EMPTY_FIT: SeriesFit = { activeMinutes: 0, rateMean: [], rateUpper: [], peakMean: [], peakUpper: [], peakCap: 0, model: 'no site active' }
 
@@ -163,6 +172,18 @@ export function combineSummaries(summaries: readonly SiteSummary[], horizon: num
   const models = new Set<string>()
   const quadrature = r.peaks === 'quadrature'
   for (const { rate } of sites) for (let h = 0; h < horizon; h++) rateMean[h] += rate.mean[h]
+  // the policy's chance of an arrival: from the busiest site's fit scaled to the cluster (rates: 'home')
+  let arrivalRate = rateMean
+  if (r.rates === 'home') {
+    let home = sites[0]
+    let invocations = 0
+    for (const x of sites) {
+      invocations += x.s.windowInvocations
+      if (x.s.windowInvocations > home.s.windowInvocations) home = x
+    }
+    const scale = home.s.windowInvocations > 0 ? invocations / home.s.windowInvocations : sites.length
+    arrivalRate = home.rate.mean.map((m) => m * scale)
+  }
   for (const { s, rate, peak } of sites) {
     for (let h = 0; h < horizon; h++) {
       const mu = quadrature ? Math.min(peak.mean[h], (rate.mean[h] * s.meanDurationMs) / MINUTE_MS) : peak.mean[h]
@@ -208,7 +229,7 @@ export function combineSummaries(summaries: readonly SiteSummary[], horizon: num
     }
   }
   return {
-    activeMinutes: active, rateMean, rateUpper: rateMean.map((m, h) => m + z * Math.sqrt(rateVar[h])),
+    activeMinutes: active, rateMean: arrivalRate, rateUpper: arrivalRate.map((m, h) => m + z * Math.sqrt(rateVar[h])),
     peakMean, peakUpper: peakMean.map((m, h) => m + z * Math.sqrt(peakVar[h])), peakCap: Math.max(1, cap),
     model: `federated ${sites.length} sites: ${[...models].join(', ')}`,
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { normalQuantile } from '../../kernels/forecast/index.js'
 import {
-  clusterPeakDistribution, combineSummaries, distributionQuantile, EwmaForecaster, FederatedFitSource, IdleTimeHistogram, mergeHistograms, PEAK_SKETCH_BINS,
+  clusterPeakDistribution, combineSummaries, DEFAULT_COLD_START_COST_GB_S, holdThreshold, distributionQuantile, EwmaForecaster, FederatedFitSource, IdleTimeHistogram, mergeHistograms, PEAK_SKETCH_BINS,
   peakSketch, PredictivePolicy, federatedPredictivePolicy, simulate, siteOf, summaryBytes, validateSummary, type SiteSummary, type Trace,
 } from '../../scheduler/index.js'
 import { command as sim } from '../../cli/commands/sim.js'
@@ -51,7 +51,7 @@ describe('combiner', () => {
     const a = summary(0, [10, 12, 14], [4, 5, 6])
     const b = summary(1, [1, 2, 3], [1, 1, 1])
     const c = summary(2, [0.5, 0.5, 0.5], [0.25, 0.25, 0.25])
-    const f = combineSummaries([a, b, c], 3, 0.99, { variance: 'independent' })
+    const f = combineSummaries([a, b, c], 3, 0.99, { variance: 'independent', rates: 'sum' })
     expect(f.rateMean).toEqual([11.5, 14.5, 17.5])
     const z = normalQuantile(0.995)
     for (let h = 0; h < 3; h++) {
@@ -69,13 +69,13 @@ describe('combiner', () => {
     // A constant 10/min split binomially over shares 0.5, 0.3, 0.2: each site's variance is only the split's.
     const w = [0.5, 0.3, 0.2]
     const split = w.map((x, i) => summary(i, [10 * x], [10 * x * (1 - x)]))
-    const f = combineSummaries(split, 1, 0.99, { variance: 'thinned', peaks: 'sum' })
+    const f = combineSummaries(split, 1, 0.99, { variance: 'thinned', peaks: 'sum', rates: 'sum' })
     expect(f.rateMean[0]).toBeCloseTo(10, 9)
     expect(f.rateUpper[0]).toBeCloseTo(10, 9) // no spread: the cluster's series is constant
-    expect(combineSummaries(split, 1, 0.99, { variance: 'independent' }).rateUpper[0]).toBeGreaterThan(15)
+    expect(combineSummaries(split, 1, 0.99, { variance: 'independent', rates: 'sum' }).rateUpper[0]).toBeGreaterThan(15)
     // A demand with variance 25 split the same way: site variance w^2 x 25 + split noise.
     const noisy = w.map((x, i) => summary(i, [10 * x], [x * x * 25 + 10 * x * (1 - x)]))
-    const g = combineSummaries(noisy, 1, 0.99, { variance: 'thinned' })
+    const g = combineSummaries(noisy, 1, 0.99, { variance: 'thinned', rates: 'sum' })
     expect(g.rateUpper[0] - g.rateMean[0]).toBeCloseTo(normalQuantile(0.995) * 5, 9)
   })
 
@@ -149,7 +149,7 @@ describe('sites missing steps or offline', () => {
     const a = { ...summary(0, steps([10, 10, 10]), steps([4, 5, 6])), windowInvocations: 600 }
     const b = { ...summary(1, steps([5, NaN, NaN]), steps([1, NaN, NaN])), windowInvocations: 300 } // steps 1 and 2 missing
     const c = { ...summary(2, steps([2]), steps([1])), windowInvocations: 120 } // a short summary: one step
-    const f = combineSummaries([a, b, c], 3, 0.99, { variance: 'independent', peaks: 'sum', cap: 'peaks' })
+    const f = combineSummaries([a, b, c], 3, 0.99, { variance: 'independent', peaks: 'sum', cap: 'peaks', rates: 'sum' })
     expect(f.rateMean).toEqual([17, 17, 17])
     const z = normalQuantile(0.995)
     expect(f.rateUpper[0] - f.rateMean[0]).toBeCloseTo(z * Math.sqrt(4 + 1 + 1), 9)
@@ -157,23 +157,23 @@ describe('sites missing steps or offline', () => {
     for (const x of [...f.rateUpper, ...f.peakUpper, ...f.peakMean, f.peakCap]) expect(Number.isFinite(x)).toBe(true)
     // a site with no usable step at all is left out, not counted as zero demand nor NaN
     const none = { ...summary(3, [NaN, NaN, NaN], [NaN, NaN, NaN]), windowInvocations: 5 }
-    expect(combineSummaries([a, none], 3, 0.99, { peaks: 'sum', cap: 'peaks' }).rateMean).toEqual([10, 10, 10])
+    expect(combineSummaries([a, none], 3, 0.99, { peaks: 'sum', cap: 'peaks', rates: 'sum' }).rateMean).toEqual([10, 10, 10])
   })
 
   it('a stale summary is aligned by its fromMinute and dropped past maxStaleMinutes', () => {
     const fresh = { ...summary(0, [10, 11, 12], [1, 1, 1]), fromMinute: 100 }
     const stale = { ...summary(1, [1, 2, 3], [0.5, 0.5, 0.5]), fromMinute: 98 } // shipped 2 minutes earlier
-    const f = combineSummaries([fresh, stale], 3, 0.99, { peaks: 'sum', cap: 'peaks', variance: 'independent' }, 100)
+    const f = combineSummaries([fresh, stale], 3, 0.99, { peaks: 'sum', cap: 'peaks', variance: 'independent', rates: 'sum' }, 100)
     expect(f.rateMean).toEqual([13, 14, 15]) // its steps 2 (= minute 100), then its last step carried on
     const old = { ...stale, fromMinute: 100 - 61 }
-    expect(combineSummaries([fresh, old], 3, 0.99, {}, 100).rateMean).toEqual([10, 11, 12])
-    expect(combineSummaries([fresh, old], 3, 0.99, { maxStaleMinutes: 120 }, 100).rateMean[0]).toBe(13)
+    expect(combineSummaries([fresh, old], 3, 0.99, { rates: 'sum' }, 100).rateMean).toEqual([10, 11, 12])
+    expect(combineSummaries([fresh, old], 3, 0.99, { maxStaleMinutes: 120, rates: 'sum' }, 100).rateMean[0]).toBe(13)
   })
 
   it('a site cut off from control: its last summary stands in until it is too old, and nothing is shipped meanwhile', () => {
     const cut = { from: 200, to: 300 }
     const shipped: SiteSummary[] = []
-    const src = new FederatedFitSource('fn', 3, new EwmaForecaster(), (_fn, s) => shipped.push(s), {}, (site, minute) => site === 1 && minute >= cut.from && minute < cut.to)
+    const src = new FederatedFitSource('fn', 3, new EwmaForecaster(), (_fn, s) => shipped.push(s), { rates: 'sum' }, (site, minute) => site === 1 && minute >= cut.from && minute < cut.to)
     const r = rng(4)
     let m = 0
     const fits: { minute: number; rate: number }[] = []
@@ -242,9 +242,14 @@ describe('what leaves a site', () => {
     expect(thin.length).toBe(1)
     expect(Object.keys(thin[0]).sort()).toEqual(keys)
     expect(summaryBytes(thin[0]) - thin[0].model.length).toBe([...sizes][0])
-    // the site-local series stays at the site: the combined fit sums what was shipped
+    // the site-local series stays at the site: the combined rate is the busiest site's shipped rate scaled
+    // to the cluster by the shipped invocation counts (rates: 'home'), or the shipped rates added ('sum')
     const f = src.fit(360, 6, 0.99, 360, 5)
-    expect(f.rateMean[0]).toBeCloseTo(shipped.slice(3).reduce((x, s) => x + s.rateMean[0], 0), 9)
+    const again = shipped.slice(3)
+    const home = again.reduce((x, s) => (s.windowInvocations > x.windowInvocations ? s : x))
+    const invocations = again.reduce((x, s) => x + s.windowInvocations, 0)
+    expect(f.rateMean[0]).toBeCloseTo((home.rateMean[0] * invocations) / home.windowInvocations, 9)
+    expect(combineSummaries(again, 6, 0.99, { rates: 'sum' }, 360).rateMean[0]).toBeCloseTo(again.reduce((x, s) => x + s.rateMean[0], 0), 9)
     expect(f.rateMean[0]).toBeGreaterThan(15)
     expect(f.rateMean[0]).toBeLessThan(25)
   })
@@ -288,6 +293,45 @@ function timerTrace(): Trace {
   }
   return trace
 }
+
+describe('the arrival rate the policy reads (regression: summed site rates held timers warm between ticks)', () => {
+  // A timer every 5 minutes split over 3 sites (shares 4/7, 2/7, 1/7), as fitted at minute 703 of a tune-half
+  // function of the shared trace: the busiest site's seasonal fit puts 0 between ticks, a thin site's flat
+  // (tsb) fit a small rate in every minute. The policy holds an instance through a minute whose chance of an
+  // arrival, 1 - exp(-rate), reaches the hold threshold (1.5 % at 128 MiB and 500 GB-s a cold start).
+  const sites: SiteSummary[] = [
+    { ...summary(0, [0, 0, 0.466, 0, 0, 0], [0.048, 0.048, 0.051, 0.048, 0.048, 0.048]), windowInvocations: 43, model: 'ets(A,N,A)[4,20]' },
+    { ...summary(1, [0.016, 0.016, 0.516, 0.016, 0.016, 0.016], new Array(6).fill(0.031)), windowInvocations: 22, model: 'ets(A,N,A)[5,75]' },
+    { ...summary(2, new Array(6).fill(0.014), new Array(6).fill(0.019)), windowInvocations: 7, model: 'tsb' },
+  ]
+  const threshold = holdThreshold(DEFAULT_COLD_START_COST_GB_S, 128)
+  it('between ticks the combined chance of an arrival stays below the hold threshold; at the tick it is about 1 invocation', () => {
+    const f = combineSummaries(sites, 6, 0.99)
+    for (const h of [0, 1, 3, 4, 5]) expect(1 - Math.exp(-f.rateMean[h])).toBeLessThan(threshold)
+    expect(f.rateMean[2]).toBeGreaterThan(0.7)
+    expect(f.rateMean[2]).toBeLessThan(1.3)
+    // the busiest site's rate scaled by the cluster's invocations over its own (72 / 43)
+    expect(f.rateMean[2]).toBeCloseTo((0.466 * 72) / 43, 9)
+    // the sites' rates added (the old rule) put every minute between ticks above the threshold
+    const summed = combineSummaries(sites, 6, 0.99, { rates: 'sum' })
+    for (const h of [0, 1, 3, 4, 5]) expect(1 - Math.exp(-summed.rateMean[h])).toBeGreaterThanOrEqual(threshold)
+  })
+
+  it('5- and 7-minute timers split over 3 sites: far less idle memory than with the sites\' rates added, at no more cold starts', () => {
+    const trace: Trace = { format: 'azure2021', minutes: 720, source: 'ticks', functions: [] }
+    const r = rng(21)
+    for (const [k, period] of [[0, 5], [1, 5], [2, 7]]) {
+      const starts: number[] = []
+      for (let m = 0; m < 720; m++) if (m % period === k % period) starts.push(m * 60_000 + 20_000 + r() * 3000)
+      trace.functions.push({ id: `tick-${k}`, app: 'a', startsMs: Float64Array.from(starts), durationsMs: new Float64Array(starts.length).fill(500) })
+    }
+    const central = simulate(trace, new PredictivePolicy())
+    const fed = simulate(trace, federatedPredictivePolicy(3))
+    const summed = simulate(trace, federatedPredictivePolicy(3, {}, undefined, { rates: 'sum' }))
+    expect(fed.coldStarts).toBeLessThanOrEqual(central.coldStarts)
+    expect(fed.wasted_gb_s).toBeLessThan(0.6 * summed.wasted_gb_s)
+  }, 60_000)
+})
 
 describe('federated vs central on the policy (regression: summed caps held timers at 2 instances)', () => {
   it('timer and sparse functions split over 3 sites hold no more idle memory than central fitting (within 5 %) at no more cold starts', () => {
