@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type JaegisServer } from '../server/index.js'
+import { DEFAULT_FALLBACK_KEEP_ALIVE_MINUTES } from '../scheduler/index.js'
 import { buildFunction } from './helpers.js'
 
 let server: JaegisServer
@@ -31,7 +32,7 @@ describe('autoscaling in jaegis serve', () => {
     expect(r.decision.target.explanation.decidedBy).toBe('fallback')
     expect(r.decision.target.explanation.numbers).toMatchObject({ forecastWarm: 0, panicking: false, stableConcurrency: 1 })
     expect(r.decision.target.warm).toBe(0) // no warm floor: the fallback holds instances by keep-alive instead
-    expect(r.decision.target.keepAliveMs).toBe(60 * 60_000) // PredictivePolicy's fallbackKeepAliveMinutes default
+    expect(r.decision.target.keepAliveMs).toBe(DEFAULT_FALLBACK_KEEP_ALIVE_MINUTES * 60_000) // PredictivePolicy's fallbackKeepAliveMinutes default
     expect(typeof r.decision.target.explanation.summary).toBe('string')
     const applied = r.decision.appliedWarm
     expect(applied).toBe(Math.min(3, Math.max(0, r.decision.target.warm)))

@@ -157,6 +157,9 @@ interface ForecastPlan {
 }
 
 /** Forecast-driven warm pools with histogram pre-warming and a burst mode. */
+/** The keep-alive (minutes) of the fallback phase unless the options say otherwise (chosen on the tune half). */
+export const DEFAULT_FALLBACK_KEEP_ALIVE_MINUTES = 20
+
 export class PredictivePolicy implements ScalingPolicy {
   readonly name = 'predictive'
   readonly knob
@@ -170,7 +173,7 @@ export class PredictivePolicy implements ScalingPolicy {
     this.fitSource = options.fitSource
     this.o = {
       level: options.level ?? 0.99,
-      fallbackKeepAliveMinutes: options.fallbackKeepAliveMinutes ?? 20,
+      fallbackKeepAliveMinutes: options.fallbackKeepAliveMinutes ?? DEFAULT_FALLBACK_KEEP_ALIVE_MINUTES,
       fallbackExtraKeepAliveMinutes: options.fallbackExtraKeepAliveMinutes ?? 10,
       forecastKeepAliveMs: options.forecastKeepAliveMs ?? 60_000,
       coldStartCostGbS: options.coldStartCostGbS ?? DEFAULT_COLD_START_COST_GB_S,
