@@ -23,4 +23,5 @@ export { wasmBinary, loadTrustList, checkArtifactSignature } from '@jaegis/artif
 export type { SignaturePolicy, SignatureCheck, TrustList, ArtifactSignature } from '@jaegis/artifact'
 export { createNonCoreHost, NON_CORE_KINDS, isNonCoreKind, outboundAllowed, checkOutboundRule, cgiEnvironment, parseCgiOutput, PROVIDED_INTERFACES, PREVIEW1_MODULE } from './component/index.js'
 export type { NonCoreHost, NonCoreHostOptions, ComponentMeta, ComponentWorld, CoreModulePart, NonCoreKind } from './component/index.js'
-export { OffThread, serveOffThread, offThreadScript, verifyOffThread, OFF_THREAD_IDLE_MS } from './offload/index.js'
+export { OffThread, serveOffThread, verifyOffThread, OFF_THREAD_IDLE_MS } from './offload/index.js'
+export { builtScript } from './built-script.js'

@@ -10,7 +10,7 @@ import { createCoreHost, type TrackingPolicy } from './core-strategy.js'
 import type { LogLevel } from './instance.js'
 import { LruModuleCache, compileModuleAsync, defaultModuleCache } from './module-cache.js'
 import { meterModule, type MeterOptions, type MeteredModule } from './wasm/meter.js'
-import { glueBodyOffThread, meterOffThread, verifyOffThread } from './offload/index.js'
+import { glueBodyOffThread, meterOffThread, signatureCheckNeeded, verifyOffThread } from './offload/index.js'
 import { putRewrittenGlue } from './component/component-host.js'
 import { createNonCoreHost } from './component/index.js'
 import type { FunctionHost, FunctionStats, InvokeOptions, StartKind } from './pool/instance-pool.js'
@@ -176,8 +176,7 @@ export class Runtime {
     this.assertOpen()
     const t0 = performance.now()
     const artifact = typeof artifactOrDir === 'string' ? await readArtifact(artifactOrDir) : artifactOrDir
-    const policy = this.options.signatures ?? {}
-    if (policy !== false && (artifact.meta.signature !== undefined || policy.requireSigned)) await verifyOffThread(artifact.meta, artifact.wasm, policy)
+    await verifyOffThread(artifact.meta, artifact.wasm, this.options.signatures ?? {})
     let compiled = false
     let premetered: { plain: MeteredModule; tracked: MeteredModule } | undefined
     if (artifact.meta.kind === 'core') {
@@ -227,8 +226,9 @@ export class Runtime {
     const maxPages = meterOptions.maxMemoryPages!
     let module = this.cache.peek(key)
     const cached = module !== undefined
-    const meter = (dirtyChunks: boolean) => (dirtyChunks ? premetered?.tracked : premetered?.plain) ?? meterModule(artifact.wasm, { ...meterOptions, dirtyChunks })
-    const metered = meter(false)
+    const meter = (dirtyChunks: boolean) => meterModule(artifact.wasm, { ...meterOptions, dirtyChunks })
+    const metered = premetered?.plain ?? meter(false)
+    const premeteredTracked = premetered?.tracked // trackedModule() needs it; the plain one is done with here
     if (!metered.memoryImage) throw new JaegisError('INVALID_WASM', 'module has passive data segments or non-constant data offsets, which Jaegis does not support')
     if (!module) module = this.cache.get(metered.bytes, key).module
     checkAbi(module)
@@ -244,7 +244,7 @@ export class Runtime {
       onLog: this.logFor(config.name, digest),
       ...(this.options.tracking ? { tracking: this.options.tracking } : {}),
       trackedModule: () => {
-        const tracked = meter(true)
+        const tracked = premeteredTracked ?? meter(true)
         if (tracked.dirtyChunkShift === undefined) return undefined
         return { module: this.cache.get(tracked.bytes, `${key}:dirty-chunks`).module, dirtyChunkShift: tracked.dirtyChunkShift }
       },
@@ -318,8 +318,7 @@ export class Runtime {
    */
   private checkSignature(artifact: Artifact): void {
     const policy = this.options.signatures ?? {}
-    if (policy === false || (artifact.meta.signature === undefined && !policy.requireSigned)) return
-    checkArtifactSignature(artifact.meta, sha256Hex(artifact.wasm), policy)
+    if (signatureCheckNeeded(artifact.meta, policy)) checkArtifactSignature(artifact.meta, sha256Hex(artifact.wasm), policy)
   }
 
   private checkRoute(config: FunctionConfig): void {

@@ -3,6 +3,7 @@
 // serving) on a copy of the artifact stripped of its capabilities: no outbound hosts, every mapped
 // folder read-only (the scratch /tmp is private to the request and emptied after it).
 import { sharedSpawner } from './offload/off-thread.js'
+import { builtScript } from './built-script.js'
 import type { FunctionRequest } from './abi/index.js'
 import type { Artifact } from './artifact.js'
 import type { ErrorCode } from './errors.js'
@@ -36,8 +37,7 @@ export type TrialMessage = { t: 'log'; level: LogLevel; message: string } | { t:
  * has not answered a second after that.
  */
 export function runTrial(artifact: Artifact, options: { fuelPerCheck: number; modules?: TrialModules; onLog?: (level: LogLevel, message: string) => void }): Promise<TrialOutcome> {
-  const here = import.meta.url
-  const script = here.endsWith('.ts') ? new URL('./dist/trial-worker.js', here) : new URL('./trial-worker.js', here)
+  const script = builtScript('trial-worker', import.meta.url, './dist')
   const t0 = performance.now()
   return new Promise((done) => {
     let settled = false

@@ -111,7 +111,7 @@ async function verifyUpload(metaText: string, digest: string, wasmPath: string, 
   const wasm = new Uint8Array(await readFile(wasmPath).catch(() => Buffer.alloc(0)))
   // The signature (ML-DSA: milliseconds of pure JavaScript) is checked off this thread, against the
   // bytes received, before anything is derived or stored.
-  if ((meta as ArtifactMeta).signature !== undefined || signatures.requireSigned) await verifyOffThread(meta as ArtifactMeta, wasm, signatures)
+  await verifyOffThread(meta as ArtifactMeta, wasm, signatures)
   // Components and WASI modules: the server derives their parts (jco's JS glue runs in this process,
   // so it must never come from a client); only the original binary and the configuration are taken.
   const kind = (meta as { kind?: unknown }).kind

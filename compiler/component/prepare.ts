@@ -3,7 +3,7 @@
 // instantiation mode; every core module with a memory of its own is metered (deadline checks, memory cap).
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { ABI_VERSION, ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, OffThread, exportMutableGlobals, meterModule, offThreadScript, sha256Hex, verifyArtifact, type Artifact, type FunctionConfig } from '@jaegis/runtime'
+import { ABI_VERSION, ARTIFACT_META_FILE, ARTIFACT_WASM_FILE, JaegisError, OffThread, builtScript, exportMutableGlobals, meterModule, sha256Hex, verifyArtifact, type Artifact, type FunctionConfig } from '@jaegis/runtime'
 import { wasmBinary } from '@jaegis/artifact'
 import { PREVIEW1_MODULE, PROVIDED_INTERFACES, type ComponentMeta, type CoreModulePart, type FileMapping } from '@jaegis/runtime/component'
 import { preview1Imports } from '@jaegis/runtime/wasi/preview1'
@@ -230,7 +230,7 @@ export const UPLOAD_PREPARE_TIMEOUT_MS = 120_000
  * seconds): what a server that serves requests while it takes a deploy calls.
  */
 export function prepareUploadedArtifactOffThread(meta: unknown, wasm: Uint8Array, options: UploadOptions = {}): Promise<Artifact> {
-  uploadWorker ??= new OffThread(offThreadScript('upload-worker', import.meta.url, '../dist/component'))
+  uploadWorker ??= new OffThread(builtScript('upload-worker', import.meta.url, '../dist/component'))
   return uploadWorker.call('prepareUpload', { meta, wasm, options }, {
     timeoutMs: UPLOAD_PREPARE_TIMEOUT_MS,
     timeoutError: () => new JaegisError('INVALID_ARTIFACT', `invalid artifact: deriving its parts (jco transpile and metering) took over ${UPLOAD_PREPARE_TIMEOUT_MS / 1000} s and was stopped`),

@@ -13,7 +13,8 @@ import type { InvokeEvent, LogEntry } from '../runtime.js'
 import { LIMITS } from '@jaegis/artifact'
 import { FairQueue } from './fair-queue.js'
 import { LANE_POLICY } from './policy.js'
-import { LaneSpawner, builtScript, type LaneHandle } from './spawner.js'
+import { LaneSpawner, type LaneHandle } from './spawner.js'
+import { builtScript } from '../built-script.js'
 import { cloneableRequest, type FromLane, type LaneData, type LaneLoad, type ToLane } from './protocol.js'
 
 export interface LaneOptions {
@@ -165,7 +166,7 @@ export class LaneSet {
     const data: LaneData = { fuelPerCheck: this.host.fuelPerCheck, nice: this.nice }
     const lane = { ready: false, job: undefined, holds: new Map(), idleSince: performance.now(), stats: {} } as unknown as Lane
     lane.handle = this.spawner.spawn(
-      builtScript('lane-worker', import.meta.url),
+      builtScript('lane-worker', import.meta.url, '../dist/lanes'),
       data,
       (m) => this.onMessage(lane, m as FromLane),
       (err) => this.onLaneExit(lane, err),

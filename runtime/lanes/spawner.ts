@@ -1,6 +1,7 @@
 // Starts lane threads from a thread of its own (spawner-worker.ts): the gateway thread only posts a
 // message and later receives the lane's MessagePort, so adding a lane never stalls requests.
 import { MessagePort, Worker } from 'node:worker_threads'
+import { builtScript } from '../built-script.js'
 
 /** Gateway thread -> spawner. */
 export type ToSpawner = { t: 'spawn'; id: number; script: string; workerData: unknown } | { t: 'terminate'; id: number }
@@ -20,10 +21,6 @@ interface Entry {
   onExit(error?: Error): void
 }
 
-/** Where a script of ours runs from: under a TypeScript loader (tests run the sources), the built JavaScript. */
-export function builtScript(name: string, here: string): URL {
-  return here.endsWith('.ts') ? new URL(`../dist/lanes/${name}.js`, here) : new URL(`./${name}.js`, here)
-}
 
 export class LaneSpawner {
   private worker: Worker | undefined
@@ -52,7 +49,7 @@ export class LaneSpawner {
 
   private thread(): Worker {
     if (this.worker) return this.worker
-    const worker = new Worker(builtScript('spawner-worker', import.meta.url))
+    const worker = new Worker(builtScript('spawner-worker', import.meta.url, '../dist/lanes'))
     worker.on('message', (m: FromSpawner) => {
       const entry = this.entries.get(m.id)
       if (!entry) {

@@ -4,13 +4,9 @@ import type { ArtifactMeta } from '../artifact.js'
 import type { MeterOptions, MeteredModule } from '../wasm/meter.js'
 import { JaegisError } from '../errors.js'
 import { OffThread } from './off-thread.js'
+import { builtScript } from '../built-script.js'
 
 export { OffThread, serveOffThread, OFF_THREAD_IDLE_MS } from './off-thread.js'
-
-/** Where a script of ours runs from: the built JavaScript, also when tests run the TypeScript sources. */
-export function offThreadScript(name: string, here: string, distFromSource: string): URL {
-  return here.endsWith('.ts') ? new URL(`${distFromSource}/${name}.js`, here) : new URL(`./${name}.js`, here)
-}
 
 /** Longest one piece of prepareAsync's work may take off the thread before it is stopped. */
 export const OFF_THREAD_PREPARE_TIMEOUT_MS = 60_000
@@ -18,10 +14,19 @@ export const OFF_THREAD_PREPARE_TIMEOUT_MS = 60_000
 const limit = (what: string) => ({ timeoutMs: OFF_THREAD_PREPARE_TIMEOUT_MS, timeoutError: () => new JaegisError('INVALID_ARTIFACT', `invalid artifact: ${what} took over ${OFF_THREAD_PREPARE_TIMEOUT_MS / 1000} s and was stopped`) })
 
 let worker: OffThread | undefined
-const runtimeWorker = () => (worker ??= new OffThread(offThreadScript('runtime-worker', import.meta.url, '../dist/offload')))
+const runtimeWorker = () => (worker ??= new OffThread(builtScript('runtime-worker', import.meta.url, '../dist/offload')))
 
-/** checkArtifactSignature on the runtime's worker thread (the wasm is hashed there too). */
-export function verifyOffThread(meta: ArtifactMeta, wasm: Uint8Array, policy: SignaturePolicy): Promise<SignatureCheck> {
+/**
+ * Whether `policy` asks anything of an artifact with `meta`: a signature it carries is always checked,
+ * a missing one only matters when signatures are required. `false`: checked elsewhere already.
+ */
+export function signatureCheckNeeded(meta: ArtifactMeta, policy: SignaturePolicy | false): policy is SignaturePolicy {
+  return policy !== false && (meta.signature !== undefined || policy.requireSigned === true)
+}
+
+/** checkArtifactSignature on the runtime's worker thread (the wasm is hashed there too); no hop when nothing is to check. */
+export async function verifyOffThread(meta: ArtifactMeta, wasm: Uint8Array, policy: SignaturePolicy | false): Promise<SignatureCheck> {
+  if (!signatureCheckNeeded(meta, policy)) return { state: 'unsigned' }
   return runtimeWorker().call('verify', { meta, wasm, policy }, limit('checking its signature'))
 }
 

@@ -8,17 +8,13 @@ import { createServer } from 'node:http'
 import { rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Artifact, FunctionStats, RuntimeReplicas } from '@jaegis/runtime'
+import { builtScript, type Artifact, type FunctionStats, type RuntimeReplicas } from '@jaegis/runtime'
 import { createControl, type Control } from '../control.js'
 import { deployOnStart, listen, serverInfo, urlFor, type JaegisServer, type ServerOptions } from '../server.js'
 import { unpackEvents } from './event-batch.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js'
 
-const workerScript = (): string => {
-  // Under a TypeScript loader (tests run the sources) workers still run the built JavaScript.
-  const here = import.meta.url
-  return new URL(here.endsWith('.ts') ? '../dist/cluster/worker.js' : './worker.js', here).pathname
-}
+const workerScript = (): string => builtScript('worker', import.meta.url, '../dist/cluster').pathname
 
 interface Member {
   worker: Worker

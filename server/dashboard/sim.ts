@@ -2,7 +2,7 @@
 // path), bounded in trace size, minutes and wall time, one at a time, the latest answer per trace kept.
 import { createHash } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
-import { JaegisError } from '@jaegis/runtime'
+import { JaegisError, builtScript } from '@jaegis/runtime'
 import type { SweepSeries } from '@jaegis/scheduler'
 
 export interface SimResult {
@@ -20,11 +20,7 @@ export interface SimLimits {
   timeoutMs?: number
 }
 
-const workerScript = (): URL => {
-  // Under a TypeScript loader (tests run the sources) the worker still runs the built JavaScript.
-  const here = import.meta.url
-  return here.endsWith('.ts') ? new URL('../dist/dashboard/sim-worker.js', here) : new URL('./sim-worker.js', here)
-}
+const workerScript = (): URL => builtScript('sim-worker', import.meta.url, '../dist/dashboard')
 
 /** Runs sweeps one at a time; a second request while one runs waits for it. */
 export class SimRunner {
