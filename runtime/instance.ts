@@ -31,6 +31,13 @@ export interface Deadline {
    * time passed, no work done) is not taken for a long one. Lanes report it too (lanes/policy.ts).
    */
   fuelChecks?: number
+  /**
+   * performance.now() value past which a run that has done SLICE_MIN_CHECKS fuel checks of work is
+   * told once, through `demote`, that it outlived a slice (a lane then lowers its thread's priority).
+   * @default undefined: never told
+   */
+  demoteAt?: number
+  demote?: () => void
 }
 
 /** Fuel checks an inline invocation must reach before its time slice can end. */
@@ -87,7 +94,13 @@ export function meterSignal(limits: Deadline, fuelPerCheck: number, memoryLimitB
       const now = performance.now()
       if (now > limits.deadline) throw new TimeoutError(limits.timeoutMs)
       const checks = (limits.fuelChecks = (limits.fuelChecks ?? 0) + 1)
-      if (limits.sliceDeadline !== undefined && checks >= SLICE_MIN_CHECKS && now > limits.sliceDeadline) throw new SliceExpiredError()
+      if (checks >= SLICE_MIN_CHECKS) {
+        if (limits.sliceDeadline !== undefined && now > limits.sliceDeadline) throw new SliceExpiredError()
+        if (limits.demoteAt !== undefined && now > limits.demoteAt) {
+          limits.demoteAt = undefined
+          limits.demote?.()
+        }
+      }
       return fuelPerCheck
     }
     if (kind === SIGNAL_GROW) {

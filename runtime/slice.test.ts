@@ -35,4 +35,15 @@ describe('the time slice', () => {
     const signal = meterSignal(d, 10_000, 1 << 30, () => 65536)
     expect(signal(SIGNAL_GROW, 4096)).toBe(0)
   })
+
+  it('tells a run once that it outlived a slice with a slice of work (demote), and never stops it for that', () => {
+    let told = 0
+    const d: Deadline = { deadline: performance.now() + 60_000, timeoutMs: 60_000, fuelChecks: 0, demoteAt: performance.now() - 1, demote: () => told++ }
+    const signal = meterSignal(d, 10_000, 1 << 20, () => 65536)
+    for (let i = 1; i < SLICE_MIN_CHECKS; i++) signal(SIGNAL_FUEL, 0)
+    expect(told).toBe(0) // wall time alone is not work
+    for (let i = 0; i < 10; i++) expect(signal(SIGNAL_FUEL, 0)).toBe(10_000)
+    expect(told).toBe(1)
+  })
 })
+

@@ -29,6 +29,8 @@ export interface InvokeOptions {
   sliceDeadline?: number
   /** Told, after the run (whatever its outcome), how much work it did (Deadline.fuelChecks). @default not told */
   work?: { fuelChecks: number }
+  /** Called once when the run outlives this many ms of a slice with a slice's work (Deadline.demoteAt). @default never */
+  demote?: { afterMs: number; fn: () => void }
 }
 
 /** What the Runtime needs from a loaded function version of any kind. */
@@ -144,6 +146,8 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
     d.timeoutMs = this.timeoutMs
     d.sliceDeadline = options?.sliceDeadline
     d.fuelChecks = 0
+    d.demoteAt = options?.demote ? now + options.demote.afterMs : undefined
+    d.demote = options?.demote?.fn
     return now
   }
 
