@@ -82,8 +82,12 @@ export interface CombineRules {
    * excesses in quadrature, at least the largest site's (`quadrature`). @default 'sketch'
    */
   cap?: 'sketch' | 'peaks' | 'max' | 'quadrature'
-  /** Sites with too few active minutes for a fit: their window means count (`mean`) or they are left out (`none`). @default 'none' */
-  thinSites?: 'mean' | 'none'
+  /**
+   * Sites with too few active minutes for a fit (siteMinActiveMinutes): their window means count (`mean`);
+   * only their invocations and active minutes count, for the cluster's share and active minutes (`count`);
+   * or they ship nothing (`none`). @default 'none'
+   */
+  thinSites?: 'mean' | 'count' | 'none'
   /**
    * Rate means: the sites' added (`sum`), or the busiest site's (most window invocations) scaled up by the
    * cluster's invocations over its own (`home`). Every site sees a random share of one demand, so both
@@ -191,9 +195,11 @@ export function clusterActiveMinutes(sites: readonly Pick<SiteSummary, 'activeMi
 export function combineSummaries(summaries: readonly SiteSummary[], horizon: number, level: number, rules: CombineRules = {}, minute?: number): SeriesFit {
   const r: Required<CombineRules> = { ...DEFAULT_RULES, ...rules }
   for (const s of summaries) validateSummary(s)
-  const sites = summaries
+  const fresh = summaries.filter((s) => minute === undefined || s.fromMinute === undefined || minute - s.fromMinute <= r.maxStaleMinutes)
+  // thinSites 'count': a thin site's invocations and active minutes count for the cluster, its window mean does not
+  const thin = r.thinSites === 'count' ? fresh.filter((s) => s.model === 'window-mean') : []
+  const sites = fresh
     .filter((s) => r.thinSites === 'mean' || s.model !== 'window-mean')
-    .filter((s) => minute === undefined || s.fromMinute === undefined || minute - s.fromMinute <= r.maxStaleMinutes)
     .flatMap((s) => {
       const offset = minute === undefined || s.fromMinute === undefined ? 0 : Math.max(0, minute - s.fromMinute)
       const rate = alignSteps(s.rateMean, s.rateVar, offset, horizon)
@@ -216,7 +222,7 @@ export function combineSummaries(summaries: readonly SiteSummary[], horizon: num
   let arrivalRate = rateMean
   if (r.rates === 'home') {
     let home = sites[0]
-    let invocations = 0
+    let invocations = thin.reduce((a, s) => a + s.windowInvocations, 0)
     for (const x of sites) {
       invocations += x.s.windowInvocations
       if (x.s.windowInvocations > home.s.windowInvocations) home = x
@@ -248,7 +254,8 @@ export function combineSummaries(summaries: readonly SiteSummary[], horizon: num
   }
   if (r.activeMinutes === 'clumped') {
     // a sketch counts every minute of its site's window (the longest window is the cluster's)
-    active = clusterActiveMinutes(sites.map(({ s }) => s), Math.max(...sites.map(({ s }) => s.peakSketch.reduce((a, c) => a + c, 0))))
+    const all = [...sites.map(({ s }) => s), ...thin]
+    active = clusterActiveMinutes(all, Math.max(...all.map((s) => s.peakSketch.reduce((a, c) => a + c, 0))))
   }
   if (r.variance !== 'independent') {
     for (let h = 0; h < horizon; h++) {

@@ -13,7 +13,7 @@ import { peakSketch } from './peak-sketch.js'
 import { fitSeries, PredictivePolicy, type FitSource, type PredictiveOptions, type SeriesFit } from './policies/predictive.js'
 import { MINUTE_MS } from './types.js'
 
-export { combineSummaries, summaryBytes, validateSummary } from './federated-combine.js'
+export { clusterActiveMinutes, combineSummaries, summaryBytes, validateSummary } from './federated-combine.js'
 export type { CombineRules, SiteSummary, VarianceRule } from './federated-combine.js'
 
 /** Per-step variance from a central interval's upper bound at `level`: ((upper - mean) / z)^2. */
