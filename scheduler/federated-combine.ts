@@ -157,6 +157,7 @@ function alignSteps(mean: readonly number[], variance: readonly number[], offset
  * many sites it reached, which adding the sites' counts does not.
  */
 export function clusterActiveMinutes(sites: readonly Pick<SiteSummary, 'activeMinutes' | 'windowInvocations'>[], windowMinutes: number): number {
+  if (!(windowMinutes >= 0)) throw new RangeError(`windowMinutes must be a number >= 0, got ${windowMinutes}`)
   const invocations = sites.reduce((a, s) => a + s.windowInvocations, 0)
   const observed = sites.reduce((a, s) => a + s.activeMinutes, 0)
   let lo = Math.max(0, ...sites.map((s) => s.activeMinutes))

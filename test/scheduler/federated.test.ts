@@ -391,6 +391,7 @@ describe('the cluster\'s active minutes (regression: a sparse function spread ov
     expect(clusterActiveMinutes([{ activeMinutes: 5, windowInvocations: 50 }, { activeMinutes: 1, windowInvocations: 1 }], 360)).toBeGreaterThanOrEqual(5)
     expect(clusterActiveMinutes([{ activeMinutes: 30, windowInvocations: 30 }, { activeMinutes: 30, windowInvocations: 30 }], 40)).toBe(40)
     expect(clusterActiveMinutes([], 360)).toBe(0)
+    expect(() => clusterActiveMinutes([{ activeMinutes: 5, windowInvocations: 5 }], NaN)).toThrow(/windowMinutes/)
   })
 
   it('refuses a site threshold that is not a whole number of minutes >= 1', () => {
