@@ -66,6 +66,15 @@ export interface PredictiveOptions {
    * second minute the first time it occurs. Chosen on the tune half (docs/scheduler.md). @default false
    */
   hazardSmoothing?: boolean
+  /**
+   * While a function has fewer than `minSamples` idle times (the fallback phase, held by the fallback
+   * keep-alive), also pre-warm one instance just before each minute in which one of its past idle times
+   * ended, by the hazard of those few idle times ('raw'), or of them spread over the minute either side
+   * ('smoothed', for idle times that jitter by a minute); 'off' waits for minSamples idle times. A timer
+   * that runs every hour is warm from its third invocation instead of its seventh. Chosen on the tune
+   * half (docs/scheduler.md). @default 'raw'
+   */
+  learningPrewarm?: 'off' | 'raw' | 'smoothed'
   /** Latest active minutes whose invocation counts that decision reads (a function's rhythm changes). @default 60 */
   minuteCountMemory?: number
   /** Refit the forecast every this many minutes. @default 5 */
@@ -186,6 +195,7 @@ export class PredictivePolicy implements ScalingPolicy {
       releaseServedMinutes: options.releaseServedMinutes ?? true,
       minuteCountMemory: options.minuteCountMemory ?? 60,
       hazardSmoothing: options.hazardSmoothing ?? false,
+      learningPrewarm: options.learningPrewarm ?? 'raw',
       refitMinutes: options.refitMinutes ?? 5,
       windowMinutes: options.windowMinutes ?? 360,
       minActiveMinutes: options.minActiveMinutes ?? 5,
@@ -203,6 +213,7 @@ export class PredictivePolicy implements ScalingPolicy {
     if (!(o.minuteCountMemory >= 1) || !Number.isInteger(o.minuteCountMemory)) throw new RangeError(`minuteCountMemory must be an integer >= 1, got ${o.minuteCountMemory}`)
     if (!(o.rampChargeMinutes > 0)) throw new RangeError(`rampChargeMinutes must be > 0, got ${o.rampChargeMinutes}`)
     if (!o.keepAliveChoices.every((k) => k > 0 && Number.isFinite(k))) throw new RangeError(`keepAliveChoices must be minutes > 0, got ${o.keepAliveChoices.join(', ')}`)
+    if (!['off', 'raw', 'smoothed'].includes(o.learningPrewarm)) throw new RangeError(`learningPrewarm must be 'off', 'raw' or 'smoothed', got ${JSON.stringify(o.learningPrewarm)}`)
     if (!(o.episodeMinutes >= 0) || !Number.isInteger(o.episodeMinutes)) throw new RangeError(`episodeMinutes must be an integer >= 0, got ${o.episodeMinutes}`)
     o.arrivalProbability = holdThreshold(o.coldStartCostGbS, o.instanceMemoryMb)
     if (!(o.level > 0 && o.level < 1)) throw new RangeError(`level must be in (0, 1), got ${o.level}`)
@@ -442,6 +453,17 @@ class PredictiveFunction implements FunctionPolicy {
         histPrewarm = Math.max(nowMs, (minute + 1) * MINUTE_MS - 1000)
         if (histPrewarm === nowMs) histPrewarm = undefined
       }
+    } else if (a.invocations > 0 && o.learningPrewarm !== 'off' && hg.total >= 1) {
+      // Fallback phase with a few idle times: one instance around the minutes they ended in (hazard of the
+      // few; NaN, beyond all of them, holds nothing). The fallback keep-alive still holds the first minutes.
+      const smoothed = o.learningPrewarm === 'smoothed'
+      const learned = (e: number) => (e >= 0 && hg.hazard(e, smoothed) >= o.arrivalProbability ? 1 : 0)
+      histWarm = learned(elapsed)
+      if (learned(elapsed + 1) > histWarm && msToNextMinute <= o.decisionIntervalMs) {
+        histWarm = 1
+        histPrewarm = Math.max(nowMs, (minute + 1) * MINUTE_MS - 1000)
+        if (histPrewarm === nowMs) histPrewarm = undefined
+      }
     }
     // Burst mode (Knative): desired = time-averaged concurrency over each window; panic when the short
     // window wants panicThreshold x what we hold; while panicking never scale down for a stable window.
@@ -467,7 +489,10 @@ class PredictiveFunction implements FunctionPolicy {
     // forecast sets a floor for the minutes it covers and lets instances above it go after forecastKeepAliveMs.
     let warm = histWarm
     let prewarmAtMs = histPrewarm
-    const keepAliveMs = served ? 0 : useHistogram ? o.forecastKeepAliveMs : o.fallbackKeepAliveMinutes * MINUTE_MS
+    // A fallback keep-alive that has run out since the last invocation: what the learned pre-warm loads
+    // goes a minute after it was loaded if unused, as in the histogram phase (not fallback minutes later).
+    const fallbackOver = o.learningPrewarm !== 'off' && !busy && nowMs - a.lastEndMs >= o.fallbackKeepAliveMinutes * MINUTE_MS
+    const keepAliveMs = served ? 0 : useHistogram || fallbackOver ? o.forecastKeepAliveMs : o.fallbackKeepAliveMinutes * MINUTE_MS
     const extraKeepAliveMs = useHistogram || served ? Math.min(o.forecastKeepAliveMs, keepAliveMs) : Math.min(o.fallbackExtraKeepAliveMinutes * MINUTE_MS, keepAliveMs)
     let decidedBy: DecidedBy = useHistogram ? 'histogram' : 'fallback'
     let fcWarm = served ? 0 : forecastWarm
@@ -492,6 +517,7 @@ class PredictiveFunction implements FunctionPolicy {
       forecastWarm, nextMinuteWarm: nextWarm, forecastPerMin: Math.round(ratePerMin * 1000) / 1000, forecastModel: plan?.model ?? 'none',
       idleSamples: hg.total, idleMinutes: Math.max(0, elapsed), hazardNow: round3(hazardNow), hazardNextMinute: round3(hazardNext),
       stableConcurrency: stable, panicConcurrency: panic, panicking, burstWarm, episodeWarm, invocationsThisMinute: seen, minuteServed: served,
+      learnedPrewarm: !useHistogram && histWarm > 0,
       idleRule: idleRule.name,
     }
     // The sentence is built only when someone reads it (the simulator decides millions of times).

@@ -121,6 +121,29 @@ describe('predictive policy', () => {
     expect(raw.wasted_gb_s).toBeLessThan(0.75 * smoothed.wasted_gb_s)
   })
 
+  it('pre-warms an hourly timer from its third invocation, before the histogram has enough idle times', () => {
+    // 24 invocations an hour apart: with 5 idle times needed before the hazard rule takes over, the
+    // 20-minute fallback keep-alive let the first six start cold; the idle times seen so far already say
+    // when the next comes. The first idle time is unknowable: the second invocation still starts cold.
+    for (const offsetS of [0, 30, 59.5]) {
+      const t = trace([fn('hourly', Array.from({ length: 24 }, (_, i) => offsetS + 3600 * i), 1)], 24 * 60)
+      const learned = simulate(t, new PredictivePolicy())
+      const waited = simulate(t, new PredictivePolicy({ learningPrewarm: 'off' }))
+      expect(learned.coldStarts).toBe(2)
+      expect(waited.coldStarts).toBeGreaterThanOrEqual(5)
+      expect(learned.wasted_gb_s).toBeLessThan(waited.wasted_gb_s + 4 * 7.5) // at most about a held minute per cold start saved
+      expect(learned.wasted_gb_s).toBeLessThan(simulate(t, new FixedKeepAlivePolicy()).wasted_gb_s)
+    }
+    // a new invocation pattern: what the pre-warm loaded and nothing used goes a minute later, not 20
+    const t = trace([fn('stops', [30, 3630, 7230, 7290 + 600], 1)], 300)
+    const r = simulate(t, new PredictivePolicy())
+    const off = simulate(t, new PredictivePolicy({ learningPrewarm: 'off' }))
+    expect(r.coldStarts).toBeLessThan(off.coldStarts)
+    // one pre-warmed minute that nothing used (minute 191) costs about two minutes of one instance, not 20
+    expect(r.wasted_gb_s).toBeLessThan(off.wasted_gb_s + 3 * 7.5)
+    expect(() => new PredictivePolicy({ learningPrewarm: 'sometimes' as 'raw' })).toThrow(RangeError)
+  })
+
   it('is never worse than fixed on both axes at once (hand-made traces and 20 shared functions)', async () => {
     const shared = await loadTrace(join(SHARED_DATA, 'azure-functions', 'azure2019_100fn_per_minute.csv'))
     const cases: Trace[] = [
