@@ -10,7 +10,14 @@ export interface PredictiveOptions {
   forecaster?: Forecaster
   /** Coverage of the interval whose upper bound sets the warm count. @default 0.99 */
   level?: number
-  /** Keep-alive (minutes) while the function has too few idle times for the histogram. Chosen on the tune half (docs/scheduler.md). @default 20 */
+  /**
+   * Keep-alive (minutes) while the function has too few idle times for the histogram. By default it
+   * follows the exchange rate: 20 minutes at the default cost (chosen on the tune half, docs/scheduler.md),
+   * scaled by coldStartCostGbS / 500 and capped at the histogram's 240-minute range. Under a heavy-tailed
+   * idle time (hazard falling like 1/elapsed) the last minute worth holding grows in proportion to the
+   * cost, so a caller who prices cold starts higher also waits longer on a function it knows nothing of.
+   * @default min(240, 20 x coldStartCostGbS / 500)
+   */
   fallbackKeepAliveMinutes?: number
   /**
    * Keep-alive (minutes) of the second and later instances in that phase: fixed's 10, so that a function
@@ -49,8 +56,9 @@ export interface PredictiveOptions {
    * instance through idle minutes: each idle time the function ends is scored, before it joins the histogram,
    * as the cost (cold start x coldStartCostGbS + idle GB-s) each rule would have had on it; the rule with the
    * lowest total over the function's past idle times holds its next ones (the hazard wins ties and rules
-   * until minSamples idle times are scored). [] keeps the hazard rule always. Chosen on the tune half (even-hash
-   * functions) of the shared trace: docs/scheduler.md. @default [10, 30, 60]
+   * until minSamples idle times are scored). [] keeps the hazard rule always. [10, 30, 60] at the default
+   * cost, chosen on the tune half (even-hash functions) of the shared trace, and in proportion to the cost
+   * elsewhere like the fallback keep-alive (docs/scheduler.md). @default keepAliveChoices(coldStartCostGbS)
    */
   keepAliveChoices?: number[]
   /**
@@ -165,9 +173,34 @@ interface ForecastPlan {
   covered: boolean
 }
 
-/** Forecast-driven warm pools with histogram pre-warming and a burst mode. */
-/** The keep-alive (minutes) of the fallback phase unless the options say otherwise (chosen on the tune half). */
+/** The keep-alive (minutes) of the fallback phase at the default cost, unless the options say otherwise (chosen on the tune half). */
 export const DEFAULT_FALLBACK_KEEP_ALIVE_MINUTES = 20
+
+/** Range (minutes) of the policy's idle-time histogram; the fallback phase's keep-alive never exceeds it. */
+const HISTOGRAM_RANGE_MINUTES = 240
+
+/** The per-function keep-alive candidates (minutes) at the default cost (chosen on the tune half). */
+export const DEFAULT_KEEP_ALIVE_CHOICES_MINUTES: readonly number[] = [10, 30, 60]
+
+/**
+ * A keep-alive set at the default cost, at another cost: in proportion (the last minute worth holding
+ * under a hazard falling like 1/elapsed grows with the cost), capped at the histogram's range.
+ */
+function atCost(minutes: number, coldStartCostGbS: number): number {
+  return Math.min(HISTOGRAM_RANGE_MINUTES, (minutes * coldStartCostGbS) / DEFAULT_COLD_START_COST_GB_S)
+}
+
+/** The fallback keep-alive (minutes) at a cold-start cost: DEFAULT_FALLBACK_KEEP_ALIVE_MINUTES at the default, in proportion elsewhere. */
+export function fallbackKeepAliveMinutes(coldStartCostGbS: number): number {
+  return atCost(DEFAULT_FALLBACK_KEEP_ALIVE_MINUTES, coldStartCostGbS)
+}
+
+/** The keep-alive candidates (minutes) at a cold-start cost: DEFAULT_KEEP_ALIVE_CHOICES_MINUTES at the default, in proportion elsewhere. */
+export function keepAliveChoices(coldStartCostGbS: number): number[] {
+  return DEFAULT_KEEP_ALIVE_CHOICES_MINUTES.map((m) => atCost(m, coldStartCostGbS))
+}
+
+/** Forecast-driven warm pools with histogram pre-warming and a burst mode. */
 
 export class PredictivePolicy implements ScalingPolicy {
   readonly name = 'predictive'
@@ -182,7 +215,7 @@ export class PredictivePolicy implements ScalingPolicy {
     this.fitSource = options.fitSource
     this.o = {
       level: options.level ?? 0.99,
-      fallbackKeepAliveMinutes: options.fallbackKeepAliveMinutes ?? DEFAULT_FALLBACK_KEEP_ALIVE_MINUTES,
+      fallbackKeepAliveMinutes: options.fallbackKeepAliveMinutes ?? fallbackKeepAliveMinutes(options.coldStartCostGbS ?? DEFAULT_COLD_START_COST_GB_S),
       fallbackExtraKeepAliveMinutes: options.fallbackExtraKeepAliveMinutes ?? 10,
       forecastKeepAliveMs: options.forecastKeepAliveMs ?? 60_000,
       coldStartCostGbS: options.coldStartCostGbS ?? DEFAULT_COLD_START_COST_GB_S,
@@ -191,7 +224,7 @@ export class PredictivePolicy implements ScalingPolicy {
       episodeMinutes: options.episodeMinutes ?? 3,
       rampChargeMinutes: options.rampChargeMinutes ?? 4,
       arrivalProbability: 0,
-      keepAliveChoices: options.keepAliveChoices ?? [10, 30, 60],
+      keepAliveChoices: options.keepAliveChoices ?? keepAliveChoices(options.coldStartCostGbS ?? DEFAULT_COLD_START_COST_GB_S),
       releaseServedMinutes: options.releaseServedMinutes ?? true,
       minuteCountMemory: options.minuteCountMemory ?? 60,
       hazardSmoothing: options.hazardSmoothing ?? false,
@@ -256,7 +289,7 @@ class PredictiveFunction implements FunctionPolicy {
   private readonly minuteCounts: number[] = []
 
   constructor(private readonly o: Resolved, private readonly forecaster: Forecaster, private readonly source?: FitSource) {
-    this.activity = new FunctionActivity({ histogramRangeMinutes: 240, windowMs: o.stableWindowMs })
+    this.activity = new FunctionActivity({ histogramRangeMinutes: HISTOGRAM_RANGE_MINUTES, windowMs: o.stableWindowMs })
     this.rules = idleRules(o)
     this.idleRuleCost = new Array<number>(this.rules.length).fill(0)
   }

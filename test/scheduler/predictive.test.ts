@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SHARED_DATA } from '../shared-data.js'
 import { FixedKeepAlivePolicy, loadTrace, PredictivePolicy, simulate, type Trace, type TraceFunction } from '../../scheduler/index.js'
-import { holdThreshold } from '../../scheduler/policies/predictive.js'
+import { DEFAULT_COLD_START_COST_GB_S, fallbackKeepAliveMinutes, holdThreshold, keepAliveChoices } from '../../scheduler/policies/predictive.js'
 
 function fn(id: string, startsS: number[], durationS: number): TraceFunction {
   return { id, app: 'a', startsMs: Float64Array.from(startsS, (s) => s * 1000), durationsMs: new Float64Array(startsS.length).fill(durationS * 1000) }
@@ -142,6 +142,21 @@ describe('predictive policy', () => {
     // one pre-warmed minute that nothing used (minute 191) costs about two minutes of one instance, not 20
     expect(r.wasted_gb_s).toBeLessThan(off.wasted_gb_s + 3 * 7.5)
     expect(() => new PredictivePolicy({ learningPrewarm: 'sometimes' as 'raw' })).toThrow(RangeError)
+  })
+
+  it('waits on a function it knows nothing of for as long as its price of a cold start says', () => {
+    // two invocations 50 minutes apart: no idle time is known when the first one ends
+    const t = trace([fn('twice', [30, 30 + 50 * 60], 1)], 120)
+    expect(fallbackKeepAliveMinutes(DEFAULT_COLD_START_COST_GB_S)).toBe(20)
+    expect(fallbackKeepAliveMinutes(150)).toBeCloseTo(6, 12)
+    expect(fallbackKeepAliveMinutes(1e6)).toBe(240)
+    expect(keepAliveChoices(DEFAULT_COLD_START_COST_GB_S)).toEqual([10, 30, 60]) // the per-function candidates follow it too
+    expect(keepAliveChoices(3000)).toEqual([60, 180, 240])
+    expect(simulate(t, new PredictivePolicy()).coldStarts).toBe(2)
+    const dear = simulate(t, new PredictivePolicy({ coldStartCostGbS: 3000 }))
+    expect(dear.coldStarts).toBe(1) // 120 minutes at 3000 GB-s a cold start
+    expect(simulate(t, new PredictivePolicy({ coldStartCostGbS: 3000, fallbackKeepAliveMinutes: 20 })).coldStarts).toBe(2)
+    expect(simulate(t, new PredictivePolicy({ coldStartCostGbS: 150 })).wasted_gb_s).toBeLessThan(simulate(t, new PredictivePolicy()).wasted_gb_s)
   })
 
   it('is never worse than fixed on both axes at once (hand-made traces and 20 shared functions)', async () => {
