@@ -525,7 +525,8 @@ class PredictiveFunction implements FunctionPolicy {
     // A fallback keep-alive that has run out since the last invocation: what the learned pre-warm loads
     // goes a minute after it was loaded if unused, as in the histogram phase (not fallback minutes later).
     const fallbackOver = o.learningPrewarm !== 'off' && !busy && nowMs - a.lastEndMs >= o.fallbackKeepAliveMinutes * MINUTE_MS
-    const keepAliveMs = served ? 0 : useHistogram || fallbackOver ? o.forecastKeepAliveMs : o.fallbackKeepAliveMinutes * MINUTE_MS
+    const fallbackMs = o.fallbackKeepAliveMinutes * MINUTE_MS
+    const keepAliveMs = served ? 0 : useHistogram ? o.forecastKeepAliveMs : fallbackOver ? Math.min(o.forecastKeepAliveMs, fallbackMs) : fallbackMs
     const extraKeepAliveMs = useHistogram || served ? Math.min(o.forecastKeepAliveMs, keepAliveMs) : Math.min(o.fallbackExtraKeepAliveMinutes * MINUTE_MS, keepAliveMs)
     let decidedBy: DecidedBy = useHistogram ? 'histogram' : 'fallback'
     let fcWarm = served ? 0 : forecastWarm

@@ -141,6 +141,9 @@ describe('predictive policy', () => {
     expect(r.coldStarts).toBeLessThan(off.coldStarts)
     // one pre-warmed minute that nothing used (minute 191) costs about two minutes of one instance, not 20
     expect(r.wasted_gb_s).toBeLessThan(off.wasted_gb_s + 3 * 7.5)
+    // a caller who asks for no fallback keep-alive gets none (not the minute a learned pre-warm keeps)
+    const once = simulate(trace([fn('once', [30], 1)], 60), new PredictivePolicy({ fallbackKeepAliveMinutes: 0 }))
+    expect(once.wasted_gb_s).toBeLessThan(1)
     expect(() => new PredictivePolicy({ learningPrewarm: 'sometimes' as 'raw' })).toThrow(RangeError)
   })
 
