@@ -592,6 +592,8 @@ function summarize(by: DecidedBy, warm: number, keepAliveMs: number, n: Record<s
         ? `idle-time rule chosen on this function's past idle times: ${n.idleRule} (${n.idleMinutes} idle min); ${warm} warm`
         : `idle-time histogram (${n.idleSamples} idle times): after ${n.idleMinutes} idle min the chance of an invocation this minute is ${n.hazardNow}, next minute ${n.hazardNextMinute}; ${warm} warm`
     default:
-      return `too little history for a forecast or histogram (${n.idleSamples} idle times): ${ka}`
+      return n.learnedPrewarm
+        ? `too little history for a forecast or histogram (${n.idleSamples} idle times): ${warm} warm for a minute in which one of them ended, ${ka}`
+        : `too little history for a forecast or histogram (${n.idleSamples} idle times): ${ka}`
   }
 }

@@ -141,6 +141,12 @@ describe('predictive policy', () => {
     expect(r.coldStarts).toBeLessThan(off.coldStarts)
     // one pre-warmed minute that nothing used (minute 191) costs about two minutes of one instance, not 20
     expect(r.wasted_gb_s).toBeLessThan(off.wasted_gb_s + 3 * 7.5)
+    // the explanation says why an instance is held while the histogram still learns
+    const p = new PredictivePolicy().forFunction()
+    for (const m of [0, 60, 120]) { p.decide(m * 60_000 + 29_000); p.recordInvocation(m * 60_000 + 30_000, 1000) }
+    const e = p.decide((120 + 60) * 60_000 - 500).explanation // 1 s before the minute after 59 idle ones
+    expect([e.decidedBy, e.numbers.learnedPrewarm]).toEqual(['fallback', true])
+    expect(e.summary).toMatch(/1 warm for a minute in which one of them ended/)
     // a caller who asks for no fallback keep-alive gets none (not the minute a learned pre-warm keeps)
     const once = simulate(trace([fn('once', [30], 1)], 60), new PredictivePolicy({ fallbackKeepAliveMinutes: 0 }))
     expect(once.wasted_gb_s).toBeLessThan(1)
