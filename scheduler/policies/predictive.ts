@@ -201,7 +201,6 @@ export function keepAliveChoices(coldStartCostGbS: number): number[] {
 }
 
 /** Forecast-driven warm pools with histogram pre-warming and a burst mode. */
-
 export class PredictivePolicy implements ScalingPolicy {
   readonly name = 'predictive'
   readonly knob
@@ -523,7 +522,8 @@ class PredictiveFunction implements FunctionPolicy {
     let warm = histWarm
     let prewarmAtMs = histPrewarm
     // A fallback keep-alive that has run out since the last invocation: what the learned pre-warm loads
-    // goes a minute after it was loaded if unused, as in the histogram phase (not fallback minutes later).
+    // goes a minute (or the fallback keep-alive, if shorter) after it was loaded if unused, as in the
+    // histogram phase, not a whole fallback keep-alive later.
     const fallbackOver = o.learningPrewarm !== 'off' && !busy && nowMs - a.lastEndMs >= o.fallbackKeepAliveMinutes * MINUTE_MS
     const fallbackMs = o.fallbackKeepAliveMinutes * MINUTE_MS
     const keepAliveMs = served ? 0 : useHistogram ? o.forecastKeepAliveMs : fallbackOver ? Math.min(o.forecastKeepAliveMs, fallbackMs) : fallbackMs
