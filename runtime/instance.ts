@@ -104,7 +104,15 @@ export function meterSignal(limits: Deadline, fuelPerCheck: number, memoryLimitB
       return fuelPerCheck
     }
     if (kind === SIGNAL_GROW) {
-      if (limits.sliceDeadline !== undefined && arg >= SLICE_STOP_GROW_PAGES) throw new SliceExpiredError()
+      if (arg >= SLICE_STOP_GROW_PAGES) {
+        if (limits.sliceDeadline !== undefined) throw new SliceExpiredError()
+        // In a lane, such a grow and the bulk writes that follow it are a slice's work and more, done
+        // outside any fuel check: yield now (a 24-qubit circuit's 256 MiB, faulted in by memory.fill).
+        if (limits.demoteAt !== undefined) {
+          limits.demoteAt = undefined
+          limits.demote?.()
+        }
+      }
       return 0
     }
     // A refused memory.grow. The metered grow wrapper drops this call's result and hands the guest

@@ -134,6 +134,7 @@ export class Runtime {
           onInvoke: (e) => options.onInvoke?.(e),
           loadFor: (name) => this.laneLoad(name),
           laneRan: (name, digest, ms, fuelChecks) => this.inlinePolicy.laneRan(name, digest, ms, fuelChecks),
+          isLong: (name, digest) => this.inlinePolicy.long(name, digest),
         },
         options.lanes === true ? {} : options.lanes,
       )

@@ -45,5 +45,14 @@ describe('the time slice', () => {
     for (let i = 0; i < 10; i++) expect(signal(SIGNAL_FUEL, 0)).toBe(10_000)
     expect(told).toBe(1)
   })
-})
 
+  it('yields a lane run at once when it asks to grow by SLICE_STOP_GROW_PAGES or more (work no fuel check sees)', () => {
+    let told = 0
+    const d: Deadline = { deadline: performance.now() + 60_000, timeoutMs: 60_000, fuelChecks: 0, demoteAt: performance.now() + 60_000, demote: () => told++ }
+    const signal = meterSignal(d, 10_000, 1 << 30, () => 65536)
+    expect(signal(SIGNAL_GROW, SLICE_STOP_GROW_PAGES - 1)).toBe(0)
+    expect(told).toBe(0)
+    expect(signal(SIGNAL_GROW, SLICE_STOP_GROW_PAGES)).toBe(0)
+    expect(told).toBe(1)
+  })
+})

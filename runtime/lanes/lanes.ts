@@ -37,6 +37,8 @@ export interface LaneHost {
   loadFor(name: string): LaneLoad | undefined
   /** An invocation that ran in a lane ended, after `fuelChecks` fuel checks of work (policy: long-running, or proving short). */
   laneRan(name: string, digest: string, durationMs: number, fuelChecks: number): void
+  /** Whether `name` at `digest` is known to run long (its lane runs at LANE_POLICY.nice from the start). */
+  isLong(name: string, digest: string): boolean
 }
 
 /** One invocation handed to the lanes. */
@@ -253,7 +255,8 @@ export class LaneSet {
     }
     lane.job = p
     p.lane = lane
-    this.post(lane, { t: 'invoke', id: p.id, name: p.name, req: cloneableRequest(p.req), deadlineEpochMs: performance.timeOrigin + p.deadline, ...(p.start ? { start: p.start } : {}), ...(load ? { load } : {}) })
+    const low = this.host.isLong(p.name, p.digest)
+    this.post(lane, { t: 'invoke', id: p.id, name: p.name, req: cloneableRequest(p.req), deadlineEpochMs: performance.timeOrigin + p.deadline, ...(low ? { low } : {}), ...(p.start ? { start: p.start } : {}), ...(load ? { load } : {}) })
   }
 
   private post(lane: Lane, m: ToLane): void {
