@@ -64,7 +64,6 @@ function onMessage(m: ToLane): void {
         const error = e ? { code: e.code, message: e.message, expose: e.expose } : { code: 'INTERNAL' as const, message: `lane: ${(err as Error)?.stack ?? String(err)}`, expose: false }
         send({ t: 'done', id: m.id, error, fuelChecks: work.fuelChecks, ...(event ? { event } : {}) })
       }
-      priority?.runEnded()
       if (performance.now() - statsAt >= STATS_EVERY_MS) sendStats()
       else statsTimer ??= setTimeout(sendStats, STATS_EVERY_MS)
       break
@@ -81,5 +80,6 @@ function onMessage(m: ToLane): void {
 parentPort!.once('message', (m: { t: 'port'; port: MessagePort }) => {
   port = m.port
   port.on('message', onMessage)
+  priority?.ready()
   send({ t: 'ready' })
 })

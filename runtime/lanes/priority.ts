@@ -2,17 +2,20 @@
 import { LANE_POLICY } from './policy.js'
 
 /**
- * A lane thread runs at niceness `low` (its boot, its work between runs, and runs of functions known
- * to run long), except for the first slice of any other run (LANE_POLICY.sliceMs with a slice's work,
- * as an inline attempt would have, or until it asks for a large grow: instance.ts, Deadline.demoteAt),
- * which runs at the process's own priority `base`: a short run in a lane costs the gateway thread what
- * it would have inline and no more, and a long one soon yields the CPU to the gateway thread, the
- * admin API and health checks (a multi-level feedback queue, as an OS scheduler would do it).
+ * A lane thread boots at niceness `low` and then waits at the process's own priority `base`, so that
+ * it wakes for a request as soon as the gateway thread would. A run of a function known to run long is
+ * at `low` from its start; any other run gets its first slice at `base` (LANE_POLICY.sliceMs with a
+ * slice's work, as an inline attempt would have, or until it asks for a large grow: instance.ts,
+ * Deadline.demoteAt) and then drops to `low`: a short run in a lane costs the gateway thread what it
+ * would have inline and no more, and a long one soon yields the CPU to the gateway thread, the admin
+ * API and health checks (a multi-level feedback queue, as an OS scheduler would do it). After a run the
+ * lane stays where the run left it (a long function's pool fills stay low) until the next run.
  *
- * Measured: with every run at `low`, a function's first requests (new functions start in lanes)
- * starved behind busy gateway threads, and bench:concurrency's burst of 50,000 got 2-7 504s from
- * hello; with lanes at `base` outside runs too (boots, pool fills), bench:isolation's hello p99 under
- * hogs went from 7-19 ms to 85-168 ms. Raising a thread's priority needs privilege (CAP_SYS_NICE or
+ * Measured with bench:concurrency (50,000 requests at once to 4 workers, load 8-13): every run at
+ * `low`, 2-7 504s from hello (its first requests go to lanes until it proves short, and starved behind
+ * the busy gateway threads); waiting at `low` between runs, 4; as here, 0 in two runs. With lanes
+ * booting at `base` too, bench:isolation's hello p99 under hogs went from 7-19 ms to 85-168 ms in
+ * three runs of four (load 5-7). Raising a thread's priority needs privilege (CAP_SYS_NICE or
  * RLIMIT_NICE): where `set` fails, the lane stays at `low`, as every lane did before.
  */
 export class LanePriority {
@@ -25,15 +28,19 @@ export class LanePriority {
   /** What the pool passes as InvokeOptions.demote for a run that starts at `base`. */
   readonly demote = { afterMs: LANE_POLICY.sliceMs, fn: (): void => void (this.lowered ||= this.apply(this.low)) }
 
+  /** Booted: wait for runs at `base`. */
+  ready(): void {
+    this.raise()
+  }
+
   /** A run starts: at `low` for a function known to run long, at `base` (for a slice) for any other. */
   runStarts(knownLong: boolean): void {
     if (knownLong) this.demote.fn()
-    else if (this.lowered && this.apply(this.base)) this.lowered = false
+    else this.raise()
   }
 
-  /** A run ended: back to `low` for what the lane does until the next one. */
-  runEnded(): void {
-    this.demote.fn()
+  private raise(): void {
+    if (this.lowered && this.apply(this.base)) this.lowered = false
   }
 
   private apply(nice: number): boolean {
