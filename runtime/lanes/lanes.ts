@@ -80,6 +80,7 @@ export class LaneSet {
   private readonly lanes: Lane[] = []
   private readonly queue = new FairQueue<Pending>()
   private readonly minLanes: number
+  private readonly cores: number
   private readonly maxLanes: number
   private readonly idleMs: number
   private readonly nice: number
@@ -98,6 +99,7 @@ export class LaneSet {
     options: LaneOptions = {},
   ) {
     const cores = availableParallelism()
+    this.cores = cores
     this.minLanes = Math.max(1, options.minLanes ?? cores)
     this.maxLanes = Math.max(this.minLanes, options.maxLanes ?? Math.max(16, 4 * cores))
     this.idleMs = options.idleMs ?? 30_000
@@ -255,7 +257,10 @@ export class LaneSet {
     }
     lane.job = p
     p.lane = lane
-    const low = this.host.isLong(p.name, p.digest)
+    // Low from its start (lanes/priority.ts): a function known to run long, and any run beyond one per
+    // core at once, so that a burst of new functions cannot outnumber the gateway thread on the CPUs
+    // for their first slices.
+    const low = this.host.isLong(p.name, p.digest) || this.lanes.filter((l) => l.job !== undefined).length > this.cores
     this.post(lane, { t: 'invoke', id: p.id, name: p.name, req: cloneableRequest(p.req), deadlineEpochMs: performance.timeOrigin + p.deadline, ...(low ? { low } : {}), ...(p.start ? { start: p.start } : {}), ...(load ? { load } : {}) })
   }
 
