@@ -38,39 +38,57 @@ export const LANE_POLICY = {
    */
   nice: 19,
   /**
-   * Largest initial memory (bytes) of a component that may run inline. Two costs grow with it and fall on
-   * the gateway thread, outside any slice: a fresh-state component's reset after each request (a full
-   * restore, ~0.12 ms of CPU per MB), and the new instance the pool makes when an inline attempt was
-   * stopped (a stopped instance is dropped). A JavaScript component (10 MB, an engine inside) takes 5-50 ms
-   * to instantiate and 1.7-10 ms for its first request on a new instance (measured in process, load 14),
-   * past the slice: inline, it would be stopped, replaced and sent back to lanes over and over. 2 MiB: a
-   * Rust or C component (the Rust hello: 1.06 MB, its reset ~0.013 ms).
+   * Largest initial memory (bytes) of a fresh-state component whose full reset may run on the gateway thread.
+   * A full restore costs ~0.12 ms of CPU per MB, outside any slice (after each request, or on the request
+   * path when no instance is ready). 2 MiB: a Rust or C component (the Rust hello: 1.06 MB, its reset
+   * ~0.013 ms). Larger ones (a JavaScript engine: 10.5 MB, 0.5-0.7 ms per full restore) run inline only
+   * when their instances are kept (`reuse`): see inlineEligible.
    */
   inlineComponentMemoryBytes: 2 << 20,
   /**
-   * A component whose instances failed this many resets in a row (its memory grows at every request:
-   * a memory cannot shrink) goes back to lanes: inline, each failure is a new instance made on the
-   * gateway thread.
+   * A component that lost this many instances on the gateway thread (a failed reset: its memory grows at
+   * every request, and a memory cannot shrink; or an inline attempt stopped at its slice) goes back to lanes
+   * for this version: each lost instance is a new one made on the gateway thread (pool fill: ~4 ms for the
+   * Rust hello, 3-30 ms plus its warm-up for a JavaScript engine). The count is leaky: every request that
+   * leaves its instance ready for the next (a reset that worked, or a kept instance that answered) counts,
+   * and `inlineRunsPerLostInstance` of them forgive one loss, so a loss now and then (the OS descheduling the gateway thread in
+   * the middle of an attempt) is forgiven, and a loss every few dozen requests is not.
    */
-  inlineFailedResets: 3,
+  inlineLostInstances: 3,
+  /** Requests that left their instance ready, per lost instance forgiven (see inlineLostInstances). */
+  inlineRunsPerLostInstance: 1000,
+  /**
+   * Deadline (ms) of the warm-up request a new instance of an inline-eligible component answers before it
+   * serves (component-host.ts, `warmUp`; the gateway thread's pools only): its first request pays the
+   * host's one-time costs (jco's glue closures are new per instance; measured 1.4-4.6 ms, once 27 ms, for
+   * the JavaScript scaffold, where later requests take 0.2-0.5 ms), which inline would outlive the slice
+   * and get the instance stopped and replaced again and again. Past this, the warm-up is stopped and the
+   * instance replaced by an unwarmed one.
+   */
+  warmUpMs: 50,
 } as const
 
 /**
  * Whether a function may run on the gateway thread at all (it still has to prove short): a stopped
  * attempt must be re-runnable without anyone noticing, and cheap to recover from. Core modules with fresh
- * state per request; and small wasi:http components that can do no I/O (no outbound hosts, no mapped
- * folders, initial memory at most `inlineComponentMemoryBytes`): a stopped attempt leaves nothing outside
- * its instance, which is dropped (with `reuse`, the state it kept goes with it, as after a trap: such a
- * function already has one instance per lane and pool slot, never one in all), and a blocking wait
- * inline is stopped like a slice (component/wasi/io.ts); not once its instances keep failing their
- * resets (`inlineFailedResets`, the pool's count). Never WASI command modules (stdin, files, scratch).
+ * state per request; and wasi:http components that can do no I/O (no outbound hosts, no mapped folders): a
+ * stopped attempt leaves nothing outside its instance, which is dropped (with `reuse`, the state it kept
+ * goes with it, as after a trap: such a function already has one instance per lane and pool slot, never
+ * one in all), and a blocking wait inline is stopped like a slice (component/wasi/io.ts). A component's
+ * reset must be cheap on the gateway thread: small ones (initial memory at most
+ * `inlineComponentMemoryBytes`) always are; larger ones (a JavaScript engine) when their instances are
+ * kept (`reuse`): a full restore of 10.5 MB is 0.5-0.7 ms. Not once it keeps losing instances on the gateway thread (`inlineLostInstances`,
+ * the pool's count). Never WASI command modules (stdin, files, scratch). The caller also needs an
+ * instance it can take without instantiating one (component instances are made off the request path,
+ * by the pool's fill, or in lanes: runtime.ts, dispatch).
  */
-export function inlineEligible(meta: ArtifactMeta, failedResetsInARow = 0): boolean {
+export function inlineEligible(meta: ArtifactMeta, lostInstances = 0): boolean {
   if (meta.kind === 'core') return !meta.config.reuse
   const c = meta.component
   if (meta.kind !== 'component' || !c || c.world !== 'http' || c.allowedOutboundHosts.length > 0 || c.files.length > 0) return false
-  if (failedResetsInARow >= LANE_POLICY.inlineFailedResets) return false
-  return c.initialMemoryBytes !== undefined && c.initialMemoryBytes <= LANE_POLICY.inlineComponentMemoryBytes
+  if (lostInstances >= LANE_POLICY.inlineLostInstances) return false
+  if (c.initialMemoryBytes === undefined) return false
+  return c.initialMemoryBytes <= LANE_POLICY.inlineComponentMemoryBytes || meta.config.reuse
 }
 
 /**

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks'
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
 import type { FunctionConfig } from '../artifact.js'
 import { JaegisError, classify } from '../errors.js'
+import { LANE_POLICY } from '../lanes/policy.js'
 import { SPARE_MEMORIES_MIN, SpareMemories } from './spare-memories.js'
 import type { InstanceStrategy, PoolControl, PooledInstance } from './strategy.js'
 
@@ -42,8 +43,15 @@ export interface FunctionHost {
   invoke(req: FunctionRequest, options?: InvokeOptions): { response: FunctionResponse; start: StartKind }
   /** Sets pool bounds (the scheduler's call). Instances are created or dropped off the request path. */
   setPool(minWarm: number, maxWarm: number): void
-  /** Resets in a row that failed, each instance replaced by a new one (its memory grew, say); 0 after a reset that worked. */
-  readonly failedResetsInARow: number
+  /**
+   * Instances lost at the end of a request, each replaced by a new one (a reset that failed: its memory grew,
+   * say; or an attempt stopped at its time slice), as a leaky count: each request that left its instance
+   * ready for the next (a reset that worked, or a kept instance that answered) counts towards forgiving
+   * one: LANE_POLICY.inlineRunsPerLostInstance of them take one off. The lane policy reads it (inlineEligible).
+   */
+  readonly lostInstances: number
+  /** Instances an invocation can take without making one: ready, or used and waiting for their reset. */
+  readonly available: number
   close(): void
 }
 
@@ -61,7 +69,9 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
   private readonly spares = new SpareMemories()
   private readonly timeoutMs: number
   private resetScheduled = false
-  private failedResets = 0
+  private lost = 0
+  /** Requests that left their instance ready since a loss was last forgiven. */
+  private keptSinceLoss = 0
   private refillScheduled = false
   private isClosed = false
 
@@ -84,14 +94,27 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
     return this.isClosed
   }
 
-  get failedResetsInARow(): number {
-    return this.failedResets
+  get lostInstances(): number {
+    return this.lost
   }
 
-  /** strategy.reset, counting failures in a row. */
+  /** An instance was lost (true) or made ready for its next request (false): the leaky count, in whole losses. */
+  private countLoss(lost: boolean): void {
+    if (lost) this.lost++
+    else if (this.lost > 0 && ++this.keptSinceLoss >= LANE_POLICY.inlineRunsPerLostInstance) {
+      this.lost--
+      this.keptSinceLoss = 0
+    }
+  }
+
+  get available(): number {
+    return this.ready.length + (this.strategy.afterRun === 'reset' ? this.dirty.length : 0)
+  }
+
+  /** strategy.reset, counting a failure as a lost instance. */
   private reset(inst: I): boolean {
     const ok = this.strategy.reset(inst)
-    this.failedResets = ok ? 0 : this.failedResets + 1
+    this.countLoss(!ok)
     return ok
   }
 
@@ -119,7 +142,9 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
       const e = classify(err, 'running the handler')
       this.strategy.discard(inst, this.spares)
       if (e.code === 'SLICE_EXPIRED') {
-        // Not an invocation of its own: the caller runs the request again elsewhere, which counts it.
+        // Not an invocation of its own: the caller runs the request again elsewhere, which counts it. The
+        // instance is lost all the same (the lane policy reads the count).
+        this.countLoss(true)
         this.stats.invocations--
         this.stats.starts[start]--
       } else this.count(e)
@@ -128,6 +153,7 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
       throw e
     }
     if (options?.work) options.work.fuelChecks = inst.deadline.fuelChecks ?? 0
+    if (this.strategy.afterRun === 'keep' && this.lost > 0) this.countLoss(false)
     this.strategy.succeeded?.(inst, startedMs, this)
     this.release(inst)
     return { response, start }
