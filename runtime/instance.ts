@@ -31,9 +31,14 @@ export interface Deadline {
    * time passed, no work done) is not taken for a long one. Lanes report it too (lanes/policy.ts).
    */
   fuelChecks?: number
+  /**
+   * Fuel checks the invocation must have reached before its slice can end (the lane policy's measure of a
+   * slice's worth of this function's work: InlinePolicy.sliceChecks). @default SLICE_MIN_CHECKS
+   */
+  sliceChecks?: number
 }
 
-/** Fuel checks an inline invocation must reach before its time slice can end. */
+/** Fuel checks an inline invocation must reach before its time slice can end, at least. */
 export const SLICE_MIN_CHECKS = 2
 
 /** A deadline `timeoutMs` from now, without a slice: what an instance is created with (its instantiation runs metered code). */
@@ -76,7 +81,7 @@ export function meterSignal(limits: Deadline, fuelPerCheck: number, memoryLimitB
       const now = performance.now()
       if (now > limits.deadline) throw new TimeoutError(limits.timeoutMs)
       const checks = (limits.fuelChecks = (limits.fuelChecks ?? 0) + 1)
-      if (limits.sliceDeadline !== undefined && checks >= SLICE_MIN_CHECKS && now > limits.sliceDeadline) throw new SliceExpiredError()
+      if (limits.sliceDeadline !== undefined && checks >= (limits.sliceChecks ?? SLICE_MIN_CHECKS) && now > limits.sliceDeadline) throw new SliceExpiredError()
       return fuelPerCheck
     }
     // A refused memory.grow. The metered grow wrapper drops this call's result and hands the guest

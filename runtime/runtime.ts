@@ -15,7 +15,7 @@ import { putRewrittenGlue } from './component/component-host.js'
 import { createNonCoreHost } from './component/index.js'
 import type { FunctionHost, FunctionStats, InvokeOptions, StartKind } from './pool/instance-pool.js'
 import { LaneSet, type LaneOptions } from './lanes/lanes.js'
-import { InlinePolicy, LANE_POLICY, inlineEligible } from './lanes/policy.js'
+import { InlinePolicy, LANE_POLICY, inlineBeforeProof, inlineEligible } from './lanes/policy.js'
 import type { LaneLoad } from './lanes/protocol.js'
 import { checkArtifactSignature, isReservedPath, type SignaturePolicy } from '@jaegis/artifact'
 import { runTrial, type TrialOutcome } from './trial.js'
@@ -437,12 +437,12 @@ export class Runtime {
     // off the request path by the pool's fill, or the request goes to a lane): 3-30 ms for a JavaScript engine.
     const eligible = meta !== undefined && inlineEligible(meta, host.lostInstances) && (meta.kind === 'core' || host.available > 0)
     const policy = this.inlinePolicy
-    if (eligible && (policy.inline(name, host.digest) || (!policy.long(name, host.digest) && !lanes.hasFreeLane()))) {
+    if (eligible && (policy.inline(name, host.digest) || (!policy.long(name, host.digest) && inlineBeforeProof(meta) && !lanes.hasFreeLane()))) {
       const onLog = this.options.onLog
       this.heldLogs = onLog ? [] : undefined
       let response: FunctionResponse
       try {
-        response = this.runHere(name, host, req, { deadline, sliceDeadline: t0 + LANE_POLICY.sliceMs })
+        response = this.runHere(name, host, req, { deadline, sliceDeadline: t0 + LANE_POLICY.sliceMs, sliceChecks: policy.sliceChecks(name, host.digest) })
       } catch (err) {
         this.heldLogs = undefined
         if (!isJaegisError(err) || err.code !== 'SLICE_EXPIRED') throw err

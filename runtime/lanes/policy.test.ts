@@ -21,14 +21,37 @@ describe('InlinePolicy', () => {
     expect(p.inline('spin', 'd1')).toBe(false)
   })
 
-  it('counts a run with work but within shortMs towards the proof, and one with work past it against', () => {
+  it('counts a run with work but within shortMs towards the proof, and one with a slice of work past it against', () => {
     const p = new InlinePolicy()
     for (let i = 0; i < LANE_POLICY.shortProofRuns - 1; i++) p.laneRan('f', 'd1', LANE_POLICY.shortMs / 2, 5)
-    p.laneRan('f', 'd1', LANE_POLICY.shortMs + 0.5, 5) // past shortMs, under the slice: starts over
+    p.laneRan('f', 'd1', LANE_POLICY.shortMs + 0.5, 10) // twice the work of its short runs, past shortMs, under the slice: starts over
     expect(p.long('f', 'd1')).toBe(false)
     for (let i = 0; i < LANE_POLICY.shortProofRuns - 1; i++) p.laneRan('f', 'd1', LANE_POLICY.shortMs / 2, 5)
     expect(p.inline('f', 'd1')).toBe(false)
     p.laneRan('f', 'd1', LANE_POLICY.shortMs / 2, 5)
     expect(p.inline('f', 'd1')).toBe(true)
+  })
+
+  it('learns a slice of work from the runs within shortMs: a descheduled run of a JavaScript hello is not long, a loop still is', () => {
+    const p = new InlinePolicy()
+    expect(p.sliceChecks('js', 'd1')).toBe(SLICE_MIN_CHECKS)
+    // 3 checks in 0.4 ms: a slice of its work is about 6 checks.
+    for (let i = 0; i < LANE_POLICY.shortProofRuns - 1; i++) p.laneRan('js', 'd1', 0.4, 3)
+    expect(p.sliceChecks('js', 'd1')).toBe(6)
+    // The same request in a starved lane: past the slice by wall time, not by work. Before, marked long.
+    p.laneRan('js', 'd1', LANE_POLICY.sliceMs * 3, 3)
+    expect([p.long('js', 'd1'), p.inline('js', 'd1')]).toEqual([false, true])
+    // As much work as a slice, past it: long.
+    p.laneRan('js', 'd1', LANE_POLICY.sliceMs * 3, 6)
+    expect([p.long('js', 'd1'), p.inline('js', 'd1'), p.sliceChecks('js', 'd1')]).toEqual([true, false, 6])
+    expect(p.sliceChecks('js', 'd2')).toBe(SLICE_MIN_CHECKS) // another version learns its own
+  })
+
+  it('learns nothing from runs past shortMs: checks far apart (much work between two) keep the least', () => {
+    const p = new InlinePolicy()
+    for (let i = 0; i < 10; i++) p.laneRan('heavy', 'd1', 5, 1)
+    expect(p.sliceChecks('heavy', 'd1')).toBe(SLICE_MIN_CHECKS)
+    p.laneRan('heavy', 'd1', 5, SLICE_MIN_CHECKS)
+    expect(p.long('heavy', 'd1')).toBe(true)
   })
 })

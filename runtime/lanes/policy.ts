@@ -92,6 +92,17 @@ export function inlineEligible(meta: ArtifactMeta, lostInstances = 0): boolean {
 }
 
 /**
+ * Whether an eligible function may be tried inline before it proved short (when no lane is free): not a
+ * large component, whose stopped attempt costs a new instance of an engine on the gateway thread (3-30 ms
+ * plus its warm-up) and counts towards `inlineLostInstances`; measured at load 9-13, a JavaScript
+ * component's first attempts while the lanes were still starting took 21-25 ms each and used up all three.
+ */
+export function inlineBeforeProof(meta: ArtifactMeta): boolean {
+  const bytes = meta.component?.initialMemoryBytes
+  return meta.kind === 'core' || (bytes !== undefined && bytes <= LANE_POLICY.inlineComponentMemoryBytes)
+}
+
+/**
  * Which functions run inline. A function is inline-eligible when a stopped attempt can be re-run
  * without anyone noticing (`inlineEligible`). An
  * eligible function not yet proven short runs in a lane when one is free, and inline within the
@@ -104,8 +115,12 @@ export function inlineEligible(meta: ArtifactMeta, lostInstances = 0): boolean {
 export class InlinePolicy {
   /** Functions proven short: name -> the digest they proved it with. */
   private readonly short = new Map<string, string>()
-  /** Short lane runs in a row of functions not (or no longer) proven short, by name and digest. */
-  private readonly trial = new Map<string, { digest: string; shortRuns: number; marked: boolean }>()
+  /**
+   * Per function and digest: short lane runs in a row (of functions not, or no longer, proven short), and
+   * the most fuel checks a lane run did within shortMs (what sliceChecks is learned from; kept while the
+   * digest stays).
+   */
+  private readonly trial = new Map<string, { digest: string; shortRuns: number; marked: boolean; maxShortChecks: number }>()
 
   /** True when `name` at `digest` has proven short (runs on the calling thread). */
   inline(name: string, digest: string): boolean {
@@ -119,13 +134,28 @@ export class InlinePolicy {
   }
 
   /**
+   * Fuel checks an invocation of `name` at `digest` must have done before its slice can end, and before a
+   * lane run past the slice marks it long: twice the most a lane run of it did within shortMs (so about a
+   * slice's worth of its own work), at least SLICE_MIN_CHECKS. A JavaScript engine does 1-4 checks in a
+   * hello request (0.2-0.5 ms) and 12-30 per ms when it loops: with SLICE_MIN_CHECKS alone, every request
+   * the OS descheduled past the slice on a loaded machine was stopped (its instance replaced) or, in a lane,
+   * marked the function long. Learned from runs within shortMs only, so a function whose checks are far
+   * apart (much work between two) cannot raise it past about twice that much work.
+   */
+  sliceChecks(name: string, digest: string): number {
+    const t = this.trial.get(name)
+    return Math.max(SLICE_MIN_CHECKS, t !== undefined && t.digest === digest ? 2 * t.maxShortChecks : 0)
+  }
+
+  /**
    * `name` outlived a slice on the calling thread, or did as much in a lane (laneRan: without this a
    * function that had only run in lanes, an endless loop included, was still tried here within a
    * slice the next time no lane was free).
    */
   markLong(name: string, digest: string): void {
     this.short.delete(name)
-    this.trial.set(name, { digest, shortRuns: 0, marked: true })
+    const t = this.trial.get(name)
+    this.trial.set(name, { digest, shortRuns: 0, marked: true, maxShortChecks: t !== undefined && t.digest === digest ? t.maxShortChecks : 0 })
   }
 
   /**
@@ -134,13 +164,16 @@ export class InlinePolicy {
    * small for a slice to stop counts towards proving it short.
    */
   laneRan(name: string, digest: string, durationMs: number, fuelChecks: number): void {
-    if (fuelChecks >= SLICE_MIN_CHECKS && durationMs > LANE_POLICY.sliceMs) return this.markLong(name, digest)
-    if (this.short.get(name) === digest) return
     let t = this.trial.get(name)
-    if (t === undefined || t.digest !== digest) this.trial.set(name, (t = { digest, shortRuns: 0, marked: false }))
-    if (fuelChecks >= SLICE_MIN_CHECKS && durationMs > LANE_POLICY.shortMs) t.shortRuns = 0
+    if (t === undefined || t.digest !== digest) this.trial.set(name, (t = { digest, shortRuns: 0, marked: false, maxShortChecks: 0 }))
+    if (durationMs <= LANE_POLICY.shortMs && fuelChecks > t.maxShortChecks) t.maxShortChecks = fuelChecks
+    const need = this.sliceChecks(name, digest)
+    if (fuelChecks >= need && durationMs > LANE_POLICY.sliceMs) return this.markLong(name, digest)
+    if (this.short.get(name) === digest) return
+    if (fuelChecks >= need && durationMs > LANE_POLICY.shortMs) t.shortRuns = 0
     else if (++t.shortRuns >= LANE_POLICY.shortProofRuns) {
-      this.trial.delete(name)
+      t.shortRuns = 0
+      t.marked = false
       this.short.set(name, digest)
     }
   }

@@ -28,6 +28,8 @@ export interface InvokeOptions {
   deadline?: number
   /** performance.now() value at which an inline invocation's time slice ends (Deadline.sliceDeadline): it is stopped with SLICE_EXPIRED. @default none */
   sliceDeadline?: number
+  /** Fuel checks before the slice can end (Deadline.sliceChecks). @default SLICE_MIN_CHECKS */
+  sliceChecks?: number
   /** Told, after the run (whatever its outcome), how much work it did (Deadline.fuelChecks). @default not told */
   work?: { fuelChecks: number }
 }
@@ -169,6 +171,7 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
     d.deadline = options?.deadline ?? now + this.timeoutMs
     d.timeoutMs = this.timeoutMs
     d.sliceDeadline = options?.sliceDeadline
+    d.sliceChecks = options?.sliceChecks
     d.fuelChecks = 0
     return now
   }
