@@ -24,7 +24,8 @@ describe('InlinePolicy', () => {
   it('counts a run with work but within shortMs towards the proof, and one with a slice of work past it against', () => {
     const p = new InlinePolicy()
     for (let i = 0; i < LANE_POLICY.shortProofRuns - 1; i++) p.laneRan('f', 'd1', LANE_POLICY.shortMs / 2, 5)
-    p.laneRan('f', 'd1', LANE_POLICY.shortMs + 0.5, 10) // twice the work of its short runs, past shortMs, under the slice: starts over
+    // 4 checks per 0.5 ms: a slice is 16. As much work past shortMs, under the slice: starts over.
+    p.laneRan('f', 'd1', LANE_POLICY.shortMs + 0.5, 16)
     expect(p.long('f', 'd1')).toBe(false)
     for (let i = 0; i < LANE_POLICY.shortProofRuns - 1; i++) p.laneRan('f', 'd1', LANE_POLICY.shortMs / 2, 5)
     expect(p.inline('f', 'd1')).toBe(false)
@@ -35,15 +36,19 @@ describe('InlinePolicy', () => {
   it('learns a slice of work from the runs within shortMs: a descheduled run of a JavaScript hello is not long, a loop still is', () => {
     const p = new InlinePolicy()
     expect(p.sliceChecks('js', 'd1')).toBe(SLICE_MIN_CHECKS)
-    // 3 checks in 0.4 ms: a slice of its work is about 6 checks.
+    // 3 checks in 0.4 ms (the first may come after a few ticks): 5 per ms, 10 in a slice.
     for (let i = 0; i < LANE_POLICY.shortProofRuns - 1; i++) p.laneRan('js', 'd1', 0.4, 3)
-    expect(p.sliceChecks('js', 'd1')).toBe(6)
+    expect(p.sliceChecks('js', 'd1')).toBe(10)
+    // A slower run does not lower it; a run past shortMs teaches nothing.
+    p.laneRan('js', 'd1', 0.9, 2)
+    p.laneRan('js', 'd1', 1.5, 9)
+    expect(p.sliceChecks('js', 'd1')).toBe(10)
     // The same request in a starved lane: past the slice by wall time, not by work. Before, marked long.
-    p.laneRan('js', 'd1', LANE_POLICY.sliceMs * 3, 3)
+    p.laneRan('js', 'd1', LANE_POLICY.sliceMs * 3, 4)
     expect([p.long('js', 'd1'), p.inline('js', 'd1')]).toEqual([false, true])
     // As much work as a slice, past it: long.
-    p.laneRan('js', 'd1', LANE_POLICY.sliceMs * 3, 6)
-    expect([p.long('js', 'd1'), p.inline('js', 'd1'), p.sliceChecks('js', 'd1')]).toEqual([true, false, 6])
+    p.laneRan('js', 'd1', LANE_POLICY.sliceMs * 3, 10)
+    expect([p.long('js', 'd1'), p.inline('js', 'd1'), p.sliceChecks('js', 'd1')]).toEqual([true, false, 10])
     expect(p.sliceChecks('js', 'd2')).toBe(SLICE_MIN_CHECKS) // another version learns its own
   })
 

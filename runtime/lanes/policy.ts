@@ -55,8 +55,15 @@ export const LANE_POLICY = {
    * the middle of an attempt) is forgiven, and a loss every few dozen requests is not.
    */
   inlineLostInstances: 3,
-  /** Requests that left their instance ready, per lost instance forgiven (see inlineLostInstances). */
-  inlineRunsPerLostInstance: 1000,
+  /**
+   * Requests that left their instance ready, per lost instance forgiven (see inlineLostInstances): a loss
+   * every this many requests or less often is worth it. Measured (in process, load 10): the JavaScript
+   * scaffold does a slice of work or more (10-16 fuel checks: its engine's own garbage collection) in about
+   * 1 request of 600, which past the slice is stopped and costs a new instance and its warm-up on the
+   * gateway thread (10-35 ms), while inline saves the lane hop, ~0.5 ms of the server's CPU per request
+   * (bench:components, server_cpu_us_per_request): break-even near one loss per 100 requests.
+   */
+  inlineRunsPerLostInstance: 200,
   /**
    * Deadline (ms) of the warm-up request a new instance of an inline-eligible component answers before it
    * serves (component-host.ts, `warmUp`; the gateway thread's pools only): its first request pays the
@@ -91,6 +98,9 @@ export function inlineEligible(meta: ArtifactMeta, lostInstances = 0): boolean {
   return c.initialMemoryBytes <= LANE_POLICY.inlineComponentMemoryBytes || meta.config.reuse
 }
 
+/** Shortest lane run duration (ms) a pace is computed over (a clock's resolution and a message's jitter). */
+const MIN_RUN_MS = 0.05
+
 /**
  * Whether an eligible function may be tried inline before it proved short (when no lane is free): not a
  * large component, whose stopped attempt costs a new instance of an engine on the gateway thread (3-30 ms
@@ -117,10 +127,10 @@ export class InlinePolicy {
   private readonly short = new Map<string, string>()
   /**
    * Per function and digest: short lane runs in a row (of functions not, or no longer, proven short), and
-   * the most fuel checks a lane run did within shortMs (what sliceChecks is learned from; kept while the
-   * digest stays).
+   * the fastest pace of fuel checks (per ms) a lane run within shortMs showed (what sliceChecks is learned
+   * from; kept while the digest stays).
    */
-  private readonly trial = new Map<string, { digest: string; shortRuns: number; marked: boolean; maxShortChecks: number }>()
+  private readonly trial = new Map<string, { digest: string; shortRuns: number; marked: boolean; checksPerMs: number }>()
 
   /** True when `name` at `digest` has proven short (runs on the calling thread). */
   inline(name: string, digest: string): boolean {
@@ -135,16 +145,18 @@ export class InlinePolicy {
 
   /**
    * Fuel checks an invocation of `name` at `digest` must have done before its slice can end, and before a
-   * lane run past the slice marks it long: twice the most a lane run of it did within shortMs (so about a
-   * slice's worth of its own work), at least SLICE_MIN_CHECKS. A JavaScript engine does 1-4 checks in a
-   * hello request (0.2-0.5 ms) and 12-30 per ms when it loops: with SLICE_MIN_CHECKS alone, every request
-   * the OS descheduled past the slice on a loaded machine was stopped (its instance replaced) or, in a lane,
-   * marked the function long. Learned from runs within shortMs only, so a function whose checks are far
-   * apart (much work between two) cannot raise it past about twice that much work.
+   * lane run past the slice marks it long: a slice's worth of its own work, at least SLICE_MIN_CHECKS. The
+   * pace is learned from lane runs within shortMs: (checks - 1) / ms, the first check of a run possibly
+   * coming after a handful of ticks (the fuel counter carries over). Wall time is never less than the CPU
+   * time, so the fastest pace seen is at most the true one, and `sliceMs` at that pace at most a slice of
+   * work. A JavaScript engine does 1-4 checks in a hello request (0.2-0.5 ms; ~10 checks a slice) and
+   * 12-30 per ms when it loops: with SLICE_MIN_CHECKS alone, requests the OS descheduled past the slice
+   * on a loaded machine were stopped (their instance replaced: measured at load 11, three in the first
+   * 3,000 requests sent the scaffold to lanes for good) or, in a lane, marked the function long.
    */
   sliceChecks(name: string, digest: string): number {
     const t = this.trial.get(name)
-    return Math.max(SLICE_MIN_CHECKS, t !== undefined && t.digest === digest ? 2 * t.maxShortChecks : 0)
+    return Math.max(SLICE_MIN_CHECKS, t !== undefined && t.digest === digest ? Math.ceil(LANE_POLICY.sliceMs * t.checksPerMs) : 0)
   }
 
   /**
@@ -155,7 +167,7 @@ export class InlinePolicy {
   markLong(name: string, digest: string): void {
     this.short.delete(name)
     const t = this.trial.get(name)
-    this.trial.set(name, { digest, shortRuns: 0, marked: true, maxShortChecks: t !== undefined && t.digest === digest ? t.maxShortChecks : 0 })
+    this.trial.set(name, { digest, shortRuns: 0, marked: true, checksPerMs: t !== undefined && t.digest === digest ? t.checksPerMs : 0 })
   }
 
   /**
@@ -165,8 +177,8 @@ export class InlinePolicy {
    */
   laneRan(name: string, digest: string, durationMs: number, fuelChecks: number): void {
     let t = this.trial.get(name)
-    if (t === undefined || t.digest !== digest) this.trial.set(name, (t = { digest, shortRuns: 0, marked: false, maxShortChecks: 0 }))
-    if (durationMs <= LANE_POLICY.shortMs && fuelChecks > t.maxShortChecks) t.maxShortChecks = fuelChecks
+    if (t === undefined || t.digest !== digest) this.trial.set(name, (t = { digest, shortRuns: 0, marked: false, checksPerMs: 0 }))
+    if (durationMs <= LANE_POLICY.shortMs && fuelChecks >= 2) t.checksPerMs = Math.max(t.checksPerMs, (fuelChecks - 1) / Math.max(durationMs, MIN_RUN_MS))
     const need = this.sliceChecks(name, digest)
     if (fuelChecks >= need && durationMs > LANE_POLICY.sliceMs) return this.markLong(name, digest)
     if (this.short.get(name) === digest) return
