@@ -146,8 +146,12 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
   private warnedUnrested = false
   /** Why instances are replaced instead of reset (undefined when they are reset, or kept). */
   readonly resetBlocker: string | undefined
-  /** New instances answer WARM_UP_REQUEST and are reset before they serve (HostOptions.warmUp, when they can be reset). */
-  readonly warmUp: boolean
+  /**
+   * New instances answer WARM_UP_REQUEST and are reset before they serve (HostOptions.warmUp, when they can
+   * be reset). Off for good after a warm-up failed (a GET / that traps, loops or leaves the instance
+   * unresettable would cost the gateway thread its deadline and a second instance every time).
+   */
+  private warmUp: boolean
   /** True while a warm-up runs: its log lines are dropped. */
   private quiet = false
 
@@ -188,6 +192,8 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
   create(spares: SpareMemories): ComponentInstance {
     const inst = this.instantiate(spares)
     if (!this.warmUp || this.warm(inst)) return inst
+    this.warmUp = false
+    this.onLog('debug', 'component instances are not warmed up: the warm-up request (GET /) failed or left the instance unresettable')
     this.discard(inst, spares)
     return this.instantiate(spares)
   }
