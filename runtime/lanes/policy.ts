@@ -73,6 +73,16 @@ export const LANE_POLICY = {
    * instance replaced by an unwarmed one.
    */
   warmUpMs: 50,
+  /**
+   * Most fuel checks an inline invocation may need before its slice can end (InlinePolicy.sliceChecks),
+   * whatever pace its lane runs showed. The work between two checks is not bounded by time (10,000 ticks
+   * of a large loop body take far longer than of a small one), so a function could show a fast pace in
+   * its short runs and do slow periods inline: past its slice it then runs at most this many periods
+   * (SLICE_MIN_CHECKS alone: about one). 8: above the 6-15 a JavaScript hello learns at load 9-12 would
+   * stop its requests with 8 or more checks past the slice, 1 in ~460 measured in process (its engine's
+   * GC, a slice of work), within what inlineRunsPerLostInstance forgives.
+   */
+  maxSliceChecks: 8,
 } as const
 
 /**
@@ -149,14 +159,15 @@ export class InlinePolicy {
    * pace is learned from lane runs within shortMs: (checks - 1) / ms, the first check of a run possibly
    * coming after a handful of ticks (the fuel counter carries over). Wall time is never less than the CPU
    * time, so the fastest pace seen is at most the true one, and `sliceMs` at that pace at most a slice of
-   * work. A JavaScript engine does 1-4 checks in a hello request (0.2-0.5 ms; ~10 checks a slice) and
+   * work; at most `maxSliceChecks`. A JavaScript engine does 1-4 checks in a hello request (0.2-0.5 ms; ~10 checks a slice) and
    * 12-30 per ms when it loops: with SLICE_MIN_CHECKS alone, requests the OS descheduled past the slice
    * on a loaded machine were stopped (their instance replaced: measured at load 11, three in the first
    * 3,000 requests sent the scaffold to lanes for good) or, in a lane, marked the function long.
    */
   sliceChecks(name: string, digest: string): number {
     const t = this.trial.get(name)
-    return Math.max(SLICE_MIN_CHECKS, t !== undefined && t.digest === digest ? Math.ceil(LANE_POLICY.sliceMs * t.checksPerMs) : 0)
+    const learned = t !== undefined && t.digest === digest ? Math.ceil(LANE_POLICY.sliceMs * t.checksPerMs) : 0
+    return Math.max(SLICE_MIN_CHECKS, Math.min(learned, LANE_POLICY.maxSliceChecks))
   }
 
   /**
