@@ -1,7 +1,7 @@
 // The time slice of an inline invocation ends on the module's own work, not on wall time alone.
 import { describe, expect, it } from 'vitest'
-import { meterSignal, SLICE_MIN_CHECKS, type Deadline } from './instance.js'
-import { SIGNAL_FUEL } from './wasm/meter.js'
+import { meterSignal, SLICE_MIN_CHECKS, SLICE_STOP_GROW_PAGES, type Deadline } from './instance.js'
+import { SIGNAL_FUEL, SIGNAL_GROW } from './wasm/meter.js'
 
 describe('the time slice', () => {
   it('does not end for a thread that was only descheduled: the slice needs SLICE_MIN_CHECKS fuel checks of work', () => {
@@ -29,4 +29,28 @@ describe('the time slice', () => {
     d.sliceDeadline = performance.now() - 1
     expect(() => signal(SIGNAL_FUEL, 0)).toThrow(expect.objectContaining({ code: 'TIMEOUT' }))
   })
+
+  it('stops an inline invocation before a grow of SLICE_STOP_GROW_PAGES or more, however young its slice', () => {
+    const d: Deadline = { deadline: performance.now() + 60_000, timeoutMs: 60_000, sliceDeadline: performance.now() + 60_000, fuelChecks: 0 }
+    const signal = meterSignal(d, 10_000, 1 << 30, () => 65536)
+    expect(signal(SIGNAL_GROW, SLICE_STOP_GROW_PAGES - 1)).toBe(0)
+    expect(() => signal(SIGNAL_GROW, SLICE_STOP_GROW_PAGES)).toThrow(expect.objectContaining({ code: 'SLICE_EXPIRED' }))
+  })
+
+  it('lets the same grow through where there is no slice (a lane, an embedder calling invokeSync)', () => {
+    const d: Deadline = { deadline: performance.now() + 60_000, timeoutMs: 60_000, sliceDeadline: undefined, fuelChecks: 0 }
+    const signal = meterSignal(d, 10_000, 1 << 30, () => 65536)
+    expect(signal(SIGNAL_GROW, 4096)).toBe(0)
+  })
+
+  it('tells a run once that it outlived a slice with a slice of work (demote), and never stops it for that', () => {
+    let told = 0
+    const d: Deadline = { deadline: performance.now() + 60_000, timeoutMs: 60_000, fuelChecks: 0, demoteAt: performance.now() - 1, demote: () => told++ }
+    const signal = meterSignal(d, 10_000, 1 << 20, () => 65536)
+    for (let i = 1; i < SLICE_MIN_CHECKS; i++) signal(SIGNAL_FUEL, 0)
+    expect(told).toBe(0) // wall time alone is not work
+    for (let i = 0; i < 10; i++) expect(signal(SIGNAL_FUEL, 0)).toBe(10_000)
+    expect(told).toBe(1)
+  })
 })
+

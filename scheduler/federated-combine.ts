@@ -82,8 +82,12 @@ export interface CombineRules {
    * excesses in quadrature, at least the largest site's (`quadrature`). @default 'sketch'
    */
   cap?: 'sketch' | 'peaks' | 'max' | 'quadrature'
-  /** Sites with too few active minutes for a fit: their window means count (`mean`) or they are left out (`none`). @default 'none' */
-  thinSites?: 'mean' | 'none'
+  /**
+   * Sites with too few active minutes for a fit (siteMinActiveMinutes): their window means count (`mean`);
+   * only their invocations and active minutes count, for the cluster's share and active minutes (`count`);
+   * or they ship nothing (`none`). @default 'none'
+   */
+  thinSites?: 'mean' | 'count' | 'none'
   /**
    * Rate means: the sites' added (`sum`), or the busiest site's (most window invocations) scaled up by the
    * cluster's invocations over its own (`home`). Every site sees a random share of one demand, so both
@@ -95,10 +99,24 @@ export interface CombineRules {
   rates?: 'sum' | 'home'
   /** A summary older than this (minutes since its fromMinute) is dropped: its site is taken as gone. @default 60 */
   maxStaleMinutes?: number
+  /**
+   * Active minutes a site needs in its window before it fits its own series with the kernel and ships the
+   * fit (at most the policy's minActiveMinutes). Control still asks the policy's minActiveMinutes of the
+   * cluster (`activeMinutes`): with every site as strict as central fitting is with the whole cluster, a
+   * sparse function whose 5 active minutes fell 2 + 2 + 1 over 3 sites had no forecast at all, where central
+   * fitting held an instance (docs/scheduler.md). Chosen on the tune half. @default 3
+   */
+  siteMinActiveMinutes?: number
+  /**
+   * The cluster's active minutes, which decide whether the forecast covers the function at all: the
+   * busiest site's (`busiest`, a lower bound), or estimated from every site's active minutes and
+   * invocations (`clumped`, clusterActiveMinutes). @default 'clumped'
+   */
+  activeMinutes?: 'busiest' | 'clumped'
 }
 
 // Chosen on the tune half (even-hash functions) of the shared trace at 3 sites, docs/scheduler.md.
-export const DEFAULT_RULES: Required<CombineRules> = { variance: 'thinned-signal', peaks: 'sum', cap: 'sketch', thinSites: 'none', rates: 'home', maxStaleMinutes: 60 }
+export const DEFAULT_RULES: Required<CombineRules> = { variance: 'thinned-signal', peaks: 'sum', cap: 'sketch', thinSites: 'none', rates: 'home', maxStaleMinutes: 60, siteMinActiveMinutes: 3, activeMinutes: 'clumped' }
 
 const EMPTY_FIT: SeriesFit = { activeMinutes: 0, rateMean: [], rateUpper: [], peakMean: [], peakUpper: [], peakCap: 0, model: 'no site active' }
 
@@ -130,6 +148,32 @@ function alignSteps(mean: readonly number[], variance: readonly number[], offset
 }
 
 /**
+ * The cluster's active minutes in a window of `windowMinutes`, from the sites' active minutes a_s and
+ * invocations: if the cluster's I invocations came in A active minutes of I / A each and each went to site
+ * s with probability w_s (its share of I), site s would see A x (1 - (1 - w_s)^(I/A)) active minutes. The
+ * A whose expected total over the sites matches the observed one (bisection: the total grows with A),
+ * between the busiest site's count and min(I, window). One site: its own count. Exact when no minute had
+ * two invocations (A = I, the sites' counts add); a minute with several invocations counts once however
+ * many sites it reached, which adding the sites' counts does not.
+ */
+export function clusterActiveMinutes(sites: readonly Pick<SiteSummary, 'activeMinutes' | 'windowInvocations'>[], windowMinutes: number): number {
+  if (!(windowMinutes >= 0)) throw new RangeError(`windowMinutes must be a number >= 0, got ${windowMinutes}`)
+  const invocations = sites.reduce((a, s) => a + s.windowInvocations, 0)
+  const observed = sites.reduce((a, s) => a + s.activeMinutes, 0)
+  let lo = Math.max(0, ...sites.map((s) => s.activeMinutes))
+  let hi = Math.max(lo, Math.min(invocations, windowMinutes))
+  if (invocations <= 0 || hi <= lo) return Math.round(lo)
+  const expected = (A: number) => sites.reduce((t, s) => t + A * (1 - (1 - s.windowInvocations / invocations) ** (invocations / A)), 0)
+  if (expected(hi) <= observed) return Math.round(hi)
+  for (let i = 0; i < 50 && hi - lo > 1e-3; i++) {
+    const mid = (lo + hi) / 2
+    if (expected(mid) < observed) lo = mid
+    else hi = mid
+  }
+  return Math.round((lo + hi) / 2)
+}
+
+/**
  * Control's combination of the sites' summaries of one function into one fit for the `horizon` steps from
  * `minute` (when given; otherwise every summary's step 0 is the fit's).
  *
@@ -146,14 +190,17 @@ function alignSteps(mean: readonly number[], variance: readonly number[], offset
  * noise and adds the remainders (`thinned` divides them by the sum of w_s^2, the demand's variance).
  *
  * Missing steps and stale summaries (a site offline since it last shipped) are aligned by alignSteps;
- * summaries older than `maxStaleMinutes` are left out. Active minutes are the busiest site's.
+ * summaries older than `maxStaleMinutes` are left out. Active minutes, which decide whether the forecast
+ * covers the function, are the cluster's as clusterActiveMinutes estimates them (`activeMinutes: 'clumped'`).
  */
 export function combineSummaries(summaries: readonly SiteSummary[], horizon: number, level: number, rules: CombineRules = {}, minute?: number): SeriesFit {
   const r: Required<CombineRules> = { ...DEFAULT_RULES, ...rules }
   for (const s of summaries) validateSummary(s)
-  const sites = summaries
+  const fresh = summaries.filter((s) => minute === undefined || s.fromMinute === undefined || minute - s.fromMinute <= r.maxStaleMinutes)
+  // thinSites 'count': a thin site's invocations and active minutes count for the cluster, its window mean does not
+  const thin = r.thinSites === 'count' ? fresh.filter((s) => s.model === 'window-mean') : []
+  const sites = fresh
     .filter((s) => r.thinSites === 'mean' || s.model !== 'window-mean')
-    .filter((s) => minute === undefined || s.fromMinute === undefined || minute - s.fromMinute <= r.maxStaleMinutes)
     .flatMap((s) => {
       const offset = minute === undefined || s.fromMinute === undefined ? 0 : Math.max(0, minute - s.fromMinute)
       const rate = alignSteps(s.rateMean, s.rateVar, offset, horizon)
@@ -176,7 +223,7 @@ export function combineSummaries(summaries: readonly SiteSummary[], horizon: num
   let arrivalRate = rateMean
   if (r.rates === 'home') {
     let home = sites[0]
-    let invocations = 0
+    let invocations = thin.reduce((a, s) => a + s.windowInvocations, 0)
     for (const x of sites) {
       invocations += x.s.windowInvocations
       if (x.s.windowInvocations > home.s.windowInvocations) home = x
@@ -205,6 +252,11 @@ export function combineSummaries(summaries: readonly SiteSummary[], horizon: num
     capMax = Math.max(capMax, s.peakCap)
     active = Math.max(active, s.activeMinutes)
     models.add(s.model)
+  }
+  if (r.activeMinutes === 'clumped') {
+    // a sketch counts every minute of its site's window (the longest window is the cluster's)
+    const all = [...sites.map(({ s }) => s), ...thin]
+    active = clusterActiveMinutes(all, Math.max(...all.map((s) => s.peakSketch.reduce((a, c) => a + c, 0))))
   }
   if (r.variance !== 'independent') {
     for (let h = 0; h < horizon; h++) {

@@ -13,7 +13,7 @@ import { peakSketch } from './peak-sketch.js'
 import { fitSeries, PredictivePolicy, type FitSource, type PredictiveOptions, type SeriesFit } from './policies/predictive.js'
 import { MINUTE_MS } from './types.js'
 
-export { combineSummaries, summaryBytes, validateSummary } from './federated-combine.js'
+export { clusterActiveMinutes, combineSummaries, summaryBytes, validateSummary } from './federated-combine.js'
 export type { CombineRules, SiteSummary, VarianceRule } from './federated-combine.js'
 
 /** Per-step variance from a central interval's upper bound at `level`: ((upper - mean) / z)^2. */
@@ -107,6 +107,8 @@ export class FederatedFitSource implements FitSource {
   /** Control's copy of the latest summary each site shipped (undefined: it had nothing to say). */
   private readonly lastShipped: (SiteSummary | undefined)[]
   constructor(private readonly fn: string, private readonly sites: number, private readonly forecaster: Forecaster, private readonly onShip?: (fn: string, s: SiteSummary) => void, private readonly rules: CombineRules = {}, private readonly offline?: SiteOffline) {
+    const m = rules.siteMinActiveMinutes
+    if (m !== undefined && !(Number.isInteger(m) && m >= 1)) throw new RangeError(`siteMinActiveMinutes must be an integer >= 1, got ${m}`)
     this.siteActivity = Array.from({ length: sites }, () => new FunctionActivity({ histogramRangeMinutes: 240 }))
     this.lastShipped = new Array(sites).fill(undefined)
   }
@@ -135,6 +137,8 @@ export class FederatedFitSource implements FitSource {
 
   fit(minute: number, horizon: number, level: number, windowMinutes: number, minActiveMinutes: number): SeriesFit {
     const thinSites = this.rules.thinSites ?? DEFAULT_RULES.thinSites
+    // a site fits its own window from fewer active minutes than the cluster needs (control checks the cluster's)
+    const siteMinActive = Math.min(minActiveMinutes, this.rules.siteMinActiveMinutes ?? DEFAULT_RULES.siteMinActiveMinutes)
     const usable: SiteSummary[] = []
     for (let site = 0; site < this.sites; site++) {
       if (this.offline?.(site, minute)) {
@@ -142,7 +146,7 @@ export class FederatedFitSource implements FitSource {
         if (last) usable.push(last)
         continue
       }
-      let s = this.summaryOf(site, minute, horizon, level, windowMinutes, minActiveMinutes)
+      let s = this.summaryOf(site, minute, horizon, level, windowMinutes, siteMinActive)
       // a site whose window is too thin for a fit ships nothing when control would leave it out anyway
       if (s && thinSites === 'none' && s.model === 'window-mean') s = undefined
       this.lastShipped[site] = s

@@ -70,13 +70,19 @@ export interface RobustChoiceOptions {
   resamples?: number
   /** Seed of the resampling (deterministic). @default 1 */
   seed?: number
+  /**
+   * Which idle memory a cost must stay under: 'lower' the lower of fixed's and histogram's (no more than
+   * either), 'histogram' histogram's alone (the goal's other reading). @default 'lower'
+   */
+  memoryCap?: 'lower' | 'histogram'
 }
 
 /**
  * `chooseColdStartCost` made to hold on functions it was not chosen on: the functions of the tuning part
  * are resampled with replacement (a bootstrap over functions, the unit the parts are split by), and a
  * swept cost qualifies only if, in at least `confidence` of the resamples, its idle memory is at most the
- * lower of fixed's and histogram's and its cold starts at most fixed's on the same resample. Of those,
+ * lower of fixed's and histogram's (or histogram's alone: `memoryCap`) and its cold starts at most fixed's
+ * on the same resample. Of those,
  * the one with the fewest cold starts on the whole part wins. A choice made at the cap itself lands above
  * it on another set of functions about half the time; this one leaves the margin the part's own spread
  * says is needed. `points[i].fns`, `fixed` and `histogram` list the same functions in the same order.
@@ -88,6 +94,8 @@ export function chooseColdStartCostRobust(points: { knob: number; fns: FunctionT
   if (n === 0) throw new RangeError('no functions to choose on')
   const confidence = o.confidence ?? 0.9
   const resamples = o.resamples ?? 1000
+  const memoryCap = o.memoryCap ?? 'lower'
+  if (memoryCap !== 'lower' && memoryCap !== 'histogram') throw new RangeError(`memoryCap must be 'lower' or 'histogram', got ${JSON.stringify(memoryCap)}`)
   if (!(confidence > 0 && confidence <= 1)) throw new RangeError(`confidence must be in (0, 1], got ${confidence}`)
   if (!(resamples >= 1) || !Number.isInteger(resamples)) throw new RangeError(`resamples must be an integer >= 1, got ${resamples}`)
   let s = (o.seed ?? 1) >>> 0
@@ -109,7 +117,7 @@ export function chooseColdStartCostRobust(points: { knob: number; fns: FunctionT
   for (let r = 0; r < resamples; r++) {
     for (let i = 0; i < n; i++) idx[i] = Math.floor(rnd() * n)
     const f = sum(fixed, idx), h = sum(histogram, idx)
-    const cap = Math.min(f.gbS, h.gbS)
+    const cap = memoryCap === 'histogram' ? h.gbS : Math.min(f.gbS, h.gbS)
     points.forEach((p, k) => {
       const x = sum(p.fns, idx)
       if (x.gbS <= cap && x.pct <= f.pct) kept[k]++

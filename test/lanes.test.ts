@@ -1,6 +1,8 @@
 // Isolation in time: lanes keep a slow, heavy or flooded function from delaying any other, and
 // every guarantee (fresh state, deadlines, logs, stats, order of answers) holds in a lane.
 import { connect } from 'node:net'
+import { readdirSync, readFileSync } from 'node:fs'
+import { getPriority } from 'node:os'
 import { createServer, type Server } from 'node:http'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createRuntime, LANE_POLICY, type Artifact, type Runtime } from '../runtime/index.js'
@@ -69,6 +71,35 @@ describe('lanes', () => {
     expect(await Promise.all(spins)).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT'])
     // One after another they would end at 200, 400 and 600 ms: in lanes they end together.
     expect(Math.max(...ends)).toBeLessThan(2.5 * misbehave.meta.config.limits.timeoutMs)
+  })
+
+  it.runIf(process.platform === 'linux')("runs each lane run at the process's priority for a slice, then at LANE_POLICY.nice, and the next run at the process's again", async () => {
+    const base = getPriority()
+    const tasks = () => readdirSync('/proc/self/task')
+    // Lanes of earlier tests' runtimes may still be ending: only this runtime's threads count.
+    const earlier = new Set(tasks())
+    const ours = () => tasks().filter((t) => !earlier.has(t))
+    const nices = () => ours().flatMap((t) => {
+      try {
+        // Niceness: field 19 of /proc/self/task/<tid>/stat.
+        return [Number(readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1]!.split(' ')[16])]
+      } catch {
+        return [] // ended meanwhile
+      }
+    })
+    const lowered = () => nices().filter((n) => n === LANE_POLICY.nice).length
+    runtime = createRuntime({ lanes: { minLanes: 1, maxLanes: 1 } })
+    runtime.load(withLimits(misbehave, { timeoutMs: 1500 }))
+    const spin = code(runtime.invoke('misbehave', { path: '/spin' }))
+    // The loop runs in the lane (once the lane is up) and is lowered once past its slice.
+    for (let i = 0; i < 120 && lowered() === 0; i++) await new Promise((r) => setTimeout(r, 10))
+    expect(lowered()).toBe(1)
+    expect(await spin).toBe('TIMEOUT')
+    if (process.getuid?.() !== 0) return // raising a thread's priority back needs privilege (CAP_SYS_NICE)
+    // The function is long now, so the next request runs in the same lane: at the process's priority.
+    expect(await code(runtime.invoke('misbehave', { path: '/count' }))).toBe('ok')
+    expect(lowered()).toBe(0)
+    expect(nices().every((n) => n === base)).toBe(true)
   })
 
   it('stops an invocation that outlives its slice and re-runs it from the snapshot in a lane, invisibly', async () => {

@@ -31,8 +31,9 @@ export const LANE_POLICY = {
   /** A lane that has not come back this long (ms) after answering a deadline is terminated and replaced. */
   stuckLaneMs: 2_000,
   /**
-   * Niceness of lane threads (Linux): the gateway thread, the admin API and health checks win the
-   * CPU. Measured with bench:isolation (8 lanes busy): at 5 hello under hogs served 5,081 req/s, at
+   * Niceness of a lane thread (Linux) once its run has outlived a slice (sliceMs, with a slice's
+   * work; each run starts at the process's own priority: lane-worker.ts): the gateway thread, the
+   * admin API and health checks win the CPU from long runs. Measured with bench:isolation (8 lanes busy): at 5 hello under hogs served 5,081 req/s, at
    * 19 12,319 (p99 unchanged within noise); deadlines are wall-clock, so a lane's low priority
    * delays no answer (the gateway thread answers TIMEOUT itself).
    */

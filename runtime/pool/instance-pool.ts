@@ -32,6 +32,8 @@ export interface InvokeOptions {
   sliceChecks?: number
   /** Told, after the run (whatever its outcome), how much work it did (Deadline.fuelChecks). @default not told */
   work?: { fuelChecks: number }
+  /** Called once when the run outlives this many ms of a slice with a slice's work (Deadline.demoteAt). @default never */
+  demote?: { afterMs: number; fn: () => void }
 }
 
 /** What the Runtime needs from a loaded function version of any kind. */
@@ -173,6 +175,8 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
     d.sliceDeadline = options?.sliceDeadline
     d.sliceChecks = options?.sliceChecks
     d.fuelChecks = 0
+    d.demoteAt = options?.demote ? now + options.demote.afterMs : undefined
+    d.demote = options?.demote?.fn
     return now
   }
 

@@ -2,7 +2,7 @@
 // refused grows are reported, function indices shift correctly everywhere they appear.
 import { describe, expect, it } from 'vitest'
 import { SECTION, Writer, assembleModule, vectorPayload } from '@jaegis/artifact/wasm/binary'
-import { GLOBAL_EXPORT_PREFIX, METER_IMPORT, RESET_GLOBALS_EXPORT, SIGNAL_FUEL, SIGNAL_GROW_FAILED, meterModule } from './meter.js'
+import { GLOBAL_EXPORT_PREFIX, METER_IMPORT, RESET_GLOBALS_EXPORT, SIGNAL_FUEL, SIGNAL_GROW, SIGNAL_GROW_FAILED, meterModule } from './meter.js'
 
 const vec = (items: Uint8Array[]) => vectorPayload(items.length, concat(items))
 const concat = (parts: Uint8Array[]) => {
@@ -133,8 +133,19 @@ describe('meterModule', () => {
     })
     expect(e.grow(1)).toBe(1) // 1 -> 2 pages: allowed
     expect(e.grow(1)).toBe(-1) // 3 pages: over the cap
-    expect(seen).toContainEqual([SIGNAL_GROW_FAILED, 1])
+    expect(seen).toEqual([[SIGNAL_GROW, 1], [SIGNAL_GROW, 1], [SIGNAL_GROW_FAILED, 1]])
     expect(e.memory.buffer.byteLength).toBe(2 * 65536)
+  })
+
+  it('tells the host of every grow before it happens, so a host can stop the invocation there', () => {
+    const { bytes } = meterModule(original, { maxMemoryPages: 100 })
+    const e = instantiate(bytes, (kind, arg) => {
+      if (kind === SIGNAL_GROW && arg >= 10) throw new Error('too big for here')
+      return 0
+    })
+    expect(e.grow(2)).toBe(1)
+    expect(() => e.grow(10)).toThrow('too big for here')
+    expect(e.memory.buffer.byteLength).toBe(3 * 65536) // the stopped grow never happened
   })
 
   it('never raises a cap the module already has', () => {

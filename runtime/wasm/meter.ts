@@ -1,7 +1,7 @@
 // The metering pass (Wasmtime's epoch interruption, done in the module): a fuel counter is
 // decremented at every function entry and loop header; when it runs out the module calls the host,
-// which checks the invocation's deadline and either refuels or throws. memory.grow is wrapped so a
-// refused grow reports a memory-limit error. Mutable globals are exported so the host can reset them.
+// which checks the invocation's deadline and either refuels or throws. memory.grow is wrapped: the
+// host hears of every grow before it happens, and a refused grow reports a memory-limit error. Mutable globals are exported so the host can reset them.
 import { Reader, SECTION, SECTION_ORDER, Writer, countImports, assembleModule, invalid, readLimits, readSections, skipConstExpr, vectorPayload } from '@jaegis/artifact/wasm/binary'
 import { OP, PREFIX, readInstruction, readMemArg } from '@jaegis/artifact/wasm/instructions'
 
@@ -10,6 +10,8 @@ export const METER_IMPORT = { module: 'jaegis:meter', name: 'signal' } as const
 /** `kind` values passed to the signal import. */
 export const SIGNAL_FUEL = 0
 export const SIGNAL_GROW_FAILED = 1
+/** Before every memory.grow, with the pages asked for: the host may stop the invocation there (an inline attempt's slice). */
+export const SIGNAL_GROW = 2
 /** Prefix of the exports through which the host resets mutable globals: `${prefix}${globalIndex}`. */
 export const GLOBAL_EXPORT_PREFIX = '__jaegis_g'
 
@@ -235,6 +237,7 @@ export function meterModule(input: Uint8Array, options: MeterOptions = {}): Mete
   const growBody = !newMemory && !importsMemory
     ? new Writer().u32(0).u8(0x00).u8(0x0b).finish()
     : new Writer().u32(1).u32(1).u8(0x7f)
+        .u8(0x41).s32(SIGNAL_GROW).u8(0x20).u8(0).u8(0x10).u32(SIGNAL).u8(0x1a)
         .u8(0x20).u8(0).u8(0x40).u8(0).u8(0x22).u8(1).u8(0x41).s32(-1).u8(0x46).u8(0x04).u8(0x40)
         .u8(0x41).s32(SIGNAL_GROW_FAILED).u8(0x20).u8(0).u8(0x10).u32(SIGNAL).u8(0x1a).u8(0x0b)
         .u8(0x20).u8(1).u8(0x0b).finish()

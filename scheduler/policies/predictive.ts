@@ -10,7 +10,14 @@ export interface PredictiveOptions {
   forecaster?: Forecaster
   /** Coverage of the interval whose upper bound sets the warm count. @default 0.99 */
   level?: number
-  /** Keep-alive (minutes) while the function has too few idle times for the histogram. Chosen on the tune half (docs/scheduler.md). @default 20 */
+  /**
+   * Keep-alive (minutes) while the function has too few idle times for the histogram. By default it
+   * follows the exchange rate: 20 minutes at the default cost (chosen on the tune half, docs/scheduler.md),
+   * scaled by coldStartCostGbS / 500 and capped at the histogram's 240-minute range. Under a heavy-tailed
+   * idle time (hazard falling like 1/elapsed) the last minute worth holding grows in proportion to the
+   * cost, so a caller who prices cold starts higher also waits longer on a function it knows nothing of.
+   * @default min(240, 20 x coldStartCostGbS / 500)
+   */
   fallbackKeepAliveMinutes?: number
   /**
    * Keep-alive (minutes) of the second and later instances in that phase: fixed's 10, so that a function
@@ -49,8 +56,9 @@ export interface PredictiveOptions {
    * instance through idle minutes: each idle time the function ends is scored, before it joins the histogram,
    * as the cost (cold start x coldStartCostGbS + idle GB-s) each rule would have had on it; the rule with the
    * lowest total over the function's past idle times holds its next ones (the hazard wins ties and rules
-   * until minSamples idle times are scored). [] keeps the hazard rule always. Chosen on the tune half (even-hash
-   * functions) of the shared trace: docs/scheduler.md. @default [10, 30, 60]
+   * until minSamples idle times are scored). [] keeps the hazard rule always. [10, 30, 60] at the default
+   * cost, chosen on the tune half (even-hash functions) of the shared trace, and in proportion to the cost
+   * elsewhere like the fallback keep-alive (docs/scheduler.md). @default keepAliveChoices(coldStartCostGbS)
    */
   keepAliveChoices?: number[]
   /**
@@ -66,6 +74,15 @@ export interface PredictiveOptions {
    * second minute the first time it occurs. Chosen on the tune half (docs/scheduler.md). @default false
    */
   hazardSmoothing?: boolean
+  /**
+   * While a function has fewer than `minSamples` idle times (the fallback phase, held by the fallback
+   * keep-alive), also pre-warm one instance just before each minute in which one of its past idle times
+   * ended, by the hazard of those few idle times ('raw'), or of them spread over the minute either side
+   * ('smoothed', for idle times that jitter by a minute); 'off' waits for minSamples idle times. A timer
+   * that runs every hour is warm from its third invocation instead of its seventh. Chosen on the tune
+   * half (docs/scheduler.md). @default 'raw'
+   */
+  learningPrewarm?: 'off' | 'raw' | 'smoothed'
   /** Latest active minutes whose invocation counts that decision reads (a function's rhythm changes). @default 60 */
   minuteCountMemory?: number
   /** Refit the forecast every this many minutes. @default 5 */
@@ -156,10 +173,34 @@ interface ForecastPlan {
   covered: boolean
 }
 
-/** Forecast-driven warm pools with histogram pre-warming and a burst mode. */
-/** The keep-alive (minutes) of the fallback phase unless the options say otherwise (chosen on the tune half). */
+/** The keep-alive (minutes) of the fallback phase at the default cost, unless the options say otherwise (chosen on the tune half). */
 export const DEFAULT_FALLBACK_KEEP_ALIVE_MINUTES = 20
 
+/** Range (minutes) of the policy's idle-time histogram; the fallback phase's keep-alive never exceeds it. */
+const HISTOGRAM_RANGE_MINUTES = 240
+
+/** The per-function keep-alive candidates (minutes) at the default cost (chosen on the tune half). */
+export const DEFAULT_KEEP_ALIVE_CHOICES_MINUTES: readonly number[] = [10, 30, 60]
+
+/**
+ * A keep-alive set at the default cost, at another cost: in proportion (the last minute worth holding
+ * under a hazard falling like 1/elapsed grows with the cost), capped at the histogram's range.
+ */
+function atCost(minutes: number, coldStartCostGbS: number): number {
+  return Math.min(HISTOGRAM_RANGE_MINUTES, (minutes * coldStartCostGbS) / DEFAULT_COLD_START_COST_GB_S)
+}
+
+/** The fallback keep-alive (minutes) at a cold-start cost: DEFAULT_FALLBACK_KEEP_ALIVE_MINUTES at the default, in proportion elsewhere. */
+export function fallbackKeepAliveMinutes(coldStartCostGbS: number): number {
+  return atCost(DEFAULT_FALLBACK_KEEP_ALIVE_MINUTES, coldStartCostGbS)
+}
+
+/** The keep-alive candidates (minutes) at a cold-start cost: DEFAULT_KEEP_ALIVE_CHOICES_MINUTES at the default, in proportion elsewhere. */
+export function keepAliveChoices(coldStartCostGbS: number): number[] {
+  return DEFAULT_KEEP_ALIVE_CHOICES_MINUTES.map((m) => atCost(m, coldStartCostGbS))
+}
+
+/** Forecast-driven warm pools with histogram pre-warming and a burst mode. */
 export class PredictivePolicy implements ScalingPolicy {
   readonly name = 'predictive'
   readonly knob
@@ -173,7 +214,7 @@ export class PredictivePolicy implements ScalingPolicy {
     this.fitSource = options.fitSource
     this.o = {
       level: options.level ?? 0.99,
-      fallbackKeepAliveMinutes: options.fallbackKeepAliveMinutes ?? DEFAULT_FALLBACK_KEEP_ALIVE_MINUTES,
+      fallbackKeepAliveMinutes: options.fallbackKeepAliveMinutes ?? fallbackKeepAliveMinutes(options.coldStartCostGbS ?? DEFAULT_COLD_START_COST_GB_S),
       fallbackExtraKeepAliveMinutes: options.fallbackExtraKeepAliveMinutes ?? 10,
       forecastKeepAliveMs: options.forecastKeepAliveMs ?? 60_000,
       coldStartCostGbS: options.coldStartCostGbS ?? DEFAULT_COLD_START_COST_GB_S,
@@ -182,10 +223,11 @@ export class PredictivePolicy implements ScalingPolicy {
       episodeMinutes: options.episodeMinutes ?? 3,
       rampChargeMinutes: options.rampChargeMinutes ?? 4,
       arrivalProbability: 0,
-      keepAliveChoices: options.keepAliveChoices ?? [10, 30, 60],
+      keepAliveChoices: options.keepAliveChoices ?? keepAliveChoices(options.coldStartCostGbS ?? DEFAULT_COLD_START_COST_GB_S),
       releaseServedMinutes: options.releaseServedMinutes ?? true,
       minuteCountMemory: options.minuteCountMemory ?? 60,
       hazardSmoothing: options.hazardSmoothing ?? false,
+      learningPrewarm: options.learningPrewarm ?? 'raw',
       refitMinutes: options.refitMinutes ?? 5,
       windowMinutes: options.windowMinutes ?? 360,
       minActiveMinutes: options.minActiveMinutes ?? 5,
@@ -203,6 +245,7 @@ export class PredictivePolicy implements ScalingPolicy {
     if (!(o.minuteCountMemory >= 1) || !Number.isInteger(o.minuteCountMemory)) throw new RangeError(`minuteCountMemory must be an integer >= 1, got ${o.minuteCountMemory}`)
     if (!(o.rampChargeMinutes > 0)) throw new RangeError(`rampChargeMinutes must be > 0, got ${o.rampChargeMinutes}`)
     if (!o.keepAliveChoices.every((k) => k > 0 && Number.isFinite(k))) throw new RangeError(`keepAliveChoices must be minutes > 0, got ${o.keepAliveChoices.join(', ')}`)
+    if (!['off', 'raw', 'smoothed'].includes(o.learningPrewarm)) throw new RangeError(`learningPrewarm must be 'off', 'raw' or 'smoothed', got ${JSON.stringify(o.learningPrewarm)}`)
     if (!(o.episodeMinutes >= 0) || !Number.isInteger(o.episodeMinutes)) throw new RangeError(`episodeMinutes must be an integer >= 0, got ${o.episodeMinutes}`)
     o.arrivalProbability = holdThreshold(o.coldStartCostGbS, o.instanceMemoryMb)
     if (!(o.level > 0 && o.level < 1)) throw new RangeError(`level must be in (0, 1), got ${o.level}`)
@@ -245,7 +288,7 @@ class PredictiveFunction implements FunctionPolicy {
   private readonly minuteCounts: number[] = []
 
   constructor(private readonly o: Resolved, private readonly forecaster: Forecaster, private readonly source?: FitSource) {
-    this.activity = new FunctionActivity({ histogramRangeMinutes: 240, windowMs: o.stableWindowMs })
+    this.activity = new FunctionActivity({ histogramRangeMinutes: HISTOGRAM_RANGE_MINUTES, windowMs: o.stableWindowMs })
     this.rules = idleRules(o)
     this.idleRuleCost = new Array<number>(this.rules.length).fill(0)
   }
@@ -442,6 +485,17 @@ class PredictiveFunction implements FunctionPolicy {
         histPrewarm = Math.max(nowMs, (minute + 1) * MINUTE_MS - 1000)
         if (histPrewarm === nowMs) histPrewarm = undefined
       }
+    } else if (a.invocations > 0 && o.learningPrewarm !== 'off' && hg.total >= 1) {
+      // Fallback phase with a few idle times: one instance around the minutes they ended in (hazard of the
+      // few; NaN, beyond all of them, holds nothing). The fallback keep-alive still holds the first minutes.
+      const smoothed = o.learningPrewarm === 'smoothed'
+      const learned = (e: number) => (e >= 0 && hg.hazard(e, smoothed) >= o.arrivalProbability ? 1 : 0)
+      histWarm = learned(elapsed)
+      if (learned(elapsed + 1) > histWarm && msToNextMinute <= o.decisionIntervalMs) {
+        histWarm = 1
+        histPrewarm = Math.max(nowMs, (minute + 1) * MINUTE_MS - 1000)
+        if (histPrewarm === nowMs) histPrewarm = undefined
+      }
     }
     // Burst mode (Knative): desired = time-averaged concurrency over each window; panic when the short
     // window wants panicThreshold x what we hold; while panicking never scale down for a stable window.
@@ -467,7 +521,12 @@ class PredictiveFunction implements FunctionPolicy {
     // forecast sets a floor for the minutes it covers and lets instances above it go after forecastKeepAliveMs.
     let warm = histWarm
     let prewarmAtMs = histPrewarm
-    const keepAliveMs = served ? 0 : useHistogram ? o.forecastKeepAliveMs : o.fallbackKeepAliveMinutes * MINUTE_MS
+    // A fallback keep-alive that has run out since the last invocation: what the learned pre-warm loads
+    // goes a minute (or the fallback keep-alive, if shorter) after it was loaded if unused, as in the
+    // histogram phase, not a whole fallback keep-alive later.
+    const fallbackOver = o.learningPrewarm !== 'off' && !busy && nowMs - a.lastEndMs >= o.fallbackKeepAliveMinutes * MINUTE_MS
+    const fallbackMs = o.fallbackKeepAliveMinutes * MINUTE_MS
+    const keepAliveMs = served ? 0 : useHistogram ? o.forecastKeepAliveMs : fallbackOver ? Math.min(o.forecastKeepAliveMs, fallbackMs) : fallbackMs
     const extraKeepAliveMs = useHistogram || served ? Math.min(o.forecastKeepAliveMs, keepAliveMs) : Math.min(o.fallbackExtraKeepAliveMinutes * MINUTE_MS, keepAliveMs)
     let decidedBy: DecidedBy = useHistogram ? 'histogram' : 'fallback'
     let fcWarm = served ? 0 : forecastWarm
@@ -492,6 +551,7 @@ class PredictiveFunction implements FunctionPolicy {
       forecastWarm, nextMinuteWarm: nextWarm, forecastPerMin: Math.round(ratePerMin * 1000) / 1000, forecastModel: plan?.model ?? 'none',
       idleSamples: hg.total, idleMinutes: Math.max(0, elapsed), hazardNow: round3(hazardNow), hazardNextMinute: round3(hazardNext),
       stableConcurrency: stable, panicConcurrency: panic, panicking, burstWarm, episodeWarm, invocationsThisMinute: seen, minuteServed: served,
+      learnedPrewarm: !useHistogram && histWarm > 0,
       idleRule: idleRule.name,
     }
     // The sentence is built only when someone reads it (the simulator decides millions of times).
@@ -532,6 +592,8 @@ function summarize(by: DecidedBy, warm: number, keepAliveMs: number, n: Record<s
         ? `idle-time rule chosen on this function's past idle times: ${n.idleRule} (${n.idleMinutes} idle min); ${warm} warm`
         : `idle-time histogram (${n.idleSamples} idle times): after ${n.idleMinutes} idle min the chance of an invocation this minute is ${n.hazardNow}, next minute ${n.hazardNextMinute}; ${warm} warm`
     default:
-      return `too little history for a forecast or histogram (${n.idleSamples} idle times): ${ka}`
+      return n.learnedPrewarm
+        ? `too little history for a forecast or histogram (${n.idleSamples} idle times): ${warm} warm for a minute in which one of them ended, ${ka}`
+        : `too little history for a forecast or histogram (${n.idleSamples} idle times): ${ka}`
   }
 }

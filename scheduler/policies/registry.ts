@@ -17,8 +17,8 @@ export function sweepValues(name: PolicyName): number[] {
     case 'histogram':
       return [30, 60, 120, 240, 480] // histogram range minutes
     case 'predictive':
-      // cost of a cold start in GB-s of idle memory; at 128 MiB the hold thresholds 0.5 ... 0.005
-      return [15, 37.5, 75, 150, 250, 350, 500, 750, 1500, 3000]
+      // cost of a cold start in GB-s of idle memory; at 128 MiB the hold thresholds 0.5 ... 0.00125
+      return [15, 37.5, 75, 150, 250, 350, 500, 750, 1500, 3000, 6000]
   }
 }
 

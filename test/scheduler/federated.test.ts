@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { normalQuantile } from '../../kernels/forecast/index.js'
 import {
-  clusterPeakDistribution, combineSummaries, DEFAULT_COLD_START_COST_GB_S, holdThreshold, distributionQuantile, EwmaForecaster, FederatedFitSource, IdleTimeHistogram, mergeHistograms, PEAK_SKETCH_BINS,
-  peakSketch, PredictivePolicy, federatedPredictivePolicy, simulate, siteOf, summaryBytes, validateSummary, type SiteSummary, type Trace,
+  clusterActiveMinutes, clusterPeakDistribution, combineSummaries, DEFAULT_COLD_START_COST_GB_S, holdThreshold, distributionQuantile, EtsForecaster, EwmaForecaster, FederatedFitSource, IdleTimeHistogram, mergeHistograms, PEAK_SKETCH_BINS,
+  fitSeries, peakSketch, PredictivePolicy, federatedPredictivePolicy, simulate, siteOf, summaryBytes, validateSummary, type SiteSummary, type Trace,
 } from '../../scheduler/index.js'
 import { command as sim } from '../../cli/commands/sim.js'
 import { captureContext } from '../cli-capture.js'
@@ -331,6 +331,73 @@ describe('the arrival rate the policy reads (regression: summed site rates held 
     expect(fed.coldStarts).toBeLessThanOrEqual(central.coldStarts)
     expect(fed.wasted_gb_s).toBeLessThan(0.6 * summed.wasted_gb_s)
   }, 60_000)
+})
+
+describe('the cluster\'s active minutes (regression: a sparse function spread over sites had no forecast at all)', () => {
+  // Held-out half of the shared trace, 3 sites: 18 more cold starts than central fitting, almost all in sparse
+  // irregular functions (13-240 invocations a day) whose forecast said "no site active": the cluster had the
+  // 5 active minutes central fitting needs, no single site had, and every site needed 5 before it fitted.
+  it('8 irregular single invocations, at most 3 per site: the combined fit covers the function, as central fitting does', () => {
+    const minutes = [12, 47, 103, 151, 198, 240, 287, 331]
+    const fn = 'sparse-12'
+    const perSite = [0, 0, 0]
+    for (const m of minutes) perSite[siteOf(fn, m * 60_000 + 17_000, 3)]++
+    expect(Math.max(...perSite)).toBeLessThan(5) // no site alone has the active minutes central fitting needs
+    const shipped: SiteSummary[] = []
+    const src = new FederatedFitSource(fn, 3, new EtsForecaster(), (_fn, s) => shipped.push(s))
+    for (const m of minutes) src.record(m * 60_000 + 17_000, 400)
+    const counts = new Array<number>(360).fill(0)
+    for (const m of minutes) counts[m] = 1
+    const central = fitSeries(counts, counts, new EtsForecaster(), 6, 0.99, 5)
+    expect(central.rateMean.length).toBe(6)
+    const f = src.fit(360, 6, 0.99, 360, 5)
+    expect(f.activeMinutes).toBeGreaterThanOrEqual(5)
+    expect(f.rateMean.length).toBe(6)
+    expect(f.model).toMatch(/^federated/)
+    // the rate is the cluster's order of magnitude (8 invocations in 360 minutes), not a site's share of it
+    expect(central.rateMean[0]).toBeGreaterThan(0.005)
+    expect(f.rateMean[0]).toBeGreaterThan(0.5 * central.rateMean[0])
+    expect(f.rateMean[0]).toBeLessThan(2 * central.rateMean[0])
+    // what leaves a site is still only the fixed-size summaries, from the sites with 3 or more active minutes
+    expect(shipped.length).toBe(perSite.filter((c) => c >= 3).length)
+    for (const s of shipped) expect(s.activeMinutes).toBeGreaterThanOrEqual(3)
+  })
+
+  it('one site is its own count; minutes active at one site each add; a minute that reached several sites counts once', () => {
+    expect(clusterActiveMinutes([{ activeMinutes: 7, windowInvocations: 20 }], 360)).toBe(7)
+    // every invocation alone in its minute: the sites' counts add
+    expect(clusterActiveMinutes([{ activeMinutes: 4, windowInvocations: 4 }, { activeMinutes: 2, windowInvocations: 2 }, { activeMinutes: 1, windowInvocations: 1 }], 360)).toBe(7)
+    // 40 active minutes of 4 invocations each, thinned over 3 sites (4/7, 2/7, 1/7): the sites' counts add to
+    // about twice the cluster's
+    const r = rng(17)
+    const shares = [4 / 7, 2 / 7, 1 / 7]
+    const sites = shares.map(() => ({ activeMinutes: 0, windowInvocations: 0 }))
+    for (let m = 0; m < 40; m++) {
+      const hit = new Set<number>()
+      for (let i = 0; i < 4; i++) {
+        const u = r()
+        const s = u < shares[0] ? 0 : u < shares[0] + shares[1] ? 1 : 2
+        sites[s].windowInvocations++
+        hit.add(s)
+      }
+      for (const s of hit) sites[s].activeMinutes++
+    }
+    const summed = sites.reduce((a, s) => a + s.activeMinutes, 0)
+    expect(summed).toBeGreaterThan(70)
+    const est = clusterActiveMinutes(sites, 360)
+    expect(est).toBeGreaterThanOrEqual(34)
+    expect(est).toBeLessThanOrEqual(46)
+    // never below the busiest site's count, never above the invocations or the window
+    expect(clusterActiveMinutes([{ activeMinutes: 5, windowInvocations: 50 }, { activeMinutes: 1, windowInvocations: 1 }], 360)).toBeGreaterThanOrEqual(5)
+    expect(clusterActiveMinutes([{ activeMinutes: 30, windowInvocations: 30 }, { activeMinutes: 30, windowInvocations: 30 }], 40)).toBe(40)
+    expect(clusterActiveMinutes([], 360)).toBe(0)
+    expect(() => clusterActiveMinutes([{ activeMinutes: 5, windowInvocations: 5 }], NaN)).toThrow(/windowMinutes/)
+  })
+
+  it('refuses a site threshold that is not a whole number of minutes >= 1', () => {
+    expect(() => federatedPredictivePolicy(3, {}, undefined, { siteMinActiveMinutes: 0 }).forFunction('f')).toThrow(/siteMinActiveMinutes/)
+    expect(() => new FederatedFitSource('f', 3, new EwmaForecaster(), undefined, { siteMinActiveMinutes: 2.5 })).toThrow(/siteMinActiveMinutes/)
+  })
 })
 
 describe('federated vs central on the policy (regression: summed caps held timers at 2 instances)', () => {

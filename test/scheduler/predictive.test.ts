@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SHARED_DATA } from '../shared-data.js'
 import { FixedKeepAlivePolicy, loadTrace, PredictivePolicy, simulate, type Trace, type TraceFunction } from '../../scheduler/index.js'
-import { holdThreshold } from '../../scheduler/policies/predictive.js'
+import { DEFAULT_COLD_START_COST_GB_S, fallbackKeepAliveMinutes, holdThreshold, keepAliveChoices } from '../../scheduler/policies/predictive.js'
 
 function fn(id: string, startsS: number[], durationS: number): TraceFunction {
   return { id, app: 'a', startsMs: Float64Array.from(startsS, (s) => s * 1000), durationsMs: new Float64Array(startsS.length).fill(durationS * 1000) }
@@ -119,6 +119,53 @@ describe('predictive policy', () => {
     expect(raw.coldStarts).toBeLessThanOrEqual(smoothed.coldStarts)
     expect(raw.coldStarts).toBe(1)
     expect(raw.wasted_gb_s).toBeLessThan(0.75 * smoothed.wasted_gb_s)
+  })
+
+  it('pre-warms an hourly timer from its third invocation, before the histogram has enough idle times', () => {
+    // 24 invocations an hour apart: with 5 idle times needed before the hazard rule takes over, the
+    // 20-minute fallback keep-alive let the first six start cold; the idle times seen so far already say
+    // when the next comes. The first idle time is unknowable: the second invocation still starts cold.
+    for (const offsetS of [0, 30, 59.5]) {
+      const t = trace([fn('hourly', Array.from({ length: 24 }, (_, i) => offsetS + 3600 * i), 1)], 24 * 60)
+      const learned = simulate(t, new PredictivePolicy())
+      const waited = simulate(t, new PredictivePolicy({ learningPrewarm: 'off' }))
+      expect(learned.coldStarts).toBe(2)
+      expect(waited.coldStarts).toBeGreaterThanOrEqual(5)
+      expect(learned.wasted_gb_s).toBeLessThan(waited.wasted_gb_s + 4 * 7.5) // at most about a held minute per cold start saved
+      expect(learned.wasted_gb_s).toBeLessThan(simulate(t, new FixedKeepAlivePolicy()).wasted_gb_s)
+    }
+    // a new invocation pattern: what the pre-warm loaded and nothing used goes a minute later, not 20
+    const t = trace([fn('stops', [30, 3630, 7230, 7290 + 600], 1)], 300)
+    const r = simulate(t, new PredictivePolicy())
+    const off = simulate(t, new PredictivePolicy({ learningPrewarm: 'off' }))
+    expect(r.coldStarts).toBeLessThan(off.coldStarts)
+    // one pre-warmed minute that nothing used (minute 191) costs about two minutes of one instance, not 20
+    expect(r.wasted_gb_s).toBeLessThan(off.wasted_gb_s + 3 * 7.5)
+    // the explanation says why an instance is held while the histogram still learns
+    const p = new PredictivePolicy().forFunction()
+    for (const m of [0, 60, 120]) { p.decide(m * 60_000 + 29_000); p.recordInvocation(m * 60_000 + 30_000, 1000) }
+    const e = p.decide((120 + 60) * 60_000 - 500).explanation // 1 s before the minute after 59 idle ones
+    expect([e.decidedBy, e.numbers.learnedPrewarm]).toEqual(['fallback', true])
+    expect(e.summary).toMatch(/1 warm for a minute in which one of them ended/)
+    // a caller who asks for no fallback keep-alive gets none (not the minute a learned pre-warm keeps)
+    const once = simulate(trace([fn('once', [30], 1)], 60), new PredictivePolicy({ fallbackKeepAliveMinutes: 0 }))
+    expect(once.wasted_gb_s).toBeLessThan(1)
+    expect(() => new PredictivePolicy({ learningPrewarm: 'sometimes' as 'raw' })).toThrow(RangeError)
+  })
+
+  it('waits on a function it knows nothing of for as long as its price of a cold start says', () => {
+    // two invocations 50 minutes apart: no idle time is known when the first one ends
+    const t = trace([fn('twice', [30, 30 + 50 * 60], 1)], 120)
+    expect(fallbackKeepAliveMinutes(DEFAULT_COLD_START_COST_GB_S)).toBe(20)
+    expect(fallbackKeepAliveMinutes(150)).toBeCloseTo(6, 12)
+    expect(fallbackKeepAliveMinutes(1e6)).toBe(240)
+    expect(keepAliveChoices(DEFAULT_COLD_START_COST_GB_S)).toEqual([10, 30, 60]) // the per-function candidates follow it too
+    expect(keepAliveChoices(3000)).toEqual([60, 180, 240])
+    expect(simulate(t, new PredictivePolicy()).coldStarts).toBe(2)
+    const dear = simulate(t, new PredictivePolicy({ coldStartCostGbS: 3000 }))
+    expect(dear.coldStarts).toBe(1) // 120 minutes at 3000 GB-s a cold start
+    expect(simulate(t, new PredictivePolicy({ coldStartCostGbS: 3000, fallbackKeepAliveMinutes: 20 })).coldStarts).toBe(2)
+    expect(simulate(t, new PredictivePolicy({ coldStartCostGbS: 150 })).wasted_gb_s).toBeLessThan(simulate(t, new PredictivePolicy()).wasted_gb_s)
   })
 
   it('is never worse than fixed on both axes at once (hand-made traces and 20 shared functions)', async () => {

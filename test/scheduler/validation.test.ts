@@ -50,4 +50,17 @@ describe('out-of-sample helpers', () => {
     expect(() => chooseColdStartCostRobust([cheap], fixed, hist, { confidence: 0 })).toThrow(RangeError)
     expect(() => chooseColdStartCostRobust([cheap], fixed, hist, { resamples: 2.5 })).toThrow(RangeError)
   })
+
+  it("reads the memory condition either way: under both baselines, or under histogram's alone", () => {
+    const fns = (f: (i: number) => FunctionTally) => Array.from({ length: 20 }, (_, i) => f(i))
+    const fixed = fns(() => ({ cold: 10, invocations: 100, gbS: 100 }))
+    const hist = fns(() => ({ cold: 5, invocations: 100, gbS: 300 }))
+    const lean = { knob: 50, fns: fns(() => ({ cold: 6, invocations: 100, gbS: 90 })) }
+    // twice fixed's memory, under histogram's, and fewer cold starts than either baseline
+    const rich = { knob: 3000, fns: fns(() => ({ cold: 2, invocations: 100, gbS: 200 })) }
+    expect(chooseColdStartCostRobust([lean, rich], fixed, hist)).toBe(50)
+    expect(chooseColdStartCostRobust([lean, rich], fixed, hist, { memoryCap: 'histogram' })).toBe(3000)
+    expect(chooseColdStartCostRobust([lean, { knob: 9000, fns: fns(() => ({ cold: 1, invocations: 100, gbS: 301 })) }], fixed, hist, { memoryCap: 'histogram' })).toBe(50)
+    expect(() => chooseColdStartCostRobust([lean], fixed, hist, { memoryCap: 'fixed' as 'lower' })).toThrow(RangeError)
+  })
 })
