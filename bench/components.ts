@@ -261,6 +261,13 @@ export async function run(): Promise<Record<string, number | null>> {
 if (process.argv[2] === '--serve-jaegis') {
   await serveJaegis(process.argv.slice(3))
   process.on('SIGTERM', () => process.exit(0))
+} else if (process.argv[2] === '--hostwarm-only') {
+  // Diagnostic: the host-warm loop alone, on a built scaffold (`jaegis new hello-js --lang js`, then its
+  // build folder), so that V8 flags (`node --liftoff-only ...`) can be compared on it. Not the benchmark's keys.
+  const r = hostWarm(process.argv[3]!, false)
+  const p = (xs: number[], q: number) => round(percentile(xs, q))
+  process.stdout.write(`${JSON.stringify({ flags: process.execArgv.join(' '), warmup: HOSTWARM_WARMUP, samples: HOSTWARM_SAMPLES, wall_p50_ms: p(r.wallMs, 50), wall_p99_ms: p(r.wallMs, 99), cpu_p50_ms: p(r.cpuMs, 50), cpu_p99_ms: p(r.cpuMs, 99) })}\n`)
+  process.exit(0)
 } else if (isMain(import.meta.url)) {
   printResult(await run())
   process.exit(0) // the runtimes' helper threads and timers must not keep the benchmark alive

@@ -32,6 +32,11 @@ export interface Deadline {
    */
   fuelChecks?: number
   /**
+   * Fuel checks the invocation must have reached before its slice can end (the lane policy's measure of a
+   * slice's worth of this function's work: InlinePolicy.sliceChecks). @default SLICE_MIN_CHECKS
+   */
+  sliceChecks?: number
+  /**
    * performance.now() value past which a run that has done SLICE_MIN_CHECKS fuel checks of work is
    * told once, through `demote`, that it outlived a slice (a lane then lowers its thread's priority).
    * @default undefined: never told
@@ -40,7 +45,7 @@ export interface Deadline {
   demote?: () => void
 }
 
-/** Fuel checks an inline invocation must reach before its time slice can end. */
+/** Fuel checks an inline invocation must reach before its time slice can end, at least. */
 export const SLICE_MIN_CHECKS = 2
 
 /**
@@ -95,7 +100,7 @@ export function meterSignal(limits: Deadline, fuelPerCheck: number, memoryLimitB
       if (now > limits.deadline) throw new TimeoutError(limits.timeoutMs)
       const checks = (limits.fuelChecks = (limits.fuelChecks ?? 0) + 1)
       if (checks >= SLICE_MIN_CHECKS) {
-        if (limits.sliceDeadline !== undefined && now > limits.sliceDeadline) throw new SliceExpiredError()
+        if (limits.sliceDeadline !== undefined && checks >= (limits.sliceChecks ?? SLICE_MIN_CHECKS) && now > limits.sliceDeadline) throw new SliceExpiredError()
         if (limits.demoteAt !== undefined && now > limits.demoteAt) {
           limits.demoteAt = undefined
           limits.demote?.()

@@ -15,7 +15,7 @@ import { putRewrittenGlue } from './component/component-host.js'
 import { createNonCoreHost } from './component/index.js'
 import type { FunctionHost, FunctionStats, InvokeOptions, StartKind } from './pool/instance-pool.js'
 import { LaneSet, type LaneOptions } from './lanes/lanes.js'
-import { InlinePolicy, LANE_POLICY, inlineEligible } from './lanes/policy.js'
+import { InlinePolicy, LANE_POLICY, inlineBeforeProof, inlineEligible } from './lanes/policy.js'
 import type { LaneLoad } from './lanes/protocol.js'
 import { checkArtifactSignature, isReservedPath, type SignaturePolicy } from '@jaegis/artifact'
 import { runTrial, type TrialOutcome } from './trial.js'
@@ -219,7 +219,9 @@ export class Runtime {
     this.checkRoute(config)
     if (artifact.meta.kind !== 'core') {
       // Components and WASI command modules (runtime/component): the same InstancePool, limits, logs and errors.
-      const { host, cached } = createNonCoreHost(artifact, { moduleCache: this.cache, fuelPerCheck: this.options.fuelPerCheck ?? 10_000, onLog: this.logFor(config.name, digest) })
+      // With lanes this is the gateway thread: what may run here gets its instances warmed up off the request path.
+      const warmUp = this.lanes !== undefined && inlineEligible(artifact.meta)
+      const { host, cached } = createNonCoreHost(artifact, { moduleCache: this.cache, fuelPerCheck: this.options.fuelPerCheck ?? 10_000, onLog: this.logFor(config.name, digest), warmUp })
       return { host, artifact, result: { name: config.name, digest, loadMs: performance.now() - t0, cached } }
     }
     const { options: meterOptions, key } = this.meterOptions(artifact)
@@ -432,14 +434,16 @@ export class Runtime {
     const deadline = t0 + host.config.limits.timeoutMs
     const config = host.config
     const meta = this.artifacts.get(name)?.meta
-    const eligible = meta !== undefined && inlineEligible(meta, host.failedResetsInARow)
+    // A component runs inline only on an instance it can take without instantiating one (a new one is made
+    // off the request path by the pool's fill, or the request goes to a lane): 3-30 ms for a JavaScript engine.
+    const eligible = meta !== undefined && inlineEligible(meta, host.lostInstances) && (meta.kind === 'core' || host.available > 0)
     const policy = this.inlinePolicy
-    if (eligible && (policy.inline(name, host.digest) || (!policy.long(name, host.digest) && !lanes.hasFreeLane()))) {
+    if (eligible && (policy.inline(name, host.digest) || (!policy.long(name, host.digest) && inlineBeforeProof(meta) && !lanes.hasFreeLane()))) {
       const onLog = this.options.onLog
       this.heldLogs = onLog ? [] : undefined
       let response: FunctionResponse
       try {
-        response = this.runHere(name, host, req, { deadline, sliceDeadline: t0 + LANE_POLICY.sliceMs })
+        response = this.runHere(name, host, req, { deadline, sliceDeadline: t0 + LANE_POLICY.sliceMs, sliceChecks: policy.sliceChecks(name, host.digest) })
       } catch (err) {
         this.heldLogs = undefined
         if (!isJaegisError(err) || err.code !== 'SLICE_EXPIRED') throw err

@@ -14,6 +14,13 @@ describe('the time slice', () => {
     expect(() => signal(SIGNAL_FUEL, 0)).toThrow(expect.objectContaining({ code: 'SLICE_EXPIRED' }))
   })
 
+  it('needs the fuel checks the lane policy learned for the function (sliceChecks) when it says so', () => {
+    const d: Deadline = { deadline: performance.now() + 60_000, timeoutMs: 60_000, sliceDeadline: performance.now() - 10, fuelChecks: 0, sliceChecks: 6 }
+    const signal = meterSignal(d, 10_000, 1 << 20, () => 65536)
+    for (let i = 1; i < 6; i++) expect(signal(SIGNAL_FUEL, 0)).toBe(10_000)
+    expect(() => signal(SIGNAL_FUEL, 0)).toThrow(expect.objectContaining({ code: 'SLICE_EXPIRED' }))
+  })
+
   it('never ends before its deadline, however much work, and the invocation deadline wins', () => {
     const d: Deadline = { deadline: performance.now() + 60_000, timeoutMs: 60_000, sliceDeadline: performance.now() + 60_000, fuelChecks: 0 }
     const signal = meterSignal(d, 10_000, 1 << 20, () => 65536)

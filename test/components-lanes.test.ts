@@ -44,7 +44,7 @@ describe('components and lanes', () => {
     }
   })
 
-  it('a component that may call out, or one with a large memory (an engine inside: slow to make and to start), stays in lanes', async () => {
+  it('a component that may call out, or one with a large memory (an engine inside) and fresh state, stays in lanes; a large one with reuse may run inline', async () => {
     const outbound = await build(RUST_HELLO, testConfig('rust', { timeoutMs: 10_000 }), ['https://example.com'])
     expect(inlineEligible(outbound.meta)).toBe(false)
     runtime = createRuntime({ lanes: { minLanes: 1 } })
@@ -52,9 +52,9 @@ describe('components and lanes', () => {
     expect(await lanesUntilInline(runtime, 'rust')).toBe(-1)
     const fresh = await build(RUST_HELLO, testConfig('rust'))
     const big: Artifact = { ...fresh, meta: { ...fresh.meta, component: { ...fresh.meta.component!, initialMemoryBytes: LANE_POLICY.inlineComponentMemoryBytes + 1 } } }
-    expect([inlineEligible(fresh.meta), inlineEligible(big.meta), inlineEligible({ ...big.meta, config: { ...big.meta.config, reuse: true } })]).toEqual([true, false, false])
+    expect([inlineEligible(fresh.meta), inlineEligible(big.meta), inlineEligible({ ...big.meta, config: { ...big.meta.config, reuse: true } })]).toEqual([true, false, true])
     // One whose instances keep failing their resets (the pool's count) is not eligible either.
-    expect([inlineEligible(fresh.meta, LANE_POLICY.inlineFailedResets - 1), inlineEligible(fresh.meta, LANE_POLICY.inlineFailedResets)]).toEqual([true, false])
+    expect([inlineEligible(fresh.meta, LANE_POLICY.inlineLostInstances - 1), inlineEligible(fresh.meta, LANE_POLICY.inlineLostInstances)]).toEqual([true, false])
   })
 
   const missing = wasiClangMissing()
@@ -73,7 +73,7 @@ describe('components and lanes', () => {
     expect(answers[0]).toMatch(/^global=1 memory=1 handle=\d+ heap=\.{16} /)
     expect(new Set(answers).size).toBe(1)
     // A request that grows the memory leaves an instance that cannot be reset (replaced, on this
-    // thread, when inline): after inlineFailedResets of them in a row, the function goes to lanes.
+    // thread, when inline): after inlineLostInstances of them, the function goes to lanes.
     let inline = 0
     for (let i = 0; i < 10; i++) {
       const r = runtime.dispatch('counter', { path: '/grow' })
@@ -85,8 +85,8 @@ describe('components and lanes', () => {
       inline++
       await new Promise((resolve) => setImmediate(resolve))
     }
-    // At most inlineFailedResets (fewer if the machine's load sent it to lanes first); without the rule, all 10.
-    expect(inline).toBeLessThanOrEqual(LANE_POLICY.inlineFailedResets)
+    // At most inlineLostInstances (fewer if the machine's load sent it to lanes first); without the rule, all 10.
+    expect(inline).toBeLessThanOrEqual(LANE_POLICY.inlineLostInstances)
     const inLane = runtime.dispatch('counter', { path: '/after' })
     expect(inLane).toBeInstanceOf(Promise)
     expect(text((await inLane).body)).toMatch(/^global=1 memory=1 /)

@@ -6,7 +6,9 @@
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
 import type { Artifact, FunctionConfig } from '../artifact.js'
 import { JaegisError, TrapError } from '../errors.js'
+import { performance } from 'node:perf_hooks'
 import { deadlineIn, meterSignal, refusedGrowLogger, type Deadline, type LogLevel } from '../instance.js'
+import { LANE_POLICY } from '../lanes/policy.js'
 import type { LruModuleCache } from '../module-cache.js'
 import type { SpareMemories } from '../pool/spare-memories.js'
 import type { AfterRun, InstanceStrategy } from '../pool/strategy.js'
@@ -26,7 +28,17 @@ export interface HostOptions {
   moduleCache: LruModuleCache
   fuelPerCheck: number
   onLog(level: LogLevel, message: string): void
+  /**
+   * Every new instance of an http component answers WARM_UP_REQUEST (log lines dropped, deadline
+   * LANE_POLICY.warmUpMs) and is then reset to its post-instantiation state before it serves, so that its
+   * first real request does not pay the host's one-time costs; instances that cannot be reset are not
+   * warmed. For the gateway thread's pools of inline-eligible components (runtime.ts). @default false
+   */
+  warmUp?: boolean
 }
+
+/** What a new instance answers before it serves when HostOptions.warmUp is on (nothing of it is kept). */
+export const WARM_UP_REQUEST: FunctionRequest = { method: 'GET', path: '/', query: '', headers: { host: 'localhost', 'user-agent': 'jaegis-warm-up' } }
 
 interface ComponentInstance {
   /** Memories the host supplied (modules with a memory image), recycled when the instance goes. */
@@ -134,6 +146,14 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
   private warnedUnrested = false
   /** Why instances are replaced instead of reset (undefined when they are reset, or kept). */
   readonly resetBlocker: string | undefined
+  /**
+   * New instances answer WARM_UP_REQUEST and are reset before they serve (HostOptions.warmUp, when they can
+   * be reset). Off for good after a warm-up failed (a GET / that traps, loops or leaves the instance
+   * unresettable would cost the gateway thread its deadline and a second instance every time).
+   */
+  private warmUp: boolean
+  /** True while a warm-up runs: its log lines are dropped. */
+  private quiet = false
 
   constructor(artifact: Artifact, options: HostOptions) {
     this.config = artifact.meta.config
@@ -161,19 +181,51 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
     // state, reuse or not: running its `run` again on a used instance would run main() over the last run's
     // heap and libc state. Both are reset when they can be, and replaced otherwise.
     const keep = this.meta.world !== 'cgi' && this.config.reuse
-    if (!keep) this.resetBlocker = this.glue.resetTables < 0 ? 'the glue is not a shape the reset knows' : resetBlocker(parts)
-    this.afterRun = keep ? 'keep' : this.resetBlocker === undefined ? 'reset' : 'discard'
-    if (this.afterRun === 'reset') for (const img of this.images.values()) this.resetImages.set(img.file, new MemoryImage(img.image))
+    const blocker = this.glue.resetTables < 0 ? 'the glue is not a shape the reset knows' : resetBlocker(parts)
+    if (!keep) this.resetBlocker = blocker
+    this.afterRun = keep ? 'keep' : blocker === undefined ? 'reset' : 'discard'
+    this.warmUp = options.warmUp === true && this.meta.world === 'http' && blocker === undefined
+    if (this.afterRun === 'reset' || this.warmUp) for (const img of this.images.values()) this.resetImages.set(img.file, new MemoryImage(img.image))
   }
 
+  /** A new instance, warmed up when `warmUp` is on (one whose warm-up failed is replaced by an unwarmed one). */
   create(spares: SpareMemories): ComponentInstance {
+    const inst = this.instantiate(spares)
+    if (!this.warmUp || this.warm(inst)) return inst
+    this.warmUp = false
+    this.onLog('debug', 'component instances are not warmed up: the warm-up request (GET /) failed or left the instance unresettable')
+    this.discard(inst, spares)
+    return this.instantiate(spares)
+  }
+
+  /** Runs WARM_UP_REQUEST on a new instance and resets it; false when either failed (drop the instance). */
+  private warm(inst: ComponentInstance): boolean {
+    this.quiet = true
+    try {
+      inst.deadline.deadline = performance.now() + LANE_POLICY.warmUpMs
+      inst.deadline.sliceDeadline = undefined
+      this.run(inst, WARM_UP_REQUEST)
+      return this.reset(inst)
+    } catch {
+      return false
+    } finally {
+      this.quiet = false
+    }
+  }
+
+  /** onLog, except during a warm-up. */
+  private log(level: LogLevel, message: string): void {
+    if (!this.quiet) this.onLog(level, message)
+  }
+
+  private instantiate(spares: SpareMemories): ComponentInstance {
     const deadline = deadlineIn(this.config.limits.timeoutMs)
-    const stdout = new LineSink((l) => this.onLog('info', l))
-    const stderr = new LineSink((l) => this.onLog('error', l))
+    const stdout = new LineSink((l) => this.log('info', l))
+    const stderr = new LineSink((l) => this.log('error', l))
     let mainMemory: WebAssembly.Memory | undefined
-    const signal = meterSignal(deadline, this.fuelPerCheck, this.config.limits.memoryBytes, () => mainMemory?.buffer.byteLength ?? 0, refusedGrowLogger(this.config, this.onLog))
+    const signal = meterSignal(deadline, this.fuelPerCheck, this.config.limits.memoryBytes, () => mainMemory?.buffer.byteLength ?? 0, refusedGrowLogger(this.config, (level, m) => this.log(level, m)))
     const memories: ComponentInstance['memories'] = []
-    const resettable = this.afterRun === 'reset'
+    const resettable = this.afterRun === 'reset' || this.warmUp
     const globals: WebAssembly.Global[][] = []
     const instantiateCore = (module: WebAssembly.Module, importObject: WebAssembly.Imports = {}) => {
       const metered = this.metered.has(module)
@@ -198,7 +250,7 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
       get deadline() {
         return deadline.deadline
       },
-      log: this.onLog,
+      log: (level, message) => this.log(level, message),
       stdin: new Uint8Array(0),
       stdout,
       stderr,
@@ -248,12 +300,12 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
     if (!glue || !this.snapshot) return false
     const state = glue.state()
     if (state !== inst.restingState) {
-      if (!this.warnedUnrested) this.onLog('warn', `component instance not reset (a new one replaces it): the call left jco's task state at ${state}, not ${inst.restingState}`)
-      this.warnedUnrested = true
+      if (!this.warnedUnrested && !this.quiet) this.onLog('warn', `component instance not reset (a new one replaces it): the call left jco's task state at ${state}, not ${inst.restingState}`)
+      if (!this.quiet) this.warnedUnrested = true
       return false
     }
     if (!this.snapshot.restore(inst.globals, inst.memories)) {
-      this.onLog('debug', 'component instance not reset (a new one replaces it): its memory grew')
+      this.log('debug', 'component instance not reset (a new one replaces it): its memory grew')
       return false
     }
     glue.reset()

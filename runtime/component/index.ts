@@ -14,6 +14,8 @@ export interface NonCoreHostOptions {
   moduleCache: LruModuleCache
   fuelPerCheck: number
   onLog(level: LogLevel, message: string): void
+  /** Warm new component instances up before they serve (component-host.ts, HostOptions.warmUp). @default false */
+  warmUp?: boolean
 }
 
 /** Builds the host for a 'component' or 'wasi' artifact; its first instance is created (and checked) here. */

@@ -21,14 +21,45 @@ describe('InlinePolicy', () => {
     expect(p.inline('spin', 'd1')).toBe(false)
   })
 
-  it('counts a run with work but within shortMs towards the proof, and one with work past it against', () => {
+  it('counts a run with work but within shortMs towards the proof, and one with a slice of work past it against', () => {
     const p = new InlinePolicy()
     for (let i = 0; i < LANE_POLICY.shortProofRuns - 1; i++) p.laneRan('f', 'd1', LANE_POLICY.shortMs / 2, 5)
-    p.laneRan('f', 'd1', LANE_POLICY.shortMs + 0.5, 5) // past shortMs, under the slice: starts over
+    // 4 checks per 0.5 ms: a slice is 16, capped at maxSliceChecks. As much work past shortMs, under the slice: starts over.
+    p.laneRan('f', 'd1', LANE_POLICY.shortMs + 0.5, 16)
     expect(p.long('f', 'd1')).toBe(false)
     for (let i = 0; i < LANE_POLICY.shortProofRuns - 1; i++) p.laneRan('f', 'd1', LANE_POLICY.shortMs / 2, 5)
     expect(p.inline('f', 'd1')).toBe(false)
     p.laneRan('f', 'd1', LANE_POLICY.shortMs / 2, 5)
     expect(p.inline('f', 'd1')).toBe(true)
+  })
+
+  it('learns a slice of work from the runs within shortMs: a descheduled run of a JavaScript hello is not long, a loop still is', () => {
+    const p = new InlinePolicy()
+    expect(p.sliceChecks('js', 'd1')).toBe(SLICE_MIN_CHECKS)
+    // 3 checks in 0.8 ms (the first may come after a few ticks): 2.5 per ms, 5 in a slice.
+    for (let i = 0; i < LANE_POLICY.shortProofRuns - 1; i++) p.laneRan('js', 'd1', 0.8, 3)
+    expect(p.sliceChecks('js', 'd1')).toBe(5)
+    // A slower run does not lower it; a run past shortMs teaches nothing.
+    p.laneRan('js', 'd1', 0.9, 2)
+    p.laneRan('js', 'd1', 1.5, 9)
+    expect(p.sliceChecks('js', 'd1')).toBe(5)
+    // The same request in a starved lane: past the slice by wall time, not by work. Before, marked long.
+    p.laneRan('js', 'd1', LANE_POLICY.sliceMs * 3, 4)
+    expect([p.long('js', 'd1'), p.inline('js', 'd1')]).toEqual([false, true])
+    // As much work as a slice, past it: long.
+    p.laneRan('js', 'd1', LANE_POLICY.sliceMs * 3, 5)
+    expect([p.long('js', 'd1'), p.inline('js', 'd1'), p.sliceChecks('js', 'd1')]).toEqual([true, false, 5])
+    expect(p.sliceChecks('js', 'd2')).toBe(SLICE_MIN_CHECKS) // another version learns its own
+    // A fast pace (a tight loop: 50 checks in 0.5 ms) is capped: slow periods inline must still end soon.
+    p.laneRan('js', 'd1', 0.5, 50)
+    expect(p.sliceChecks('js', 'd1')).toBe(LANE_POLICY.maxSliceChecks)
+  })
+
+  it('learns nothing from runs past shortMs: checks far apart (much work between two) keep the least', () => {
+    const p = new InlinePolicy()
+    for (let i = 0; i < 10; i++) p.laneRan('heavy', 'd1', 5, 1)
+    expect(p.sliceChecks('heavy', 'd1')).toBe(SLICE_MIN_CHECKS)
+    p.laneRan('heavy', 'd1', 5, SLICE_MIN_CHECKS)
+    expect(p.long('heavy', 'd1')).toBe(true)
   })
 })

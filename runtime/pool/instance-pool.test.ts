@@ -3,8 +3,9 @@
 import { performance } from 'node:perf_hooks'
 import { describe, expect, it } from 'vitest'
 import type { FunctionConfig } from '../artifact.js'
-import { TimeoutError } from '../errors.js'
+import { SliceExpiredError, TimeoutError } from '../errors.js'
 import type { Deadline } from '../instance.js'
+import { LANE_POLICY } from '../lanes/policy.js'
 import { InstancePool } from './instance-pool.js'
 import type { SpareMemories } from './spare-memories.js'
 import type { AfterRun, InstanceStrategy } from './strategy.js'
@@ -75,18 +76,24 @@ describe('InstancePool', () => {
     s.resetOk = false
     await tick()
     expect(s.discarded).toEqual([0])
-    expect(pool.failedResetsInARow).toBe(1)
+    expect(pool.lostInstances).toBe(1)
     await tick() // the refill
     expect(pool.stats.pool).toMatchObject({ ready: 1, dirty: 0 })
-    // Failures in a row are counted (the lane policy reads them), on and off the request path, until a reset works.
+    // Failures are counted (the lane policy reads them), on and off the request path.
     pool.invoke({})
     pool.invoke({}) // finds the first dirty, fails to reset it on its path, makes one
     await tick()
-    expect(pool.failedResetsInARow).toBe(3)
+    expect(pool.lostInstances).toBe(3)
     s.resetOk = true
     pool.invoke({})
     await tick()
-    expect(pool.failedResetsInARow).toBe(0)
+    // Leaky: inlineRunsPerLostInstance resets that worked forgive one loss.
+    expect(pool.lostInstances).toBe(3)
+    for (let i = 1; i < LANE_POLICY.inlineRunsPerLostInstance; i++) {
+      pool.invoke({})
+      await tick()
+    }
+    expect(pool.lostInstances).toBe(2)
   })
 
   it('keeps a reusable instance as it is', () => {
@@ -116,6 +123,24 @@ describe('InstancePool', () => {
     expect(pool.stats.errors).toEqual({ TRAP: 1, TIMEOUT: 1, INTERNAL: 1 })
     s.failCreate = false
     await tick()
+  })
+
+  it('counts an attempt stopped at its slice as a lost instance, and has none to offer until its fill made one', async () => {
+    const s = new FakeStrategy('keep')
+    const pool = new InstancePool(s, config({ minWarm: 1, maxWarm: 1 }), 'd')
+    expect(pool.available).toBe(1)
+    s.failRun = () => {
+      throw new SliceExpiredError()
+    }
+    expect(() => pool.invoke({}, { sliceDeadline: performance.now() })).toThrow(expect.objectContaining({ code: 'SLICE_EXPIRED' }))
+    // Not an invocation of its own (the caller re-runs it elsewhere), but a lost instance.
+    expect([pool.available, pool.lostInstances, pool.stats.invocations, s.discarded]).toEqual([0, 1, 0, [0]])
+    await tick()
+    expect([pool.available, s.created]).toEqual([1, 2])
+    // A kept instance that answered counts towards forgiving it.
+    s.failRun = undefined
+    for (let i = 0; i < LANE_POLICY.inlineRunsPerLostInstance; i++) pool.invoke({})
+    expect(pool.lostInstances).toBe(0)
   })
 
   it('sets the deadline and the time slice before every invocation', () => {

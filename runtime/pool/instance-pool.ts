@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks'
 import type { FunctionRequest, FunctionResponse } from '../abi/index.js'
 import type { FunctionConfig } from '../artifact.js'
 import { JaegisError, classify } from '../errors.js'
+import { LANE_POLICY } from '../lanes/policy.js'
 import { SPARE_MEMORIES_MIN, SpareMemories } from './spare-memories.js'
 import type { InstanceStrategy, PoolControl, PooledInstance } from './strategy.js'
 
@@ -27,6 +28,8 @@ export interface InvokeOptions {
   deadline?: number
   /** performance.now() value at which an inline invocation's time slice ends (Deadline.sliceDeadline): it is stopped with SLICE_EXPIRED. @default none */
   sliceDeadline?: number
+  /** Fuel checks before the slice can end (Deadline.sliceChecks). @default SLICE_MIN_CHECKS */
+  sliceChecks?: number
   /** Told, after the run (whatever its outcome), how much work it did (Deadline.fuelChecks). @default not told */
   work?: { fuelChecks: number }
   /** Called once when the run outlives this many ms of a slice with a slice's work (Deadline.demoteAt). @default never */
@@ -44,8 +47,15 @@ export interface FunctionHost {
   invoke(req: FunctionRequest, options?: InvokeOptions): { response: FunctionResponse; start: StartKind }
   /** Sets pool bounds (the scheduler's call). Instances are created or dropped off the request path. */
   setPool(minWarm: number, maxWarm: number): void
-  /** Resets in a row that failed, each instance replaced by a new one (its memory grew, say); 0 after a reset that worked. */
-  readonly failedResetsInARow: number
+  /**
+   * Instances lost at the end of a request, each replaced by a new one (a reset that failed: its memory grew,
+   * say; or an attempt stopped at its time slice), as a leaky count: each request that left its instance
+   * ready for the next (a reset that worked, or a kept instance that answered) counts towards forgiving
+   * one: LANE_POLICY.inlineRunsPerLostInstance of them take one off. The lane policy reads it (inlineEligible).
+   */
+  readonly lostInstances: number
+  /** Instances an invocation can take without making one: ready, or used and waiting for their reset. */
+  readonly available: number
   close(): void
 }
 
@@ -63,7 +73,9 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
   private readonly spares = new SpareMemories()
   private readonly timeoutMs: number
   private resetScheduled = false
-  private failedResets = 0
+  private lost = 0
+  /** Requests that left their instance ready since a loss was last forgiven. */
+  private keptSinceLoss = 0
   private refillScheduled = false
   private isClosed = false
 
@@ -86,14 +98,27 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
     return this.isClosed
   }
 
-  get failedResetsInARow(): number {
-    return this.failedResets
+  get lostInstances(): number {
+    return this.lost
   }
 
-  /** strategy.reset, counting failures in a row. */
+  /** An instance was lost (true) or made ready for its next request (false): the leaky count, in whole losses. */
+  private countLoss(lost: boolean): void {
+    if (lost) this.lost++
+    else if (this.lost > 0 && ++this.keptSinceLoss >= LANE_POLICY.inlineRunsPerLostInstance) {
+      this.lost--
+      this.keptSinceLoss = 0
+    }
+  }
+
+  get available(): number {
+    return this.ready.length + (this.strategy.afterRun === 'reset' ? this.dirty.length : 0)
+  }
+
+  /** strategy.reset, counting a failure as a lost instance. */
   private reset(inst: I): boolean {
     const ok = this.strategy.reset(inst)
-    this.failedResets = ok ? 0 : this.failedResets + 1
+    this.countLoss(!ok)
     return ok
   }
 
@@ -121,7 +146,9 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
       const e = classify(err, 'running the handler')
       this.strategy.discard(inst, this.spares)
       if (e.code === 'SLICE_EXPIRED') {
-        // Not an invocation of its own: the caller runs the request again elsewhere, which counts it.
+        // Not an invocation of its own: the caller runs the request again elsewhere, which counts it. The
+        // instance is lost all the same (the lane policy reads the count).
+        this.countLoss(true)
         this.stats.invocations--
         this.stats.starts[start]--
       } else this.count(e)
@@ -130,6 +157,7 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
       throw e
     }
     if (options?.work) options.work.fuelChecks = inst.deadline.fuelChecks ?? 0
+    if (this.strategy.afterRun === 'keep' && this.lost > 0) this.countLoss(false)
     this.strategy.succeeded?.(inst, startedMs, this)
     this.release(inst)
     return { response, start }
@@ -145,6 +173,7 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
     d.deadline = options?.deadline ?? now + this.timeoutMs
     d.timeoutMs = this.timeoutMs
     d.sliceDeadline = options?.sliceDeadline
+    d.sliceChecks = options?.sliceChecks
     d.fuelChecks = 0
     d.demoteAt = options?.demote ? now + options.demote.afterMs : undefined
     d.demote = options?.demote?.fn
