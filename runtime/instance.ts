@@ -36,10 +36,11 @@ export interface Deadline {
    * slice's worth of this function's work: InlinePolicy.sliceChecks). @default SLICE_MIN_CHECKS
    */
   sliceChecks?: number
+  /** Ticks until the next fuel check after each check (the host's refuel). @default the module's fuelPerCheck */
+  refuel?: number
   /**
-   * performance.now() value past which a run that has done SLICE_MIN_CHECKS fuel checks of work is
-   * told once, through `demote`, that it outlived a slice (a lane then lowers its thread's priority).
-   * @default undefined: never told
+   * performance.now() value past which a run is told once, at its next fuel check, through `demote`
+   * (a lane then lowers its thread's priority; `refuel` is dropped then). @default undefined: never told
    */
   demoteAt?: number
   demote?: () => void
@@ -99,14 +100,15 @@ export function meterSignal(limits: Deadline, fuelPerCheck: number, memoryLimitB
       const now = performance.now()
       if (now > limits.deadline) throw new TimeoutError(limits.timeoutMs)
       const checks = (limits.fuelChecks = (limits.fuelChecks ?? 0) + 1)
-      if (checks >= SLICE_MIN_CHECKS) {
-        if (limits.sliceDeadline !== undefined && checks >= (limits.sliceChecks ?? SLICE_MIN_CHECKS) && now > limits.sliceDeadline) throw new SliceExpiredError()
-        if (limits.demoteAt !== undefined && now > limits.demoteAt) {
-          limits.demoteAt = undefined
-          limits.demote?.()
-        }
+      if (limits.sliceDeadline !== undefined && checks >= (limits.sliceChecks ?? SLICE_MIN_CHECKS) && now > limits.sliceDeadline) throw new SliceExpiredError()
+      if (limits.demoteAt !== undefined && now > limits.demoteAt) {
+        // Lowering a priority needs no proof of work (a run descheduled past demoteAt runs the rest
+        // low, as every lane run once did), and the finer checks that found the moment end here.
+        limits.demoteAt = undefined
+        limits.refuel = undefined
+        limits.demote?.()
       }
-      return fuelPerCheck
+      return limits.refuel ?? fuelPerCheck
     }
     if (kind === SIGNAL_GROW) {
       if (arg >= SLICE_STOP_GROW_PAGES) {
@@ -115,6 +117,7 @@ export function meterSignal(limits: Deadline, fuelPerCheck: number, memoryLimitB
         // outside any fuel check: yield now (a 24-qubit circuit's 256 MiB, faulted in by memory.fill).
         if (limits.demoteAt !== undefined) {
           limits.demoteAt = undefined
+          limits.refuel = undefined
           limits.demote?.()
         }
       }

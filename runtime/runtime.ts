@@ -15,7 +15,8 @@ import { putRewrittenGlue } from './component/component-host.js'
 import { createNonCoreHost } from './component/index.js'
 import type { FunctionHost, FunctionStats, InvokeOptions, StartKind } from './pool/instance-pool.js'
 import { LaneSet, type LaneOptions } from './lanes/lanes.js'
-import { InlinePolicy, LANE_POLICY, inlineBeforeProof, inlineEligible } from './lanes/policy.js'
+import { SLICE_MIN_CHECKS } from './instance.js'
+import { InlinePolicy, LANE_POLICY, UNPROVEN_REFUEL_DIVISOR, inlineBeforeProof, inlineEligible } from './lanes/policy.js'
 import type { LaneLoad } from './lanes/protocol.js'
 import { checkArtifactSignature, isReservedPath, type SignaturePolicy } from '@jaegis/artifact'
 import { runTrial, type TrialOutcome } from './trial.js'
@@ -443,7 +444,13 @@ export class Runtime {
       this.heldLogs = onLog ? [] : undefined
       let response: FunctionResponse
       try {
-        response = this.runHere(name, host, req, { deadline, sliceDeadline: t0 + LANE_POLICY.sliceMs, sliceChecks: policy.sliceChecks(name, host.digest) })
+        // A function not proven short is tried with finer fuel checks (UNPROVEN_REFUEL_DIVISOR): nothing
+        // says how much work its ticks do.
+        // A pace learned in lanes (sliceChecks above the minimum) is kept in the finer checks' units.
+        const proven = policy.inline(name, host.digest)
+        const sliceChecks = policy.sliceChecks(name, host.digest)
+        const finer = proven ? {} : { refuel: Math.max(1, Math.floor((this.options.fuelPerCheck ?? 10_000) / UNPROVEN_REFUEL_DIVISOR)), sliceChecks: sliceChecks > SLICE_MIN_CHECKS ? sliceChecks * UNPROVEN_REFUEL_DIVISOR : sliceChecks }
+        response = this.runHere(name, host, req, { deadline, sliceDeadline: t0 + LANE_POLICY.sliceMs, sliceChecks, ...finer })
       } catch (err) {
         this.heldLogs = undefined
         if (!isJaegisError(err) || err.code !== 'SLICE_EXPIRED') throw err

@@ -43,12 +43,13 @@ describe('the time slice', () => {
     expect(signal(SIGNAL_GROW, 4096)).toBe(0)
   })
 
-  it('tells a run once that it outlived a slice with a slice of work (demote), and never stops it for that', () => {
+  it('tells a run once, at its first fuel check past demoteAt, and drops its finer refuel then; never stops it for that', () => {
     let told = 0
-    const d: Deadline = { deadline: performance.now() + 60_000, timeoutMs: 60_000, fuelChecks: 0, demoteAt: performance.now() - 1, demote: () => told++ }
+    const d: Deadline = { deadline: performance.now() + 60_000, timeoutMs: 60_000, fuelChecks: 0, demoteAt: performance.now() + 60_000, refuel: 1_000, demote: () => told++ }
     const signal = meterSignal(d, 10_000, 1 << 20, () => 65536)
-    for (let i = 1; i < SLICE_MIN_CHECKS; i++) signal(SIGNAL_FUEL, 0)
-    expect(told).toBe(0) // wall time alone is not work
+    expect(signal(SIGNAL_FUEL, 0)).toBe(1_000) // before demoteAt: finer checks
+    expect(told).toBe(0)
+    d.demoteAt = performance.now() - 1
     for (let i = 0; i < 10; i++) expect(signal(SIGNAL_FUEL, 0)).toBe(10_000)
     expect(told).toBe(1)
   })
@@ -61,5 +62,12 @@ describe('the time slice', () => {
     expect(told).toBe(0)
     expect(signal(SIGNAL_GROW, SLICE_STOP_GROW_PAGES)).toBe(0)
     expect(told).toBe(1)
+  })
+
+  it('refuels with Deadline.refuel when given (finer checks for an unproven inline attempt)', () => {
+    const d: Deadline = { deadline: performance.now() + 60_000, timeoutMs: 60_000, fuelChecks: 0, refuel: 1_000 }
+    expect(meterSignal(d, 10_000, 1 << 20, () => 65536)(SIGNAL_FUEL, 0)).toBe(1_000)
+    d.refuel = undefined
+    expect(meterSignal(d, 10_000, 1 << 20, () => 65536)(SIGNAL_FUEL, 0)).toBe(10_000)
   })
 })

@@ -21,9 +21,10 @@ const priority = ((): LanePriority | undefined => {
   try {
     // /proc/thread-self names this thread.
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop())
-    const base = getPriority(tid)
+    // The process's priority: the main thread's (this thread was started low, by the spawner).
+    const base = getPriority(process.pid)
     if (data.nice <= base) return undefined
-    return new LanePriority(base, data.nice, (nice) => setPriority(tid, nice))
+    return new LanePriority(base, data.nice, (nice) => setPriority(tid, nice), data.fuelPerCheck)
   } catch {
     return undefined
   }

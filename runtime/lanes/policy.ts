@@ -87,6 +87,16 @@ export const LANE_POLICY = {
 } as const
 
 /**
+ * An inline attempt of a function not proven short checks the clock every fuelPerCheck / this many
+ * ticks (Deadline.refuel) instead of every fuelPerCheck, so its slice can end that much sooner; its
+ * slice still needs SLICE_MIN_CHECKS of them. Measured in bench:isolation on a quiet machine: a new
+ * 24-qubit circuit's first attempt (parsing 30 KB of OpenQASM, ~1 ms per 1,000 ticks on the gateway
+ * thread) held the gateway thread 17-25 ms with a 2 ms slice, and the requests behind it waited as
+ * long. A proven-short function keeps the full period (its ticks are known to be light).
+ */
+export const UNPROVEN_REFUEL_DIVISOR = 10
+
+/**
  * Whether a function may run on the gateway thread at all (it still has to prove short): a stopped
  * attempt must be re-runnable without anyone noticing, and cheap to recover from. Core modules with fresh
  * state per request; and wasi:http components that can do no I/O (no outbound hosts, no mapped folders): a

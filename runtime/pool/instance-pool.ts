@@ -30,10 +30,12 @@ export interface InvokeOptions {
   sliceDeadline?: number
   /** Fuel checks before the slice can end (Deadline.sliceChecks). @default SLICE_MIN_CHECKS */
   sliceChecks?: number
+  /** Ticks between fuel checks after the first (Deadline.refuel). @default the module's fuelPerCheck */
+  refuel?: number
   /** Told, after the run (whatever its outcome), how much work it did (Deadline.fuelChecks). @default not told */
   work?: { fuelChecks: number }
-  /** Called once when the run outlives this many ms of a slice with a slice's work (Deadline.demoteAt). @default never */
-  demote?: { afterMs: number; fn: () => void }
+  /** Called once at the first fuel check past this many ms (Deadline.demoteAt), with finer checks until then (`refuel`). @default never */
+  demote?: { afterMs: number; refuel?: number; fn: () => void }
 }
 
 /** What the Runtime needs from a loaded function version of any kind. */
@@ -174,6 +176,7 @@ export class InstancePool<I extends PooledInstance> implements FunctionHost, Poo
     d.timeoutMs = this.timeoutMs
     d.sliceDeadline = options?.sliceDeadline
     d.sliceChecks = options?.sliceChecks
+    d.refuel = options?.refuel ?? options?.demote?.refuel
     d.fuelChecks = 0
     d.demoteAt = options?.demote ? now + options.demote.afterMs : undefined
     d.demote = options?.demote?.fn
