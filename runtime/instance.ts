@@ -87,6 +87,13 @@ export interface ModuleExports {
 const utf8 = new TextDecoder()
 const utf8Encoder = new TextEncoder()
 
+/** Tells a run, once, that it is past Deadline.demoteAt; the finer checks that looked for the moment end. */
+function demoteNow(limits: Deadline): void {
+  limits.demoteAt = undefined
+  limits.refuel = undefined
+  limits.demote?.()
+}
+
 /**
  * The `jaegis:meter.signal` import of a metered module: on a fuel signal it compares the clock with
  * `limits.deadline` (read on every call: hosts move it per invocation) and refuels or throws
@@ -101,13 +108,9 @@ export function meterSignal(limits: Deadline, fuelPerCheck: number, memoryLimitB
       if (now > limits.deadline) throw new TimeoutError(limits.timeoutMs)
       const checks = (limits.fuelChecks = (limits.fuelChecks ?? 0) + 1)
       if (limits.sliceDeadline !== undefined && checks >= (limits.sliceChecks ?? SLICE_MIN_CHECKS) && now > limits.sliceDeadline) throw new SliceExpiredError()
-      if (limits.demoteAt !== undefined && now > limits.demoteAt) {
-        // Lowering a priority needs no proof of work (a run descheduled past demoteAt runs the rest
-        // low, as every lane run once did), and the finer checks that found the moment end here.
-        limits.demoteAt = undefined
-        limits.refuel = undefined
-        limits.demote?.()
-      }
+      // Lowering a priority needs no proof of work (a run descheduled past demoteAt runs the rest low,
+      // as every lane run once did).
+      if (limits.demoteAt !== undefined && now > limits.demoteAt) demoteNow(limits)
       return limits.refuel ?? fuelPerCheck
     }
     if (kind === SIGNAL_GROW) {
@@ -115,11 +118,7 @@ export function meterSignal(limits: Deadline, fuelPerCheck: number, memoryLimitB
         if (limits.sliceDeadline !== undefined) throw new SliceExpiredError()
         // In a lane, such a grow and the bulk writes that follow it are a slice's work and more, done
         // outside any fuel check: yield now (a 24-qubit circuit's 256 MiB, faulted in by memory.fill).
-        if (limits.demoteAt !== undefined) {
-          limits.demoteAt = undefined
-          limits.refuel = undefined
-          limits.demote?.()
-        }
+        if (limits.demoteAt !== undefined) demoteNow(limits)
       }
       return 0
     }

@@ -104,9 +104,14 @@ describe('lanes', () => {
     expect(await code(runtime.invoke('misbehave', { path: '/count' }))).toBe('ok')
     expect(lowered()).toBe(2)
     // Another function's run in the same lane (the only one) is at the process's priority, and the
-    // lane waits there for the next.
-    expect(await code(runtime.invoke('hello', {}))).toBe('ok')
-    expect(lowered()).toBe(1)
+    // lane waits there for the next: unless the run itself outlived shortMs (a busy machine can
+    // deschedule it), so a few runs are allowed to show it.
+    let raised = false
+    for (let i = 0; i < 20 && !raised; i++) {
+      expect(await code(runtime.invoke('hello', {}))).toBe('ok')
+      raised = lowered() === 1
+    }
+    expect(raised).toBe(true)
     expect(nices().filter((n) => n !== LANE_POLICY.nice).every((n) => n === base)).toBe(true)
   })
 
