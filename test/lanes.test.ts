@@ -94,7 +94,8 @@ describe('lanes', () => {
     }
     runtime = createRuntime({ lanes: { minLanes: 1, maxLanes: 1 } })
     runtime.load(withLimits(misbehave, { timeoutMs: 1500 }))
-    runtime.load(hello)
+    // With reuse, never inline: every run of it is in the lane.
+    runtime.load(withLimits(hello, {}, { name: 'kept', reuse: true }))
     // The spawner thread stays low; the lane, once booted, waits at the process's priority.
     expect(await until(1)).toBe(1)
     const spin = code(runtime.invoke('misbehave', { path: '/spin' }))
@@ -108,7 +109,7 @@ describe('lanes', () => {
     // deschedule it), so a few runs are allowed to show it.
     let raised = false
     for (let i = 0; i < 20 && !raised; i++) {
-      expect(await code(runtime.invoke('hello', {}))).toBe('ok')
+      expect(await code(runtime.invoke('kept', {}))).toBe('ok')
       raised = lowered() === 1
     }
     expect(raised).toBe(true)
