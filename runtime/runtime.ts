@@ -15,8 +15,7 @@ import { putRewrittenGlue } from './component/component-host.js'
 import { createNonCoreHost } from './component/index.js'
 import type { FunctionHost, FunctionStats, InvokeOptions, StartKind } from './pool/instance-pool.js'
 import { LaneSet, type LaneOptions } from './lanes/lanes.js'
-import { SLICE_MIN_CHECKS } from './instance.js'
-import { InlinePolicy, LANE_POLICY, UNPROVEN_REFUEL_DIVISOR, inlineBeforeProof, inlineEligible } from './lanes/policy.js'
+import { InlinePolicy, LANE_POLICY, inlineBeforeProof, inlineEligible } from './lanes/policy.js'
 import type { LaneLoad } from './lanes/protocol.js'
 import { checkArtifactSignature, isReservedPath, type SignaturePolicy } from '@jaegis/artifact'
 import { runTrial, type TrialOutcome } from './trial.js'
@@ -121,16 +120,19 @@ export class Runtime {
   private readonly artifacts = new Map<string, Artifact>()
   private readonly lanes: LaneSet | undefined
   private readonly inlinePolicy = new InlinePolicy()
+  /** Ticks between two fuel checks of every metered module (RuntimeOptions.fuelPerCheck). */
+  private readonly fuelPerCheck: number
   /** Log lines of an attempt on the calling thread that may still be stopped and re-run elsewhere. */
   private heldLogs: LogEntry[] | undefined
 
   constructor(options: RuntimeOptions = {}) {
     this.options = options
+    this.fuelPerCheck = options.fuelPerCheck ?? 10_000
     this.cache = options.moduleCache ?? defaultModuleCache
     if (options.lanes) {
       this.lanes = new LaneSet(
         {
-          fuelPerCheck: options.fuelPerCheck ?? 10_000,
+          fuelPerCheck: this.fuelPerCheck,
           onLog: (e) => options.onLog?.(e),
           onInvoke: (e) => options.onInvoke?.(e),
           loadFor: (name) => this.laneLoad(name),
@@ -210,7 +212,7 @@ export class Runtime {
 
   /** The metering options and cache key of a core artifact under this runtime's limits. */
   private meterOptions(artifact: Artifact): { options: MeterOptions; key: string } {
-    const fuel = this.options.fuelPerCheck ?? 10_000
+    const fuel = this.fuelPerCheck
     const maxPages = Math.floor(artifact.meta.config.limits.memoryBytes / 65536)
     return { options: { maxMemoryPages: maxPages, fuelPerCheck: fuel, importMemory: true, resetFunction: true }, key: `${artifact.meta.digest}:m${maxPages}:f${fuel}:imported-memory:reset-fn` }
   }
@@ -222,7 +224,7 @@ export class Runtime {
       // Components and WASI command modules (runtime/component): the same InstancePool, limits, logs and errors.
       // With lanes this is the gateway thread: what may run here gets its instances warmed up off the request path.
       const warmUp = this.lanes !== undefined && inlineEligible(artifact.meta)
-      const { host, cached } = createNonCoreHost(artifact, { moduleCache: this.cache, fuelPerCheck: this.options.fuelPerCheck ?? 10_000, onLog: this.logFor(config.name, digest), warmUp })
+      const { host, cached } = createNonCoreHost(artifact, { moduleCache: this.cache, fuelPerCheck: this.fuelPerCheck, onLog: this.logFor(config.name, digest), warmUp })
       return { host, artifact, result: { name: config.name, digest, loadMs: performance.now() - t0, cached } }
     }
     const { options: meterOptions, key } = this.meterOptions(artifact)
@@ -296,7 +298,7 @@ export class Runtime {
     const log = this.logFor(artifact.meta.config.name, artifact.meta.digest)
     // The modules prepare() compiled go along (as to a lane), so the trial does not compile them again.
     const modules = (artifact.meta.component?.coreModules ?? []).flatMap((m) => this.cache.entriesWithPrefix(m.digest))
-    return runTrial(artifact, { fuelPerCheck: this.options.fuelPerCheck ?? 10_000, modules, onLog: (level, message) => log(level, `trial: ${message}`) })
+    return runTrial(artifact, { fuelPerCheck: this.fuelPerCheck, modules, onLog: (level, message) => log(level, `trial: ${message}`) })
   }
 
   /** Drops a prepared function that will not be activated. */
@@ -444,13 +446,7 @@ export class Runtime {
       this.heldLogs = onLog ? [] : undefined
       let response: FunctionResponse
       try {
-        // A function not proven short is tried with finer fuel checks (UNPROVEN_REFUEL_DIVISOR): nothing
-        // says how much work its ticks do.
-        // A pace learned in lanes (sliceChecks above the minimum) is kept in the finer checks' units.
-        const proven = policy.inline(name, host.digest)
-        const sliceChecks = policy.sliceChecks(name, host.digest)
-        const finer = proven ? {} : { refuel: Math.max(1, Math.floor((this.options.fuelPerCheck ?? 10_000) / UNPROVEN_REFUEL_DIVISOR)), sliceChecks: sliceChecks > SLICE_MIN_CHECKS ? sliceChecks * UNPROVEN_REFUEL_DIVISOR : sliceChecks }
-        response = this.runHere(name, host, req, { deadline, sliceDeadline: t0 + LANE_POLICY.sliceMs, sliceChecks, ...finer })
+        response = this.runHere(name, host, req, { deadline, sliceDeadline: t0 + LANE_POLICY.sliceMs, ...policy.attemptChecks(name, host.digest, this.fuelPerCheck) })
       } catch (err) {
         this.heldLogs = undefined
         if (!isJaegisError(err) || err.code !== 'SLICE_EXPIRED') throw err

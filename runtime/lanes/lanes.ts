@@ -109,7 +109,11 @@ export class LaneSet {
 
   /** Lanes running now, busy ones, and invocations waiting for one. */
   get size(): { lanes: number; busy: number; waiting: number } {
-    return { lanes: this.lanes.length, busy: this.lanes.filter((l) => l.job).length, waiting: this.queue.size }
+    return { lanes: this.lanes.length, busy: this.busyLanes(), waiting: this.queue.size }
+  }
+
+  private busyLanes(): number {
+    return this.lanes.filter((l) => l.job !== undefined).length
   }
 
   /** True when a lane could start an invocation now (one is up and idle, and nothing waits). */
@@ -260,7 +264,7 @@ export class LaneSet {
     // Low from its start (lanes/priority.ts): a function known to run long, and any run beyond one per
     // core at once, so that a burst of new functions cannot outnumber the gateway thread on the CPUs
     // for their first slices.
-    const low = this.host.isLong(p.name, p.digest) || this.lanes.filter((l) => l.job !== undefined).length > this.cores
+    const low = this.host.isLong(p.name, p.digest) || this.busyLanes() > this.cores
     this.post(lane, { t: 'invoke', id: p.id, name: p.name, req: cloneableRequest(p.req), deadlineEpochMs: performance.timeOrigin + p.deadline, ...(low ? { low } : {}), ...(p.start ? { start: p.start } : {}), ...(load ? { load } : {}) })
   }
 

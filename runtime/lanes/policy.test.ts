@@ -2,7 +2,7 @@
 // (a lane at niceness 19 on a busy machine waits for a CPU).
 import { describe, expect, it } from 'vitest'
 import { SLICE_MIN_CHECKS } from '../instance.js'
-import { InlinePolicy, LANE_POLICY } from './policy.js'
+import { InlinePolicy, LANE_POLICY, UNPROVEN_REFUEL_DIVISOR } from './policy.js'
 
 describe('InlinePolicy', () => {
   it('proves short a function whose lane runs did almost no work, however long a starved lane took', () => {
@@ -62,4 +62,13 @@ describe('InlinePolicy', () => {
     p.laneRan('heavy', 'd1', 5, SLICE_MIN_CHECKS)
     expect(p.long('heavy', 'd1')).toBe(true)
   })
+
+  it('tries a function not proven short with finer fuel checks, and a proven one with its own', () => {
+    const p = new InlinePolicy()
+    expect(p.attemptChecks('new', 'd1', 10_000)).toEqual({ sliceChecks: SLICE_MIN_CHECKS, refuel: 10_000 / UNPROVEN_REFUEL_DIVISOR })
+    for (let i = 0; i < LANE_POLICY.shortProofRuns; i++) p.laneRan('new', 'd1', 0.5, 1)
+    expect(p.inline('new', 'd1')).toBe(true)
+    expect(p.attemptChecks('new', 'd1', 10_000)).toEqual({ sliceChecks: SLICE_MIN_CHECKS })
+  })
 })
+

@@ -96,6 +96,11 @@ export const LANE_POLICY = {
  */
 export const UNPROVEN_REFUEL_DIVISOR = 10
 
+/** The finer refuel (ticks between fuel checks) for a module metered with `fuelPerCheck`. */
+export function finerRefuel(fuelPerCheck: number): number {
+  return Math.max(1, Math.floor(fuelPerCheck / UNPROVEN_REFUEL_DIVISOR))
+}
+
 /**
  * Whether a function may run on the gateway thread at all (it still has to prove short): a stopped
  * attempt must be re-runnable without anyone noticing, and cheap to recover from. Core modules with fresh
@@ -179,6 +184,17 @@ export class InlinePolicy {
     const t = this.trial.get(name)
     const learned = t !== undefined && t.digest === digest ? Math.ceil(LANE_POLICY.sliceMs * t.checksPerMs) : 0
     return Math.max(SLICE_MIN_CHECKS, Math.min(learned, LANE_POLICY.maxSliceChecks))
+  }
+
+  /**
+   * The fuel checks of an inline attempt of `name` at `digest`: sliceChecks for a function proven short;
+   * for any other, checks every finerRefuel(fuelPerCheck) ticks (UNPROVEN_REFUEL_DIVISOR: nothing says how
+   * much work its ticks do), with a pace learned in lanes (sliceChecks above the minimum) kept in those units.
+   */
+  attemptChecks(name: string, digest: string, fuelPerCheck: number): { sliceChecks: number; refuel?: number } {
+    const sliceChecks = this.sliceChecks(name, digest)
+    if (this.inline(name, digest)) return { sliceChecks }
+    return { sliceChecks: sliceChecks > SLICE_MIN_CHECKS ? sliceChecks * UNPROVEN_REFUEL_DIVISOR : sliceChecks, refuel: finerRefuel(fuelPerCheck) }
   }
 
   /**

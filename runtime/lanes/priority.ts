@@ -1,12 +1,12 @@
 // A lane thread's priority over its life (Linux niceness; lane-worker.ts applies it to its thread).
-import { LANE_POLICY, UNPROVEN_REFUEL_DIVISOR } from './policy.js'
+import { LANE_POLICY, finerRefuel } from './policy.js'
 
 /**
  * A lane thread boots at niceness `low` (started by the spawner thread, which runs low: spawner-worker.ts)
  * and then waits at the process's own priority `base`, so that it wakes for a request as soon as the
  * gateway thread would. A run of a function known to run long is at `low` from its start, and so is a
  * run that finds more lanes busy than cores (lanes.ts); any other run gets its first LANE_POLICY.shortMs
- * at `base` (what a short run takes, checked every fuelPerCheck / UNPROVEN_REFUEL_DIVISOR ticks, or
+ * at `base` (what a short run takes, checked every finerRefuel(fuelPerCheck) ticks, or
  * until it asks for a large grow: instance.ts, Deadline.demoteAt) and then drops to `low`: a short run in
  * a lane costs the gateway thread what it would have inline and no more, and a long one soon yields the
  * CPU to the gateway thread, the admin API and health checks (a multi-level feedback queue, as an OS
@@ -24,12 +24,12 @@ export class LanePriority {
 
   constructor(private readonly base: number, private readonly low: number, private readonly set: (nice: number) => void, fuelPerCheck = 10_000) {
     this.lowered = this.apply(low)
-    this.demote = { afterMs: LANE_POLICY.shortMs, refuel: Math.max(1, Math.floor(fuelPerCheck / UNPROVEN_REFUEL_DIVISOR)), fn: () => void (this.lowered ||= this.apply(this.low)) }
+    this.demote = { afterMs: LANE_POLICY.shortMs, refuel: finerRefuel(fuelPerCheck), fn: () => void (this.lowered ||= this.apply(this.low)) }
   }
 
   /**
    * What the pool passes as InvokeOptions.demote for a run that starts at `base`: lowered at its first
-   * fuel check past LANE_POLICY.shortMs, checked every fuelPerCheck / UNPROVEN_REFUEL_DIVISOR ticks
+   * fuel check past LANE_POLICY.shortMs, checked every finerRefuel(fuelPerCheck) ticks
    * until then (a short run's whole length; a lane's work beyond it is a long function's).
    */
   readonly demote: { afterMs: number; refuel: number; fn: () => void }

@@ -16,7 +16,7 @@ export interface LaneLoad {
 
 /** Gateway thread -> lane. Deadlines cross as performance.timeOrigin + performance.now() (each thread has its own origin). */
 export type ToLane =
-  | { t: 'invoke'; id: number; name: string; req: FunctionRequest; deadlineEpochMs: number; start?: StartKind; load?: LaneLoad; /** The function is known to run long: at LANE_POLICY.nice from the start. */ low?: true }
+  | { t: 'invoke'; id: number; name: string; req: FunctionRequest; deadlineEpochMs: number; start?: StartKind; load?: LaneLoad; /** At LANE_POLICY.nice from the start: the function is known to run long, or more lanes than cores are busy (lanes.ts). */ low?: true }
   | { t: 'unload'; name: string }
   | { t: 'pool'; name: string; minWarm: number; maxWarm: number }
 

@@ -48,7 +48,7 @@ export class SimRunner {
     const key = createHash('sha256').update(text).digest('hex')
     let p = this.cache.get(key)
     if (!p) {
-      p = this.queue.then(() => this.spawn(text, source))
+      p = this.queue.then(() => this.sweep(text, source))
       this.queue = p.catch(() => undefined)
       this.cache.set(key, p)
       p.catch(() => this.cache.delete(key))
@@ -58,7 +58,7 @@ export class SimRunner {
     return p
   }
 
-  private async spawn(text: string, source: string): Promise<SimResult> {
+  private async sweep(text: string, source: string): Promise<SimResult> {
     try {
       return await this.thread.call<SimResult>('sweep', { text, source, maxMinutes: this.maxMinutes }, {
         timeoutMs: this.timeoutMs,
