@@ -441,7 +441,11 @@ export class Runtime {
     // off the request path by the pool's fill, or the request goes to a lane): 3-30 ms for a JavaScript engine.
     const eligible = meta !== undefined && inlineEligible(meta, host.lostInstances) && (meta.kind === 'core' || host.available > 0)
     const policy = this.inlinePolicy
-    if (eligible && (policy.inline(name, host.digest) || (!policy.long(name, host.digest) && inlineBeforeProof(meta) && !lanes.hasFreeLane()))) {
+    const proven = eligible && policy.inline(name, host.digest)
+    // An unproven function is tried here only when no lane is free, and only while attempts like it have
+    // not used up their share of this thread (LANE_POLICY.unprovenShare): a burst of new functions costs
+    // about one slice.
+    if (proven || (eligible && !policy.long(name, host.digest) && inlineBeforeProof(meta) && !lanes.hasFreeLane() && policy.mayTry(t0))) {
       const onLog = this.options.onLog
       this.heldLogs = onLog ? [] : undefined
       let response: FunctionResponse
@@ -452,6 +456,8 @@ export class Runtime {
         if (!isJaegisError(err) || err.code !== 'SLICE_EXPIRED') throw err
         this.inlinePolicy.markLong(name, host.digest)
         return lanes.submit({ name, config, digest: host.digest, req, deadline, ...(this.coldPending.delete(name) ? { start: 'hostcold' as const } : {}) })
+      } finally {
+        if (!proven) policy.tried(t0, performance.now())
       }
       const held = this.heldLogs
       this.heldLogs = undefined

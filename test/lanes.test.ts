@@ -266,6 +266,35 @@ describe('lanes', () => {
     expect(text((await next).body)).toBe('1')
   })
 
+  it('holds this thread about one slice, not one each, for a burst of new functions that loop while no lane is free', async () => {
+    runtime = createRuntime({ lanes: { minLanes: 1, maxLanes: 1 } })
+    runtime.load(withLimits(misbehave, { timeoutMs: 400 }, { name: 'blocker' }))
+    const names = Array.from({ length: 16 }, (_, i) => `new${i}`)
+    for (const name of names) runtime.load(withLimits(misbehave, { timeoutMs: 400 }, { name }))
+    await vi.waitFor(async () => {
+      const r = runtime!.dispatch('blocker', { path: '/count' })
+      expect(r).toBeInstanceOf(Promise)
+      await r
+    }, { timeout: 10_000, interval: 20 })
+    const blocker = code(runtime.invoke('blocker', { path: '/spin' }))
+    expect(runtime.laneStats()!.busy).toBe(1)
+    // Two bursts of eight (the least of the two, so that one descheduling of this thread does not
+    // decide): each new function would be tried here within a slice, and each attempt is stopped
+    // past it. Before the share of unproven attempts, each burst held this thread 8 slices or more.
+    const held: number[] = []
+    const answers: Array<Promise<string>> = []
+    for (const burst of [names.slice(0, 8), names.slice(8)]) {
+      const t0 = performance.now()
+      for (const name of burst) answers.push(code(Promise.resolve(runtime.dispatch(name, { path: '/spin' }))))
+      held.push(performance.now() - t0)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    expect(Math.min(...held)).toBeLessThan(3 * LANE_POLICY.sliceMs)
+    // Every one is still answered, by its deadline, from the lane's queue.
+    expect(await Promise.all(answers)).toEqual(names.map(() => 'TIMEOUT'))
+    expect(await blocker).toBe('TIMEOUT')
+  })
+
   it('loads a new version into lanes after a deploy: the next request runs it', async () => {
     const slow = withLimits(misbehave, { timeoutMs: 10_000 })
     runtime = createRuntime({ lanes: { minLanes: 1 } })

@@ -5,6 +5,30 @@ import { SLICE_MIN_CHECKS } from '../instance.js'
 import { InlinePolicy, LANE_POLICY, UNPROVEN_REFUEL_DIVISOR } from './policy.js'
 
 describe('InlinePolicy', () => {
+  it('lets attempts of unproven functions take about one slice of a burst, then their share of the time between attempts', () => {
+    const p = new InlinePolicy()
+    const slice = LANE_POLICY.sliceMs
+    // Cheap attempts (a new hello, 0.02 ms each) go on.
+    let t = 1_000
+    for (let i = 0; i < 50; i++, t += 0.02) {
+      expect(p.mayTry(t)).toBe(true)
+      p.tried(t, t + 0.02)
+    }
+    // An attempt stopped past its slice: the next ones, arriving at once, wait for a lane.
+    expect(p.mayTry(t)).toBe(true)
+    p.tried(t, t + slice + 1)
+    t += slice + 1
+    for (let i = 0; i < 7; i++) expect(p.mayTry(t)).toBe(false)
+    // The overdraft is paid back at unprovenShare of the time since.
+    const owed = (slice + 1 - (slice - 50 * 0.02)) / LANE_POLICY.unprovenShare
+    expect(p.mayTry(t + owed * 0.9)).toBe(false)
+    expect(p.mayTry(t + owed * 1.1)).toBe(true)
+    // Idle time refills at most one slice.
+    expect(p.mayTry(t + 1e6)).toBe(true)
+    p.tried(t + 1e6, t + 1e6 + slice)
+    expect(p.mayTry(t + 1e6 + slice)).toBe(false)
+  })
+
   it('proves short a function whose lane runs did almost no work, however long a starved lane took', () => {
     const p = new InlinePolicy()
     for (let i = 0; i < LANE_POLICY.shortProofRuns - 1; i++) p.laneRan('hello', 'd1', 250, SLICE_MIN_CHECKS - 1)

@@ -84,6 +84,17 @@ export const LANE_POLICY = {
    * GC, a slice of work), within what inlineRunsPerLostInstance forgives.
    */
   maxSliceChecks: 8,
+  /**
+   * Share of the gateway thread's time that attempts of functions not proven short may take (see
+   * InlinePolicy.mayTry): a credit of at most one slice (sliceMs), spent by each such attempt's duration
+   * and refilled at this share of the time between attempts; an attempt starts only while the credit is
+   * positive. So a
+   * burst of new functions arriving while no lane is free costs the gateway thread about one slice, not
+   * one each: in bench:isolation's first round four new hogs and four requests for a new quantum
+   * function arrived together, and the requests behind the attempts waited for two or three slices
+   * (the floods' 504s then came 20-30 ms past their deadline). A proven-short function never spends it.
+   */
+  unprovenShare: 0.5,
 } as const
 
 /**
@@ -157,6 +168,26 @@ export class InlinePolicy {
    * from; kept while the digest stays).
    */
   private readonly trial = new Map<string, { digest: string; shortRuns: number; marked: boolean; checksPerMs: number }>()
+  /** Gateway-thread time (ms) attempts of unproven functions may still take, as of `creditAt` (LANE_POLICY.unprovenShare). */
+  private credit: number = LANE_POLICY.sliceMs
+  private creditAt = -Infinity
+
+  /**
+   * Whether a function not proven short may be tried on this thread at `now` (performance.now()): while
+   * the credit, refilled at LANE_POLICY.unprovenShare of the time between attempts up to one slice, is positive. The
+   * caller reports the attempt's duration with `tried`, whatever its outcome.
+   */
+  mayTry(now: number): boolean {
+    this.credit = Math.min(LANE_POLICY.sliceMs, this.credit + (now - this.creditAt) * LANE_POLICY.unprovenShare)
+    this.creditAt = now
+    return this.credit > 0
+  }
+
+  /** An attempt allowed by mayTry held this thread from `start` to `end`: its time is spent, and earns nothing. */
+  tried(start: number, end: number): void {
+    this.credit -= end - start
+    this.creditAt = end
+  }
 
   /** True when `name` at `digest` has proven short (runs on the calling thread). */
   inline(name: string, digest: string): boolean {
