@@ -120,6 +120,8 @@ export class Runtime {
   private readonly artifacts = new Map<string, Artifact>()
   private readonly lanes: LaneSet | undefined
   private readonly inlinePolicy = new InlinePolicy()
+  /** Inline attempts stopped at their slice since start (laneStats). */
+  private sliceStops = 0
   /** Ticks between two fuel checks of every metered module (RuntimeOptions.fuelPerCheck). */
   private readonly fuelPerCheck: number
   /** Log lines of an attempt on the calling thread that may still be stopped and re-run elsewhere. */
@@ -144,9 +146,12 @@ export class Runtime {
     }
   }
 
-  /** Lanes running, busy, and invocations waiting for one (undefined without lanes). */
-  laneStats(): { lanes: number; busy: number; waiting: number } | undefined {
-    return this.lanes?.size
+  /**
+   * Lanes running, busy, invocations waiting for one, and inline attempts stopped at their slice (each
+   * run again in a lane: time this thread spent for nothing) since start (undefined without lanes).
+   */
+  laneStats(): { lanes: number; busy: number; waiting: number; stopped: number } | undefined {
+    return this.lanes && { ...this.lanes.size, stopped: this.sliceStops }
   }
 
   /**
@@ -442,9 +447,9 @@ export class Runtime {
     const eligible = meta !== undefined && inlineEligible(meta, host.lostInstances) && (meta.kind === 'core' || host.available > 0)
     const policy = this.inlinePolicy
     const proven = eligible && policy.inline(name, host.digest)
-    // An unproven function is tried here only when no lane is free, and only while attempts like it have
-    // not used up their share of this thread (LANE_POLICY.unprovenShare): a burst of new functions costs
-    // about one slice.
+    // An unproven function is tried here only when no lane is free, and only while stopped attempts have
+    // not used up their share of this thread (LANE_POLICY.unprovenShare): a burst of new long functions
+    // costs about one slice.
     if (proven || (eligible && !policy.long(name, host.digest) && inlineBeforeProof(meta) && !lanes.hasFreeLane() && policy.mayTry(t0))) {
       const onLog = this.options.onLog
       this.heldLogs = onLog ? [] : undefined
@@ -454,10 +459,10 @@ export class Runtime {
       } catch (err) {
         this.heldLogs = undefined
         if (!isJaegisError(err) || err.code !== 'SLICE_EXPIRED') throw err
-        this.inlinePolicy.markLong(name, host.digest)
+        this.sliceStops++
+        if (!proven) policy.stopped(t0, performance.now())
+        policy.markLong(name, host.digest)
         return lanes.submit({ name, config, digest: host.digest, req, deadline, ...(this.coldPending.delete(name) ? { start: 'hostcold' as const } : {}) })
-      } finally {
-        if (!proven) policy.tried(t0, performance.now())
       }
       const held = this.heldLogs
       this.heldLogs = undefined

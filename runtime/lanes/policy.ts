@@ -85,14 +85,14 @@ export const LANE_POLICY = {
    */
   maxSliceChecks: 8,
   /**
-   * Share of the gateway thread's time that attempts of functions not proven short may take (see
-   * InlinePolicy.mayTry): a credit of at most one slice (sliceMs), spent by each such attempt's duration
-   * and refilled at this share of the time between attempts; an attempt starts only while the credit is
-   * positive. So a
-   * burst of new functions arriving while no lane is free costs the gateway thread about one slice, not
+   * Most of the gateway thread's time that stopped attempts of functions not proven short may take (see
+   * InlinePolicy.mayTry): after an attempt is stopped at its slice, unproven functions wait for a lane
+   * until this share of the time since the attempt began was the attempt's (at 0.5, as long again). So a
+   * burst of new long functions arriving while no lane is free costs the gateway thread one slice, not
    * one each: in bench:isolation's first round four new hogs and four requests for a new quantum
-   * function arrived together, and the requests behind the attempts waited for two or three slices
-   * (the floods' 504s then came 20-30 ms past their deadline). A proven-short function never spends it.
+   * function arrived together, and the requests behind the attempts waited for two or three slices.
+   * Attempts that answer (a new hello: microseconds) cost no wait: counting their time too sent most of a
+   * 32-connection burst of a new hello to lanes, which grew to 16 to hold it.
    */
   unprovenShare: 0.5,
 } as const
@@ -168,25 +168,21 @@ export class InlinePolicy {
    * from; kept while the digest stays).
    */
   private readonly trial = new Map<string, { digest: string; shortRuns: number; marked: boolean; checksPerMs: number }>()
-  /** Gateway-thread time (ms) attempts of unproven functions may still take, as of `creditAt` (LANE_POLICY.unprovenShare). */
-  private credit: number = LANE_POLICY.sliceMs
-  private creditAt = -Infinity
+  /** Until when (performance.now()) unproven functions wait for a lane after a stopped attempt (LANE_POLICY.unprovenShare). */
+  private coolUntil = -Infinity
 
   /**
-   * Whether a function not proven short may be tried on this thread at `now` (performance.now()): while
-   * the credit, refilled at LANE_POLICY.unprovenShare of the time between attempts up to one slice, is positive. The
-   * caller reports the attempt's duration with `tried`, whatever its outcome.
+   * Whether a function not proven short may be tried on this thread at `now` (performance.now()): not
+   * while the last stopped attempt's share of this thread (LANE_POLICY.unprovenShare) lasts. The caller
+   * reports an attempt stopped at its slice with `stopped`.
    */
   mayTry(now: number): boolean {
-    this.credit = Math.min(LANE_POLICY.sliceMs, this.credit + (now - this.creditAt) * LANE_POLICY.unprovenShare)
-    this.creditAt = now
-    return this.credit > 0
+    return now >= this.coolUntil
   }
 
-  /** An attempt allowed by mayTry held this thread from `start` to `end`: its time is spent, and earns nothing. */
-  tried(start: number, end: number): void {
-    this.credit -= end - start
-    this.creditAt = end
+  /** An attempt allowed by mayTry was stopped at its slice: it held this thread from `start` to `end`. */
+  stopped(start: number, end: number): void {
+    this.coolUntil = end + ((end - start) * (1 - LANE_POLICY.unprovenShare)) / LANE_POLICY.unprovenShare
   }
 
   /** True when `name` at `digest` has proven short (runs on the calling thread). */
