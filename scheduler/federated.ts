@@ -28,7 +28,7 @@ function varianceFromUpper(mean: readonly number[], upper: readonly number[], le
  * mean rate with Poisson variance and the mean and variance of its peaks: thin sites still contribute their
  * share. Undefined for a site that saw nothing in the window.
  */
-export function siteSummary(site: number, counts: number[], peaks: number[], meanDurationMs: number, forecaster: Forecaster, horizon: number, level: number, minActiveMinutes: number, fromMinute?: number): SiteSummary | undefined {
+export function siteSummary(site: number, counts: number[], peaks: number[], meanDurationMs: number, forecaster: Forecaster, horizon: number, level: number, minActiveMinutes: number, fromMinute?: number, signedRates = false): SiteSummary | undefined {
   const f = fitSeries(counts, peaks, forecaster, horizon, level, minActiveMinutes)
   if (f.activeMinutes === 0) return undefined
   let windowInvocations = 0
@@ -36,7 +36,7 @@ export function siteSummary(site: number, counts: number[], peaks: number[], mea
   const shared = { site, ...(fromMinute === undefined ? {} : { fromMinute }), activeMinutes: f.activeMinutes, windowInvocations, peakSketch: peakSketch(peaks), meanDurationMs }
   if (f.rateMean.length === horizon) {
     return {
-      ...shared, rateMean: f.rateMean.map((x) => Math.max(0, x)), rateVar: varianceFromUpper(f.rateMean, f.rateUpper, level),
+      ...shared, rateMean: signedRates ? f.rateMean : f.rateMean.map((x) => Math.max(0, x)), rateVar: varianceFromUpper(f.rateMean, f.rateUpper, level),
       peakMean: f.peakMean.map((x) => Math.max(0, x)), peakVar: varianceFromUpper(f.peakMean, f.peakUpper, level), peakCap: f.peakCap, model: f.model,
     }
   }
@@ -118,11 +118,55 @@ export class FederatedFitSource implements FitSource {
   }
 
   /** Site `site`'s summary (what it would ship) for a fit at `minute`; undefined when it saw nothing. */
-  private summaryOf(site: number, minute: number, horizon: number, level: number, windowMinutes: number, minActiveMinutes: number): SiteSummary | undefined {
+  private summaryOf(site: number, minute: number, horizon: number, level: number, windowMinutes: number, minActiveMinutes: number, forecaster = this.forecaster): SiteSummary | undefined {
     const a = this.siteActivity[site]
     if (a.invocations === 0) return undefined
     const { counts, peaks } = a.closedMinutes(minute * MINUTE_MS, windowMinutes)
-    return siteSummary(site, counts, peaks, a.meanDurationMs, this.forecaster, horizon, level, minActiveMinutes, minute)
+    const signed = ['signed-sum', 'seasonal'].includes(this.rules.rates ?? DEFAULT_RULES.rates)
+    return siteSummary(site, counts, peaks, a.meanDurationMs, forecaster, horizon, level, minActiveMinutes, minute, signed)
+  }
+
+  /**
+   * The season the sites agree on for a fit at `minute` (`season: 'agreed'`). Round one: each online site
+   * with at least `minActive` active minutes ships the periods it detects on its window (at most two).
+   * Control's candidates: every set shipped and every single period in one, and no season. Round two: each
+   * such site ships its fit's AIC under every candidate (its window's counts fitted with that season);
+   * control adds them and takes the lowest (sites' windows are independent thinnings, so log-likelihoods
+   * add). Undefined when no site has a say or the forecaster has no seasons.
+   */
+  agreeSeason(minute: number, windowMinutes: number, minActive: number, horizon: number, level: number): number[] | undefined {
+    const f = this.forecaster
+    if (!f.seasons || !f.variant) return undefined
+    const windows: number[][] = []
+    for (let site = 0; site < this.sites; site++) {
+      if (this.offline?.(site, minute)) continue
+      const a = this.siteActivity[site]
+      if (a.invocations === 0) continue
+      const { counts } = a.closedMinutes(minute * MINUTE_MS, windowMinutes)
+      let active = 0
+      for (const c of counts) if (c > 0) active++
+      if (active >= minActive) windows.push(counts)
+    }
+    if (windows.length === 0) return undefined
+    const candidates = new Map<string, number[]>([['', []]])
+    for (const counts of windows) {
+      const found = f.seasons(Float64Array.from(counts))
+      candidates.set(found.join(','), found)
+      for (const m of found) candidates.set(String(m), [m])
+    }
+    if (candidates.size === 1) return []
+    let best: number[] | undefined
+    let bestScore = Infinity
+    for (const season of candidates.values()) {
+      const g = f.variant({ season })
+      let score = 0
+      for (const counts of windows) score += g.forecast(Float64Array.from(counts), horizon, level).aic ?? NaN
+      if (score < bestScore) {
+        bestScore = score
+        best = season
+      }
+    }
+    return best
   }
 
   /** Each site's summary (what it ships) for a fit at `minute`. */
@@ -140,13 +184,16 @@ export class FederatedFitSource implements FitSource {
     // a site fits its own window from fewer active minutes than the cluster needs (control checks the cluster's)
     const siteMinActive = Math.min(minActiveMinutes, this.rules.siteMinActiveMinutes ?? DEFAULT_RULES.siteMinActiveMinutes)
     const usable: SiteSummary[] = []
+    const signed = ['signed-sum', 'seasonal'].includes(this.rules.rates ?? DEFAULT_RULES.rates)
+    const season = (this.rules.season ?? DEFAULT_RULES.season) === 'agreed' ? this.agreeSeason(minute, windowMinutes, siteMinActive, horizon, level) : undefined
+    const forecaster = (season || signed) && this.forecaster.variant ? this.forecaster.variant({ season, signed }) : this.forecaster
     for (let site = 0; site < this.sites; site++) {
       if (this.offline?.(site, minute)) {
         const last = this.lastShipped[site]
         if (last) usable.push(last)
         continue
       }
-      let s = this.summaryOf(site, minute, horizon, level, windowMinutes, siteMinActive)
+      let s = this.summaryOf(site, minute, horizon, level, windowMinutes, siteMinActive, forecaster)
       // a site whose window is too thin for a fit ships nothing when control would leave it out anyway
       if (s && thinSites === 'none' && s.model === 'window-mean') s = undefined
       this.lastShipped[site] = s
