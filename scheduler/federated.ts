@@ -90,7 +90,18 @@ export function siteOf(fn: string, startMs: number, sites: number): number {
 /** Counters of what left the sites over a run. */
 export interface ShipStats {
   summaries: number
+  /** Bytes of everything that left the sites: summaries and the season agreement's messages. */
   bytes: number
+  /** Of `bytes`, the season agreement's (periods detected, one AIC per candidate). */
+  agreementBytes?: number
+}
+
+/**
+ * Bytes a site ships for the season agreement: round one its id, a count and the periods it detected (2 bytes
+ * each); round two (when there is a choice) its id and one AIC (8 bytes) per candidate.
+ */
+export function agreementBytes(periods: number, candidates: number): number {
+  return 4 + 1 + 2 * periods + (candidates > 1 ? 4 + 8 * candidates : 0)
 }
 
 /** Whether `site` is cut off from control at `minute` (it ships nothing; control keeps its last summary). */
@@ -106,7 +117,7 @@ export class FederatedFitSource implements FitSource {
   private readonly siteActivity: FunctionActivity[]
   /** Control's copy of the latest summary each site shipped (undefined: it had nothing to say). */
   private readonly lastShipped: (SiteSummary | undefined)[]
-  constructor(private readonly fn: string, private readonly sites: number, private readonly forecaster: Forecaster, private readonly onShip?: (fn: string, s: SiteSummary) => void, private readonly rules: CombineRules = {}, private readonly offline?: SiteOffline) {
+  constructor(private readonly fn: string, private readonly sites: number, private readonly forecaster: Forecaster, private readonly onShip?: (fn: string, s: SiteSummary) => void, private readonly rules: CombineRules = {}, private readonly offline?: SiteOffline, private readonly onAgree?: (fn: string, bytes: number) => void) {
     const m = rules.siteMinActiveMinutes
     if (m !== undefined && !(Number.isInteger(m) && m >= 1)) throw new RangeError(`siteMinActiveMinutes must be an integer >= 1, got ${m}`)
     this.siteActivity = Array.from({ length: sites }, () => new FunctionActivity({ histogramRangeMinutes: 240 }))
@@ -149,11 +160,12 @@ export class FederatedFitSource implements FitSource {
     }
     if (windows.length === 0) return undefined
     const candidates = new Map<string, number[]>([['', []]])
-    for (const counts of windows) {
-      const found = f.seasons(Float64Array.from(counts))
-      candidates.set(found.join(','), found)
-      for (const m of found) candidates.set(String(m), [m])
+    const found = windows.map((counts) => f.seasons!(Float64Array.from(counts)))
+    for (const periods of found) {
+      candidates.set(periods.join(','), periods)
+      for (const m of periods) candidates.set(String(m), [m])
     }
+    for (const periods of found) this.onAgree?.(this.fn, agreementBytes(periods.length, candidates.size))
     if (candidates.size === 1) return []
     let best: number[] | undefined
     let bestScore = Infinity
@@ -213,6 +225,9 @@ export function federatedPredictivePolicy(sites: number, options: PredictiveOpti
     fitSource: (fn, forecaster) => new FederatedFitSource(fn, sites, forecaster, stats ? (_fn, s) => {
       stats.summaries++
       stats.bytes += summaryBytes(s)
-    } : undefined, rules, offline),
+    } : undefined, rules, offline, stats ? (_fn, bytes) => {
+      stats.bytes += bytes
+      stats.agreementBytes = (stats.agreementBytes ?? 0) + bytes
+    } : undefined),
   })
 }
