@@ -20,7 +20,11 @@ export interface SiteSummary {
   readonly activeMinutes: number
   /** Invocations the site saw in its window: control's estimate of the site's share of the function. */
   readonly windowInvocations: number
-  /** Per horizon step: the site's forecast mean and variance of its invocations per minute. A missing step is NaN (or the array is short). */
+  /**
+   * Per horizon step: the site's forecast mean and variance of its invocations per minute. A missing step is
+   * NaN (or the array is short). The mean may be negative (signed, not clipped at 0) under the rates rules
+   * `seasonal` and `signed-sum`; control clips the combined rate.
+   */
   readonly rateMean: readonly number[]
   readonly rateVar: readonly number[]
   /** Per horizon step: the site's forecast mean and variance of its peak in-flight invocations per minute. */
@@ -94,13 +98,17 @@ export interface CombineRules {
    * estimate it; a thin site's flat fit (tsb on a few invocations of a timer) adds a rate to every minute
    * that the busiest site's seasonal fit puts at 0, and the policy holds an instance through minutes whose
    * chance of an arrival reaches its hold threshold (1.5 % at 128 MiB): `sum` held timer functions warm
-   * between their ticks. Chosen on the tune half (docs/scheduler.md). @default 'home'
+   * between their ticks. `signed-sum`: the sites' signed means added. `seasonal`: when the busiest site's fit
+   * is seasonal, the signed means of the sites with a seasonal fit added (one split's noise in their levels
+   * cancels: a tick one site got is a miss at the others) and scaled up by the cluster's invocations over
+   * theirs, else `home`. Sites ship signed means under `signed-sum` and `seasonal`. Chosen on the tune half
+   * with `season: 'agreed'` (docs/scheduler.md, "The timers' leak between ticks"). @default 'seasonal'
    */
   rates?: 'sum' | 'home' | 'signed-sum' | 'seasonal'
   /**
    * Seasons: each site detects its own on its thinned series (`own`), or the sites agree on one per
    * function before they fit (`agreed`: each ships the periods it detected, control picks one, sites fit
-   * with it; federated.ts agreeSeason). @default 'own'
+   * with it; federated.ts agreeSeason). Chosen on the tune half. @default 'agreed'
    */
   season?: 'own' | 'agreed'
   /** A summary older than this (minutes since its fromMinute) is dropped: its site is taken as gone. @default 60 */

@@ -1,8 +1,9 @@
 // Federated forecasting (issue 17): each site fits its share of a function's per-minute series with the
 // forecast kernel and ships a fixed-size summary (per-step means and variances and a histogram of its peaks,
 // not the series); the control plane combines the sites' summaries (federated-combine.ts) into one
-// cluster-wide fit that drives the same predictive policy as central fitting does. docs/scheduler.md
-// ("Federated forecasting") lists what leaves a site.
+// cluster-wide fit that drives the same predictive policy as central fitting does. Before a refit the sites
+// agree on one season per function (agreeSeason). docs/scheduler.md ("Federated forecasting") lists what
+// leaves a site.
 import { normalQuantile } from '@jaegis/kernels/forecast'
 import { FunctionActivity } from './activity.js'
 import { combineSummaries, DEFAULT_RULES, summaryBytes, type CombineRules, type SiteSummary } from './federated-combine.js'
