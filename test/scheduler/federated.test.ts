@@ -383,7 +383,7 @@ describe('the season the sites agree on (regression: the timers\' leak between t
     expect(stats.bytes).toBeGreaterThan(0)
   })
 
-  it('4-, 5- and 7-minute timers split over 2 sites: at most 1.5x the idle memory of central fitting (2.24x with each site's own season and the busiest site's rate), at no more cold starts', () => {
+  it('4-, 5- and 7-minute timers split over 2 sites: at most 1.5x the idle memory of central fitting (2.24x with each site\'s own season and the busiest site\'s rate), at no more cold starts', () => {
     const trace: Trace = { format: 'azure2021', minutes: 720, source: 'ticks', functions: [] }
     const r = rng(21)
     for (const [k, period] of [[0, 5], [1, 5], [2, 7], [3, 4]]) {
