@@ -144,11 +144,12 @@ export class FederatedFitSource implements FitSource {
    * Control's candidates: every set shipped and every single period in one, and no season. Round two: each
    * such site ships its fit's AIC under every candidate (its window's counts fitted with that season);
    * control adds them and takes the lowest (sites' windows are independent thinnings, so log-likelihoods
-   * add). Undefined when no site has a say or the forecaster has no seasons.
+   * add). Undefined with one site, when no site has a say, or when the forecaster has no seasons.
    */
   agreeSeason(minute: number, windowMinutes: number, minActive: number, horizon: number, level: number): number[] | undefined {
     const f = this.forecaster
-    if (!f.seasons || !f.variant) return undefined
+    // one site is the cluster: its own detection is central fitting's
+    if (this.sites < 2 || !f.seasons || !f.variant) return undefined
     const windows: number[][] = []
     for (let site = 0; site < this.sites; site++) {
       if (this.offline?.(site, minute)) continue

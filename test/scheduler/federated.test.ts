@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { normalQuantile } from '../../kernels/forecast/index.js'
 import {
   clusterActiveMinutes, clusterPeakDistribution, combineSummaries, DEFAULT_COLD_START_COST_GB_S, holdThreshold, distributionQuantile, EtsForecaster, EwmaForecaster, FederatedFitSource, IdleTimeHistogram, mergeHistograms, PEAK_SKETCH_BINS,
-  fitSeries, peakSketch, PredictivePolicy, federatedPredictivePolicy, simulate, siteOf, summaryBytes, validateSummary, type SiteSummary, type Trace,
+  fitSeries, peakSketch, PredictivePolicy, federatedPredictivePolicy, simulate, siteOf, summaryBytes, validateSummary, parseTrace, trimTrace, type SiteSummary, type Trace,
 } from '../../scheduler/index.js'
 import { command as sim } from '../../cli/commands/sim.js'
 import { captureContext } from '../cli-capture.js'
@@ -382,6 +382,17 @@ describe('the season the sites agree on (regression: the timers\' leak between t
     simulate(trace, policy)
     expect(stats.bytes).toBeGreaterThan(0)
   })
+
+  it('one site has nothing to agree on: with the kernel\'s forecaster it reproduces central fitting exactly', () => {
+    const lines = readFileSync(join(AZ, 'azure2019_100fn_per_minute.csv'), 'utf8').split('\n')
+    const trace = parseTrace(lines.slice(0, 13).join('\n') + '\n') // header + 12 functions
+    trimTrace(trace, 600)
+    const central = simulate(trace, new PredictivePolicy())
+    const one = simulate(trace, federatedPredictivePolicy(1))
+    expect(central.invocations).toBeGreaterThan(500)
+    expect(one.coldStarts).toBe(central.coldStarts)
+    expect(one.wasted_gb_s).toBe(central.wasted_gb_s)
+  }, 60_000)
 
   it('4-, 5- and 7-minute timers split over 2 sites: at most 1.5x the idle memory of central fitting (2.24x with each site\'s own season and the busiest site\'s rate), at no more cold starts', () => {
     const trace: Trace = { format: 'azure2021', minutes: 720, source: 'ticks', functions: [] }
