@@ -57,6 +57,8 @@ export interface FederatedSummary {
   /** Summaries that left the sites, and their bytes (scheduler/federated.ts summaryBytes). */
   shipped_summaries: number
   shipped_bytes: number
+  /** Of shipped_bytes, the season agreement's messages (scheduler/federated.ts agreementBytes). */
+  agreement_bytes: number
 }
 
 /** Runs the predictive policy once with central fitting on the raw series and once federated over `sites` sites. */
@@ -71,7 +73,7 @@ export function runFederated(trace: Trace, sites: number, o: SimOptions = {}, fo
     central, federated,
     federated_cold_start_ratio: ratio(federated.cold_starts, central.cold_starts),
     federated_memory_ratio: ratio(federated.wasted_gb_s, central.wasted_gb_s),
-    shipped_summaries: stats.summaries, shipped_bytes: stats.bytes,
+    shipped_summaries: stats.summaries, shipped_bytes: stats.bytes, agreement_bytes: stats.agreementBytes ?? 0,
   }
 }
 

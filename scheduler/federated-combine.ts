@@ -20,7 +20,11 @@ export interface SiteSummary {
   readonly activeMinutes: number
   /** Invocations the site saw in its window: control's estimate of the site's share of the function. */
   readonly windowInvocations: number
-  /** Per horizon step: the site's forecast mean and variance of its invocations per minute. A missing step is NaN (or the array is short). */
+  /**
+   * Per horizon step: the site's forecast mean and variance of its invocations per minute. A missing step is
+   * NaN (or the array is short). The mean may be negative (signed, not clipped at 0) under the rates rules
+   * `seasonal` and `signed-sum`; control clips the combined rate.
+   */
   readonly rateMean: readonly number[]
   readonly rateVar: readonly number[]
   /** Per horizon step: the site's forecast mean and variance of its peak in-flight invocations per minute. */
@@ -56,7 +60,7 @@ export function validateSummary(s: SiteSummary): void {
   for (const k of ['rateMean', 'rateVar', 'peakMean', 'peakVar'] as const) {
     if (!Array.isArray(s[k])) throw bad(`${k} must be an array`)
     // NaN marks a missing step; anything else must be a number >= 0
-    for (const x of s[k]) if (typeof x !== 'number' || x < 0 || x === Infinity) throw bad(`${k} has ${JSON.stringify(x)}`)
+    for (const x of s[k]) if (typeof x !== 'number' || (x < 0 && k !== 'rateMean') || x === Infinity || x === -Infinity) throw bad(`${k} has ${JSON.stringify(x)}`)
   }
   if (!Array.isArray(s.peakSketch) || s.peakSketch.length !== PEAK_SKETCH_BINS) throw bad(`peakSketch must have ${PEAK_SKETCH_BINS} bins`)
   for (const c of s.peakSketch) if (!Number.isInteger(c) || c < 0) throw bad(`peakSketch has ${JSON.stringify(c)}`)
@@ -94,9 +98,19 @@ export interface CombineRules {
    * estimate it; a thin site's flat fit (tsb on a few invocations of a timer) adds a rate to every minute
    * that the busiest site's seasonal fit puts at 0, and the policy holds an instance through minutes whose
    * chance of an arrival reaches its hold threshold (1.5 % at 128 MiB): `sum` held timer functions warm
-   * between their ticks. Chosen on the tune half (docs/scheduler.md). @default 'home'
+   * between their ticks. `signed-sum`: the sites' signed means added. `seasonal`: when the busiest site's fit
+   * is seasonal, the signed means of the sites with a seasonal fit added (one split's noise in their levels
+   * cancels: a tick one site got is a miss at the others) and scaled up by the cluster's invocations over
+   * theirs, else `home`. Sites ship signed means under `signed-sum` and `seasonal`. Chosen on the tune half
+   * with `season: 'agreed'` (docs/scheduler.md, "The timers' leak between ticks"). @default 'seasonal'
    */
-  rates?: 'sum' | 'home'
+  rates?: 'sum' | 'home' | 'signed-sum' | 'seasonal'
+  /**
+   * Seasons: each site detects its own on its thinned series (`own`), or the sites agree on one per
+   * function before they fit (`agreed`: each ships the periods it detected, control picks one, sites fit
+   * with it; federated.ts agreeSeason). Chosen on the tune half. @default 'agreed'
+   */
+  season?: 'own' | 'agreed'
   /** A summary older than this (minutes since its fromMinute) is dropped: its site is taken as gone. @default 60 */
   maxStaleMinutes?: number
   /**
@@ -116,7 +130,7 @@ export interface CombineRules {
 }
 
 // Chosen on the tune half (even-hash functions) of the shared trace at 3 sites, docs/scheduler.md.
-export const DEFAULT_RULES: Required<CombineRules> = { variance: 'thinned-signal', peaks: 'sum', cap: 'sketch', thinSites: 'none', rates: 'home', maxStaleMinutes: 60, siteMinActiveMinutes: 3, activeMinutes: 'clumped' }
+export const DEFAULT_RULES: Required<CombineRules> = { variance: 'thinned-signal', peaks: 'sum', cap: 'sketch', thinSites: 'none', rates: 'seasonal', maxStaleMinutes: 60, siteMinActiveMinutes: 3, activeMinutes: 'clumped', season: 'agreed' }
 
 const EMPTY_FIT: SeriesFit = { activeMinutes: 0, rateMean: [], rateUpper: [], peakMean: [], peakUpper: [], peakCap: 0, model: 'no site active' }
 
@@ -127,7 +141,7 @@ const EMPTY_FIT: SeriesFit = { activeMinutes: 0, rateMean: [], rateUpper: [], pe
  * site's smallest per-step variance for every step in between, as a random walk from there would.
  * Undefined when the site has no usable step.
  */
-function alignSteps(mean: readonly number[], variance: readonly number[], offset: number, horizon: number): { mean: number[]; variance: number[] } | undefined {
+function alignSteps(mean: readonly number[], variance: readonly number[], offset: number, horizon: number, signed = false): { mean: number[]; variance: number[] } | undefined {
   const have: number[] = []
   let growth = Infinity
   for (let i = 0; i < Math.min(mean.length, variance.length); i++) {
@@ -141,7 +155,7 @@ function alignSteps(mean: readonly number[], variance: readonly number[], offset
     const want = h + offset
     let j = have[0]
     for (const i of have) if (i <= want) j = i
-    out.mean[h] = Math.max(0, mean[j])
+    out.mean[h] = signed ? mean[j] : Math.max(0, mean[j])
     out.variance[h] = variance[j] + Math.abs(want - j) * growth
   }
   return out
@@ -171,6 +185,11 @@ export function clusterActiveMinutes(sites: readonly Pick<SiteSummary, 'activeMi
     else hi = mid
   }
   return Math.round((lo + hi) / 2)
+}
+
+/** Whether a summary's rate model (before ' / ') has a seasonal component, e.g. `ets(A,N,A)[5]`. */
+function seasonalFit(model: string): boolean {
+  return /^ets\(A,[^,)]+,[AM]\)/.test(model)
 }
 
 /**
@@ -203,7 +222,7 @@ export function combineSummaries(summaries: readonly SiteSummary[], horizon: num
     .filter((s) => r.thinSites === 'mean' || s.model !== 'window-mean')
     .flatMap((s) => {
       const offset = minute === undefined || s.fromMinute === undefined ? 0 : Math.max(0, minute - s.fromMinute)
-      const rate = alignSteps(s.rateMean, s.rateVar, offset, horizon)
+      const rate = alignSteps(s.rateMean, s.rateVar, offset, horizon, r.rates === 'signed-sum' || r.rates === 'seasonal')
       const peak = alignSteps(s.peakMean, s.peakVar, offset, horizon)
       return rate && peak ? [{ s, rate, peak }] : []
     })
@@ -221,7 +240,18 @@ export function combineSummaries(summaries: readonly SiteSummary[], horizon: num
   for (const { rate } of sites) for (let h = 0; h < horizon; h++) rateMean[h] += rate.mean[h]
   // the policy's chance of an arrival: from the busiest site's fit scaled to the cluster (rates: 'home')
   let arrivalRate = rateMean
-  if (r.rates === 'home') {
+  const seasonalSites = r.rates === 'seasonal' ? sites.filter(({ s }) => seasonalFit(s.model)) : []
+  const busiest = sites.reduce((a, x) => (x.s.windowInvocations > a.s.windowInvocations ? x : a), sites[0])
+  if (r.rates === 'seasonal' && seasonalFit(busiest.s.model)) {
+    // the sites that fitted a seasonal model: one split's noise in their levels cancels in the sum of their
+    // signed means; scaled up by the cluster's invocations over theirs
+    let all = thin.reduce((a, s) => a + s.windowInvocations, 0), theirs = 0
+    for (const x of sites) all += x.s.windowInvocations
+    for (const x of seasonalSites) theirs += x.s.windowInvocations
+    const sum = new Array<number>(horizon).fill(0)
+    for (const x of seasonalSites) for (let h = 0; h < horizon; h++) sum[h] += x.rate.mean[h]
+    arrivalRate = sum.map((m) => Math.max(0, (m * all) / theirs))
+  } else if (r.rates === 'home' || r.rates === 'seasonal') {
     let home = sites[0]
     let invocations = thin.reduce((a, s) => a + s.windowInvocations, 0)
     for (const x of sites) {
@@ -229,8 +259,8 @@ export function combineSummaries(summaries: readonly SiteSummary[], horizon: num
       if (x.s.windowInvocations > home.s.windowInvocations) home = x
     }
     const scale = home.s.windowInvocations > 0 ? invocations / home.s.windowInvocations : sites.length
-    arrivalRate = home.rate.mean.map((m) => m * scale)
-  }
+    arrivalRate = home.rate.mean.map((m) => Math.max(0, m * scale))
+  } else if (r.rates === 'signed-sum') arrivalRate = rateMean.map((m) => Math.max(0, m))
   for (const { s, rate, peak } of sites) {
     for (let h = 0; h < horizon; h++) {
       const mu = quadrature ? Math.min(peak.mean[h], (rate.mean[h] * s.meanDurationMs) / MINUTE_MS) : peak.mean[h]

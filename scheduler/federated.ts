@@ -1,8 +1,9 @@
 // Federated forecasting (issue 17): each site fits its share of a function's per-minute series with the
 // forecast kernel and ships a fixed-size summary (per-step means and variances and a histogram of its peaks,
 // not the series); the control plane combines the sites' summaries (federated-combine.ts) into one
-// cluster-wide fit that drives the same predictive policy as central fitting does. docs/scheduler.md
-// ("Federated forecasting") lists what leaves a site.
+// cluster-wide fit that drives the same predictive policy as central fitting does. Before a refit the sites
+// agree on one season per function (agreeSeason). docs/scheduler.md ("Federated forecasting") lists what
+// leaves a site.
 import { normalQuantile } from '@jaegis/kernels/forecast'
 import { FunctionActivity } from './activity.js'
 import { combineSummaries, DEFAULT_RULES, summaryBytes, type CombineRules, type SiteSummary } from './federated-combine.js'
@@ -28,7 +29,7 @@ function varianceFromUpper(mean: readonly number[], upper: readonly number[], le
  * mean rate with Poisson variance and the mean and variance of its peaks: thin sites still contribute their
  * share. Undefined for a site that saw nothing in the window.
  */
-export function siteSummary(site: number, counts: number[], peaks: number[], meanDurationMs: number, forecaster: Forecaster, horizon: number, level: number, minActiveMinutes: number, fromMinute?: number): SiteSummary | undefined {
+export function siteSummary(site: number, counts: number[], peaks: number[], meanDurationMs: number, forecaster: Forecaster, horizon: number, level: number, minActiveMinutes: number, fromMinute?: number, signedRates = false): SiteSummary | undefined {
   const f = fitSeries(counts, peaks, forecaster, horizon, level, minActiveMinutes)
   if (f.activeMinutes === 0) return undefined
   let windowInvocations = 0
@@ -36,7 +37,7 @@ export function siteSummary(site: number, counts: number[], peaks: number[], mea
   const shared = { site, ...(fromMinute === undefined ? {} : { fromMinute }), activeMinutes: f.activeMinutes, windowInvocations, peakSketch: peakSketch(peaks), meanDurationMs }
   if (f.rateMean.length === horizon) {
     return {
-      ...shared, rateMean: f.rateMean.map((x) => Math.max(0, x)), rateVar: varianceFromUpper(f.rateMean, f.rateUpper, level),
+      ...shared, rateMean: signedRates ? f.rateMean : f.rateMean.map((x) => Math.max(0, x)), rateVar: varianceFromUpper(f.rateMean, f.rateUpper, level),
       peakMean: f.peakMean.map((x) => Math.max(0, x)), peakVar: varianceFromUpper(f.peakMean, f.peakUpper, level), peakCap: f.peakCap, model: f.model,
     }
   }
@@ -90,7 +91,18 @@ export function siteOf(fn: string, startMs: number, sites: number): number {
 /** Counters of what left the sites over a run. */
 export interface ShipStats {
   summaries: number
+  /** Bytes of everything that left the sites: summaries and the season agreement's messages. */
   bytes: number
+  /** Of `bytes`, the season agreement's (periods detected, one AIC per candidate). */
+  agreementBytes?: number
+}
+
+/**
+ * Bytes a site ships for the season agreement: round one its id, a count and the periods it detected (2 bytes
+ * each); round two (when there is a choice) its id and one AIC (8 bytes) per candidate.
+ */
+export function agreementBytes(periods: number, candidates: number): number {
+  return 4 + 1 + 2 * periods + (candidates > 1 ? 4 + 8 * candidates : 0)
 }
 
 /** Whether `site` is cut off from control at `minute` (it ships nothing; control keeps its last summary). */
@@ -106,7 +118,7 @@ export class FederatedFitSource implements FitSource {
   private readonly siteActivity: FunctionActivity[]
   /** Control's copy of the latest summary each site shipped (undefined: it had nothing to say). */
   private readonly lastShipped: (SiteSummary | undefined)[]
-  constructor(private readonly fn: string, private readonly sites: number, private readonly forecaster: Forecaster, private readonly onShip?: (fn: string, s: SiteSummary) => void, private readonly rules: CombineRules = {}, private readonly offline?: SiteOffline) {
+  constructor(private readonly fn: string, private readonly sites: number, private readonly forecaster: Forecaster, private readonly onShip?: (fn: string, s: SiteSummary) => void, private readonly rules: CombineRules = {}, private readonly offline?: SiteOffline, private readonly onAgree?: (fn: string, bytes: number) => void) {
     const m = rules.siteMinActiveMinutes
     if (m !== undefined && !(Number.isInteger(m) && m >= 1)) throw new RangeError(`siteMinActiveMinutes must be an integer >= 1, got ${m}`)
     this.siteActivity = Array.from({ length: sites }, () => new FunctionActivity({ histogramRangeMinutes: 240 }))
@@ -118,11 +130,57 @@ export class FederatedFitSource implements FitSource {
   }
 
   /** Site `site`'s summary (what it would ship) for a fit at `minute`; undefined when it saw nothing. */
-  private summaryOf(site: number, minute: number, horizon: number, level: number, windowMinutes: number, minActiveMinutes: number): SiteSummary | undefined {
+  private summaryOf(site: number, minute: number, horizon: number, level: number, windowMinutes: number, minActiveMinutes: number, forecaster = this.forecaster): SiteSummary | undefined {
     const a = this.siteActivity[site]
     if (a.invocations === 0) return undefined
     const { counts, peaks } = a.closedMinutes(minute * MINUTE_MS, windowMinutes)
-    return siteSummary(site, counts, peaks, a.meanDurationMs, this.forecaster, horizon, level, minActiveMinutes, minute)
+    const signed = ['signed-sum', 'seasonal'].includes(this.rules.rates ?? DEFAULT_RULES.rates)
+    return siteSummary(site, counts, peaks, a.meanDurationMs, forecaster, horizon, level, minActiveMinutes, minute, signed)
+  }
+
+  /**
+   * The season the sites agree on for a fit at `minute` (`season: 'agreed'`). Round one: each online site
+   * with at least `minActive` active minutes ships the periods it detects on its window (at most two).
+   * Control's candidates: every set shipped and every single period in one, and no season. Round two: each
+   * such site ships its fit's AIC under every candidate (its window's counts fitted with that season);
+   * control adds them and takes the lowest (sites' windows are independent thinnings, so log-likelihoods
+   * add). Undefined with one site, when no site has a say, or when the forecaster has no seasons.
+   */
+  agreeSeason(minute: number, windowMinutes: number, minActive: number, horizon: number, level: number): number[] | undefined {
+    const f = this.forecaster
+    // one site is the cluster: its own detection is central fitting's
+    if (this.sites < 2 || !f.seasons || !f.variant) return undefined
+    const windows: number[][] = []
+    for (let site = 0; site < this.sites; site++) {
+      if (this.offline?.(site, minute)) continue
+      const a = this.siteActivity[site]
+      if (a.invocations === 0) continue
+      const { counts } = a.closedMinutes(minute * MINUTE_MS, windowMinutes)
+      let active = 0
+      for (const c of counts) if (c > 0) active++
+      if (active >= minActive) windows.push(counts)
+    }
+    if (windows.length === 0) return undefined
+    const candidates = new Map<string, number[]>([['', []]])
+    const found = windows.map((counts) => f.seasons!(Float64Array.from(counts)))
+    for (const periods of found) {
+      candidates.set(periods.join(','), periods)
+      for (const m of periods) candidates.set(String(m), [m])
+    }
+    for (const periods of found) this.onAgree?.(this.fn, agreementBytes(periods.length, candidates.size))
+    if (candidates.size === 1) return []
+    let best: number[] | undefined
+    let bestScore = Infinity
+    for (const season of candidates.values()) {
+      const g = f.variant({ season })
+      let score = 0
+      for (const counts of windows) score += g.forecast(Float64Array.from(counts), horizon, level).aic ?? NaN
+      if (score < bestScore) {
+        bestScore = score
+        best = season
+      }
+    }
+    return best
   }
 
   /** Each site's summary (what it ships) for a fit at `minute`. */
@@ -140,13 +198,16 @@ export class FederatedFitSource implements FitSource {
     // a site fits its own window from fewer active minutes than the cluster needs (control checks the cluster's)
     const siteMinActive = Math.min(minActiveMinutes, this.rules.siteMinActiveMinutes ?? DEFAULT_RULES.siteMinActiveMinutes)
     const usable: SiteSummary[] = []
+    const signed = ['signed-sum', 'seasonal'].includes(this.rules.rates ?? DEFAULT_RULES.rates)
+    const season = (this.rules.season ?? DEFAULT_RULES.season) === 'agreed' ? this.agreeSeason(minute, windowMinutes, siteMinActive, horizon, level) : undefined
+    const forecaster = (season || signed) && this.forecaster.variant ? this.forecaster.variant({ season, signed }) : this.forecaster
     for (let site = 0; site < this.sites; site++) {
       if (this.offline?.(site, minute)) {
         const last = this.lastShipped[site]
         if (last) usable.push(last)
         continue
       }
-      let s = this.summaryOf(site, minute, horizon, level, windowMinutes, siteMinActive)
+      let s = this.summaryOf(site, minute, horizon, level, windowMinutes, siteMinActive, forecaster)
       // a site whose window is too thin for a fit ships nothing when control would leave it out anyway
       if (s && thinSites === 'none' && s.model === 'window-mean') s = undefined
       this.lastShipped[site] = s
@@ -166,6 +227,9 @@ export function federatedPredictivePolicy(sites: number, options: PredictiveOpti
     fitSource: (fn, forecaster) => new FederatedFitSource(fn, sites, forecaster, stats ? (_fn, s) => {
       stats.summaries++
       stats.bytes += summaryBytes(s)
-    } : undefined, rules, offline),
+    } : undefined, rules, offline, stats ? (_fn, bytes) => {
+      stats.bytes += bytes
+      stats.agreementBytes = (stats.agreementBytes ?? 0) + bytes
+    } : undefined),
   })
 }

@@ -1,6 +1,6 @@
 // Forecasters the predictive policy can use: the forecast kernel's ETS/TSB (EtsForecaster) and a plain
 // exponentially weighted mean (EwmaForecaster) that needs no wasm. Both answer mean and interval bounds.
-import { forecast as kernelForecast } from '@jaegis/kernels/forecast'
+import { detectSeasons, forecast as kernelForecast } from '@jaegis/kernels/forecast'
 import { normalQuantile } from '@jaegis/kernels/forecast'
 
 /** A forecast of `horizon` steps with a central interval. */
@@ -10,6 +10,8 @@ export interface ForecastOutput {
   upper: Float64Array
   /** What produced it, e.g. `ets(A,N,A)[60]`, `tsb`, `ewma`. */
   model: string
+  /** Akaike information criterion of the fit, when the forecaster has one (lower is better; same series only). */
+  aic?: number
 }
 
 /** Forecasts an equally spaced series (oldest first). Implementations must not keep state between calls. */
@@ -17,6 +19,22 @@ export interface Forecaster {
   readonly name: string
   /** @param level central coverage of [lower, upper], in (0, 1). */
   forecast(values: Float64Array, horizon: number, level?: number): ForecastOutput
+  /**
+   * The seasonal periods this forecaster would find in `values` (ascending, at most two), when it detects
+   * seasons at all. Federated sites ship these so that control can agree on one season per function.
+   */
+  seasons?(values: Float64Array): number[]
+  /**
+   * The same forecaster with `season` fixed (no detection) and/or `signed` means (not clipped at 0: a
+   * federated site's dip below its seasonal baseline cancels another site's rise in control's sum).
+   */
+  variant?(o: { season?: readonly number[]; signed?: boolean }): Forecaster
+}
+
+/** Distinct periods > 1, ascending, the two longest (what the kernel's ETS uses). */
+export function normalizeSeasons(seasons: readonly number[]): number[] {
+  const s = [...new Set(seasons.filter((m) => Number.isInteger(m) && m > 1))].sort((a, b) => a - b)
+  return s.length > 2 ? s.slice(-2) : s
 }
 
 export interface EtsForecasterOptions {
@@ -24,6 +42,8 @@ export interface EtsForecasterOptions {
   season?: 'auto' | number | number[]
   /** Cap on Nelder-Mead evaluations per fit. @default 60 */
   maxEvaluations?: number
+  /** Clip the mean and bounds at 0 (counts are never negative). @default true */
+  nonNegative?: boolean
 }
 
 /** ETS / Holt-Winters, TSB for intermittent series, chosen by the forecast kernel (kernels/forecast). */
@@ -34,8 +54,22 @@ export class EtsForecaster implements Forecaster {
   forecast(values: Float64Array, horizon: number, level = 0.9): ForecastOutput {
     // AIC selection among ETS/TSB: the policy refits every few minutes for every function, and
     // validation's 5-10x cost is not worth it for a 6-minute horizon (docs/scheduler.md)
-    const r = kernelForecast(values, { horizon, level, season: this.options.season ?? 'auto', maxEvaluations: this.options.maxEvaluations ?? 60, nonNegative: true, selection: 'aic' })
-    return { mean: r.mean, lower: r.lower, upper: r.upper, model: r.model }
+    const r = kernelForecast(values, { horizon, level, season: this.options.season ?? 'auto', maxEvaluations: this.options.maxEvaluations ?? 60, nonNegative: this.options.nonNegative ?? true, selection: 'aic' })
+    const aic = r.params.aic
+    return { mean: r.mean, lower: r.lower, upper: r.upper, model: r.model, ...(typeof aic === 'number' && Number.isFinite(aic) ? { aic } : {}) }
+  }
+
+  /** The kernel's ACF detection on `values` (none below 8 values or 3 non-zero ones, as the kernel's fit). */
+  seasons(values: Float64Array): number[] {
+    if (this.options.season !== undefined && this.options.season !== 'auto') return normalizeSeasons(Array.isArray(this.options.season) ? this.options.season : [this.options.season])
+    let nonZero = 0
+    for (const v of values) if (v !== 0) nonZero++
+    if (values.length < 8 || nonZero < 3) return []
+    return normalizeSeasons(detectSeasons(values))
+  }
+
+  variant(o: { season?: readonly number[]; signed?: boolean }): EtsForecaster {
+    return new EtsForecaster({ ...this.options, ...(o.season ? { season: [...o.season] } : {}), ...(o.signed !== undefined ? { nonNegative: !o.signed } : {}) })
   }
 }
 

@@ -13,7 +13,7 @@ export type { HybridHistogramOptions, HybridWindows } from './policies/histogram
 export { PredictivePolicy } from './policies/predictive.js'
 export type { PredictiveOptions, FitSource, SeriesFit } from './policies/predictive.js'
 export { fitSeries, holdThreshold, fallbackKeepAliveMinutes, keepAliveChoices, DEFAULT_KEEP_ALIVE_CHOICES_MINUTES, DEFAULT_COLD_START_COST_GB_S, DEFAULT_FALLBACK_KEEP_ALIVE_MINUTES } from './policies/predictive.js'
-export { siteOf, siteSummary, clusterActiveMinutes, combineSummaries, validateSummary, mergeHistograms, summaryBytes, FederatedFitSource, federatedPredictivePolicy } from './federated.js'
+export { siteOf, siteSummary, agreementBytes, clusterActiveMinutes, combineSummaries, validateSummary, mergeHistograms, summaryBytes, FederatedFitSource, federatedPredictivePolicy } from './federated.js'
 export type { SiteSummary, ShipStats, CombineRules, SiteOffline } from './federated.js'
 export { PEAK_SKETCH_BINS, peakSketch, clusterPeakDistribution, distributionQuantile } from './peak-sketch.js'
 export { createPolicy, POLICY_NAMES, sweepValues } from './policies/registry.js'

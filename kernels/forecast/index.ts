@@ -199,10 +199,11 @@ export function forecast(input: ArrayLike<number>, opts: ForecastOptions, kernel
     if (minV < 0) throw new ForecastInputError(`${model} needs non-negative values`)
     const sse = model === 'croston' ? k.fitCroston(n) : k.fitTsb(n)
     k.forecastFlat(h, z)
-    result = { ...kernel.outputs(h), model: model === 'croston' ? 'croston' : 'tsb', seasons: [], params: { alpha: k.alphaI.value, beta: k.betaI.value, size: k.sizeEst.value, probability: k.probEst.value, sigma: k.sigmaI.value } }
+    // AIC on the same scale as the ETS fits' (additive errors, 4 parameters)
+    const aicTsb = n * Math.log(Math.max(sse, 1e-300) / n) + 2 * 4
+    result = { ...kernel.outputs(h), model: model === 'croston' ? 'croston' : 'tsb', seasons: [], params: { alpha: k.alphaI.value, beta: k.betaI.value, size: k.sizeEst.value, probability: k.probEst.value, sigma: k.sigmaI.value, aic: aicTsb } }
     if (intermittent && seasons.some((m) => 2 * m <= n)) {
       // Intermittent but periodic (timer-triggered functions): a seasonal ETS competes on AIC.
-      const aicTsb = n * Math.log(Math.max(sse, 1e-300) / n) + 2 * 4
       // AIC gaps here are mostly in the hundreds, so a looser stop (1e-3) decides as well
       const ets = fitEtsModel(kernel, n, h, z, seasons, 'ets-additive', false, { ...opts, trend: 'none' }, 1e-3)
       if ((ets.params.aic as number) < aicTsb) result = ets

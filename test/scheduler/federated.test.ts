@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { normalQuantile } from '../../kernels/forecast/index.js'
 import {
   clusterActiveMinutes, clusterPeakDistribution, combineSummaries, DEFAULT_COLD_START_COST_GB_S, holdThreshold, distributionQuantile, EtsForecaster, EwmaForecaster, FederatedFitSource, IdleTimeHistogram, mergeHistograms, PEAK_SKETCH_BINS,
-  fitSeries, peakSketch, PredictivePolicy, federatedPredictivePolicy, simulate, siteOf, summaryBytes, validateSummary, type SiteSummary, type Trace,
+  fitSeries, peakSketch, PredictivePolicy, federatedPredictivePolicy, simulate, siteOf, summaryBytes, validateSummary, parseTrace, trimTrace, type SiteSummary, type Trace,
 } from '../../scheduler/index.js'
 import { command as sim } from '../../cli/commands/sim.js'
 import { captureContext } from '../cli-capture.js'
@@ -201,7 +201,11 @@ describe('bad summaries', () => {
     const good = summary(0, [1], [1])
     expect(() => validateSummary(good)).not.toThrow()
     expect(() => combineSummaries([{ ...good, peakSketch: [1, 2, 3] }], 1, 0.99)).toThrow('site 0 sent a bad summary: peakSketch must have 49 bins')
-    expect(() => combineSummaries([{ ...good, rateMean: [-1] }], 1, 0.99)).toThrow('site 0 sent a bad summary: rateMean has -1')
+    expect(() => combineSummaries([{ ...good, rateVar: [-1] }], 1, 0.99)).toThrow('site 0 sent a bad summary: rateVar has -1')
+    expect(() => combineSummaries([{ ...good, peakMean: [-1] }], 1, 0.99)).toThrow('site 0 sent a bad summary: peakMean has -1')
+    // a rate mean is signed (a site's level below its seasonal baseline), but finite
+    expect(() => validateSummary({ ...good, rateMean: [-0.02] })).not.toThrow()
+    expect(() => combineSummaries([{ ...good, rateMean: [-Infinity] }], 1, 0.99)).toThrow('site 0 sent a bad summary: rateMean has null')
     expect(() => combineSummaries([{ ...good, windowInvocations: Number.NaN }], 1, 0.99)).toThrow('windowInvocations must be a finite number >= 0, got null')
     expect(() => combineSummaries([{ ...good, peakSketch: good.peakSketch.map((x, i) => (i === 3 ? 0.5 : x)) }], 1, 0.99)).toThrow('peakSketch has 0.5')
     expect(() => combineSummaries([null as unknown as SiteSummary], 1, 0.99)).toThrow('not an object')
@@ -306,7 +310,9 @@ describe('the arrival rate the policy reads (regression: summed site rates held 
   ]
   const threshold = holdThreshold(DEFAULT_COLD_START_COST_GB_S, 128)
   it('between ticks the combined chance of an arrival stays below the hold threshold; at the tick it is about 1 invocation', () => {
-    const f = combineSummaries(sites, 6, 0.99)
+    // these sites detected their own seasons and shipped clipped means (before the season agreement): the
+    // busiest site's rate, scaled, is the rule for them
+    const f = combineSummaries(sites, 6, 0.99, { rates: 'home' })
     for (const h of [0, 1, 3, 4, 5]) expect(1 - Math.exp(-f.rateMean[h])).toBeLessThan(threshold)
     expect(f.rateMean[2]).toBeGreaterThan(0.7)
     expect(f.rateMean[2]).toBeLessThan(1.3)
@@ -330,6 +336,76 @@ describe('the arrival rate the policy reads (regression: summed site rates held 
     const summed = simulate(trace, federatedPredictivePolicy(3, {}, undefined, { rates: 'sum' }))
     expect(fed.coldStarts).toBeLessThanOrEqual(central.coldStarts)
     expect(fed.wasted_gb_s).toBeLessThan(0.6 * summed.wasted_gb_s)
+  }, 60_000)
+})
+
+describe('the season the sites agree on (regression: the timers\' leak between ticks)', () => {
+  // A 5-minute timer of the tune half split over 2 sites (shares 2/3, 1/3), fitted at minute 646 with the
+  // agreed season [5]: each site's level moved with its last tick (a hit raised the busiest site's, the same
+  // tick's miss lowered the other's), so the busiest site's forecast puts 0.021/min between ticks, 0.031/min
+  // scaled to the cluster: above the hold threshold in every minute between ticks, where central fitting puts 0.
+  const sites: SiteSummary[] = [
+    { ...summary(0, [0.021, 0.021, 0.021, 0.021, 0.771, 0.021], new Array(6).fill(0.03)), windowInvocations: 51, model: 'ets(A,N,A)[5] / ets(A,N,A)[5]' },
+    { ...summary(1, [-0.023, -0.023, -0.023, -0.023, 0.227, -0.023], new Array(6).fill(0.03), [0, 0, 0, 0, 0.227, 0], new Array(6).fill(0.03)), windowInvocations: 22, model: 'ets(A,N,A)[5] / ets(A,N,A)[5]' },
+  ]
+  const threshold = holdThreshold(DEFAULT_COLD_START_COST_GB_S, 128)
+  it('the sites\' signed means add: the split\'s noise cancels between ticks; the tick keeps about 1 invocation', () => {
+    const f = combineSummaries(sites, 6, 0.99)
+    for (const h of [0, 1, 2, 3, 5]) expect(1 - Math.exp(-f.rateMean[h])).toBeLessThan(threshold)
+    expect(f.rateMean[4]).toBeGreaterThan(0.9)
+    expect(f.rateMean[4]).toBeLessThan(1.1)
+    // the busiest site's rate scaled up (the rule before) holds an instance in every minute between ticks
+    const home = combineSummaries(sites, 6, 0.99, { rates: 'home' })
+    for (const h of [0, 1, 2, 3, 5]) expect(1 - Math.exp(-home.rateMean[h])).toBeGreaterThanOrEqual(threshold)
+  })
+
+  it('sites fit one season: the one whose AICs, added over the sites, are lowest', () => {
+    // a 5-minute timer with a little jitter, thinned over 2 sites
+    const fn = 'tick-agree'
+    const r = rng(9)
+    const agreed: SiteSummary[] = []
+    const src = new FederatedFitSource(fn, 2, new EtsForecaster(), (_fn, s) => agreed.push(s))
+    for (let m = 0; m < 360; m++) if (m % 5 === 2) src.record(m * 60_000 + 20_000 + r() * 3000, 500)
+    const season = src.agreeSeason(360, 360, 3, 6, 0.99)
+    expect(season).toBeDefined()
+    expect(season!.length).toBeGreaterThan(0)
+    expect(season!.every((m) => m % 5 === 0)).toBe(true)
+    src.fit(360, 6, 0.99, 360, 5)
+    expect(agreed.length).toBe(2)
+    const bracket = (s: SiteSummary) => /\[[\d,]+\]/.exec(s.model)?.[0]
+    expect(bracket(agreed[0])).toBe(`[${season!.join(',')}]`)
+    expect(bracket(agreed[1])).toBe(bracket(agreed[0]))
+    // the agreement's messages count in what leaves a site
+    const stats = { summaries: 0, bytes: 0 }
+    const policy = federatedPredictivePolicy(2, {}, stats)
+    const trace: Trace = { format: 'azure2021', minutes: 60, source: 'x', functions: [{ id: fn, app: 'a', startsMs: Float64Array.from({ length: 12 }, (_, i) => i * 300_000 + 20_000), durationsMs: new Float64Array(12).fill(500) }] }
+    simulate(trace, policy)
+    expect(stats.bytes).toBeGreaterThan(0)
+  })
+
+  it('one site has nothing to agree on: with the kernel\'s forecaster it reproduces central fitting exactly', () => {
+    const lines = readFileSync(join(AZ, 'azure2019_100fn_per_minute.csv'), 'utf8').split('\n')
+    const trace = parseTrace(lines.slice(0, 13).join('\n') + '\n') // header + 12 functions
+    trimTrace(trace, 600)
+    const central = simulate(trace, new PredictivePolicy())
+    const one = simulate(trace, federatedPredictivePolicy(1))
+    expect(central.invocations).toBeGreaterThan(500)
+    expect(one.coldStarts).toBe(central.coldStarts)
+    expect(one.wasted_gb_s).toBe(central.wasted_gb_s)
+  }, 60_000)
+
+  it('4-, 5- and 7-minute timers split over 2 sites: at most 1.5x the idle memory of central fitting (2.24x with each site\'s own season and the busiest site\'s rate), at no more cold starts', () => {
+    const trace: Trace = { format: 'azure2021', minutes: 720, source: 'ticks', functions: [] }
+    const r = rng(21)
+    for (const [k, period] of [[0, 5], [1, 5], [2, 7], [3, 4]]) {
+      const starts: number[] = []
+      for (let m = 0; m < 720; m++) if (m % period === k % period) starts.push(m * 60_000 + 20_000 + r() * 3000)
+      trace.functions.push({ id: `tick-${k}`, app: 'a', startsMs: Float64Array.from(starts), durationsMs: new Float64Array(starts.length).fill(500) })
+    }
+    const central = simulate(trace, new PredictivePolicy())
+    const fed = simulate(trace, federatedPredictivePolicy(2))
+    expect(fed.coldStarts).toBeLessThanOrEqual(central.coldStarts)
+    expect(fed.wasted_gb_s).toBeLessThanOrEqual(1.5 * central.wasted_gb_s)
   }, 60_000)
 })
 
