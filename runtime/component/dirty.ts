@@ -15,6 +15,28 @@ import { chunkMask } from '../memory-image.js'
 /** Bound on an import's return area, in bytes; a glue that writes further from a return pointer is not tracked. */
 export const RET_AREA_BYTES = 4096
 
+/**
+ * Largest core module marked on the thread that loads the artifact (the pass takes ~6 ms for the Rust
+ * hello's 48 KB, 0.5-1.5 s for a JavaScript engine's 10 MB). Larger ones are tracked only when their
+ * marked copy is already compiled: Runtime.prepareAsync (deploys, `jaegis serve`) makes it off the thread.
+ */
+export const MARK_ON_THREAD_MAX_BYTES = 1 << 20
+
+/** Module-cache key of a core part's marked copy (chunks of 1 << shift bytes); starts with the part's digest, so lanes get it with the part. */
+export function trackedKey(digest: string, shift: number): string {
+  return `${digest}:dirty${shift}`
+}
+
+/** The chunk shift for a component's tracked memory, from its one memory image's size; undefined when it has not exactly one. */
+export function trackedShift(imageBytes: readonly number[]): number | undefined {
+  return imageBytes.length === 1 ? dirtyChunkShift(imageBytes[0]!) : undefined
+}
+
+/** Whether a core module can reach a memory (defines, imports or exports one): its stores must be marked. */
+export function reachesMemory(module: WebAssembly.Module, hasImage: boolean): boolean {
+  return hasImage || WebAssembly.Module.imports(module).some((i) => i.kind === 'memory') || WebAssembly.Module.exports(module).some((e) => e.kind === 'memory')
+}
+
 // `realloc0 = exports1.cabi_realloc;` (and the `Async` twin jco writes beside it, same export).
 const REALLOC_ASSIGN_RE = /\b(realloc\d+(?:Async)?) = (?:WebAssembly\.promising\()?exports\d+(?:\.([A-Za-z_$][\w$]*)|\[['"]([^'"]+)['"]\])/g
 // Every other mention of those variables must be a read of them (passed on, called): an assignment we do not know ends tracking.
@@ -65,11 +87,17 @@ export function planTracking(parts: readonly Part[], glueSource: string, cache: 
   const shift = dirtyChunkShift(withImage[0]!.imageBytes)
   const tracked = new Map<WebAssembly.Module, WebAssembly.Module>()
   for (const p of parts) {
-    const reaches = p.imageBytes > 0 || WebAssembly.Module.imports(p.module).some((i) => i.kind === 'memory') || WebAssembly.Module.exports(p.module).some((e) => e.kind === 'memory')
-    if (!reaches) continue
+    if (!reachesMemory(p.module, p.imageBytes > 0)) continue
+    const key = trackedKey(p.digest, shift)
+    const ready = cache.peek(key)
+    if (ready) {
+      tracked.set(p.module, ready)
+      continue
+    }
+    if (p.bytes.byteLength > MARK_ON_THREAD_MAX_BYTES) return `${p.file} (${p.bytes.byteLength} bytes) was not marked off the thread (Runtime.prepareAsync does)`
     const bytes = addDirtyMarks(p.bytes, shift)
     if (!bytes) return `${p.file} writes memory in ways the marks cannot follow (atomics or exceptions)`
-    tracked.set(p.module, cache.get(bytes, `${p.digest}:dirty${shift}`).module)
+    tracked.set(p.module, cache.get(bytes, key).module)
   }
   return { shift, memoryFile, tracked, reallocExports }
 }
