@@ -10,7 +10,8 @@ import { createCoreHost, type TrackingPolicy } from './core-strategy.js'
 import type { LogLevel } from './instance.js'
 import { LruModuleCache, compileModuleAsync, defaultModuleCache } from './module-cache.js'
 import { meterModule, type MeterOptions, type MeteredModule } from './wasm/meter.js'
-import { glueBodyOffThread, meterOffThread, signatureCheckNeeded, verifyOffThread } from './offload/index.js'
+import { dirtyMarksOffThread, glueBodyOffThread, meterOffThread, signatureCheckNeeded, verifyOffThread } from './offload/index.js'
+import { reachesMemory, trackedKey, trackedShift } from './component/dirty.js'
 import { putRewrittenGlue } from './component/component-host.js'
 import { createNonCoreHost } from './component/index.js'
 import type { FunctionHost, FunctionStats, InvokeOptions, StartKind } from './pool/instance-pool.js'
@@ -202,12 +203,24 @@ export class Runtime {
       const glue = artifact.meta.component?.glue
       const glueText = glue && files[glue.file]
       if (glue && glueText) putRewrittenGlue(glue.digest, await glueBodyOffThread(new TextDecoder().decode(glueText)))
-      for (const part of artifact.meta.component?.coreModules ?? []) {
+      const parts = artifact.meta.component?.coreModules ?? []
+      for (const part of parts) {
         const bytes = files[part.file]
         if (!bytes || this.cache.peek(part.digest)) continue
         // The digest is checked against the bytes when the host takes the part (checkComponentParts).
         this.cache.put(part.digest, await compileModuleAsync(bytes), bytes.byteLength)
         compiled = true
+      }
+      // Fresh-state components are reset after every request from what it wrote (component/dirty.ts): their
+      // core modules' marked copies are made here, off the thread, not when the host is created.
+      const shift = artifact.meta.config.reuse && artifact.meta.component?.world === 'http' ? undefined : trackedShift(parts.flatMap((p) => (p.memoryImage ? [files[p.memoryImage.file]?.byteLength ?? 0] : [])))
+      for (const part of shift === undefined ? [] : parts) {
+        const bytes = files[part.file]
+        const module = this.cache.peek(part.digest)
+        const key = trackedKey(part.digest, shift!)
+        if (!bytes || !module || this.cache.peek(key) || !reachesMemory(module, part.memoryImage !== undefined)) continue
+        const marked = await dirtyMarksOffThread(bytes, shift!)
+        if (marked) this.cache.put(key, await compileModuleAsync(marked), marked.byteLength)
       }
     }
     this.assertOpen()

@@ -23,12 +23,13 @@ export function wasiClangMissing(): string | undefined {
 /**
  * Builds a wasi:http component from C the way C and Rust components are built elsewhere: clang for
  * wasm32-wasi (a reactor), then wasm-tools' `component embed` (WIT 0.2.0, the version Spin and
- * wasmCloud use) and `component new` with the preview-1 reactor adapter.
+ * wasmCloud use) and `component new` with the preview-1 reactor adapter. `initialMemoryBytes` (0: the
+ * linker's default) gives wasi-libc's malloc room in the initial memory.
  */
-export async function compileCHttpComponent(source: string): Promise<Uint8Array> {
+export async function compileCHttpComponent(source: string, { initialMemoryBytes = 0 } = {}): Promise<Uint8Array> {
   const work = mkdtempSync(join(tmpdir(), 'jaegis-c-http-'))
   const core = join(work, 'core.wasm')
-  execFileSync('clang', ['--target=wasm32-wasi', '-mexec-model=reactor', '-O2', source, '-o', core], { stdio: 'pipe' })
+  execFileSync('clang', ['--target=wasm32-wasi', '-mexec-model=reactor', '-O2', ...(initialMemoryBytes ? [`-Wl,--initial-memory=${initialMemoryBytes}`] : []), source, '-o', core], { stdio: 'pipe' })
   const wit = await writeWasiWit()
   writeFileSync(join(wit, 'world.wit'), 'package test:c-http;\n\nworld handler {\n  include wasi:http/proxy@0.2.0;\n}\n')
   const { componentEmbed, componentNew, preview1AdapterReactorPath } = await import('@bytecodealliance/jco')

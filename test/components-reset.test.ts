@@ -72,6 +72,40 @@ describe.skipIf(missing !== undefined)('a component without reuse', () => {
   })
 })
 
+describe.skipIf(missing !== undefined)('what the host wrote into a component instance', () => {
+  // Resets restore only the chunks a request wrote (runtime/component/dirty.ts); the host's own writes
+  // (jco's glue lowering a string into memory the guest's realloc returned, or results into the return
+  // area the guest passed) must be among them, or the next request on the instance could read them.
+  let wasm: Uint8Array
+  beforeAll(async () => {
+    wasm = await compileCHttpComponent(join(FIXTURES, 'c-peek', 'peek.c'), { initialMemoryBytes: 4 << 20 })
+  })
+  // About 300 KB: it spans chunks (128 KiB for this 4 MiB memory) that only the host writes.
+  const secretPath = `/${'SECRET'.repeat(50_000)}`
+
+  it('stays visible with reuse (the fixture sees what the host wrote)', async () => {
+    const { rt } = await serve(wasm, testConfig('peek', { reuse: true, memoryMib: 16 }))
+    expect(text(rt.invokeSync('peek', { path: secretPath }).body)).toBe('kept 300001 bytes')
+    expect(text(rt.invokeSync('peek', { path: '/peek' }).body)).toMatch(/^found at \d+ far=01(?!0{22})[0-9a-f]{22}$/)
+    rt.close()
+  })
+
+  it('is gone at the next request without reuse: the string lowered into guest memory, and the return area', async () => {
+    const { rt, logs } = await serve(wasm, testConfig('peek', { memoryMib: 16, pool: { minWarm: 1, maxWarm: 1 } }))
+    for (const offPath of [false, true]) {
+      expect(text(rt.invokeSync('peek', { path: secretPath }).body)).toBe('kept 300001 bytes')
+      // Reset on the request path (the instance is still dirty), then off it (after a tick).
+      if (offPath) await tick()
+      expect(text(rt.invokeSync('peek', { path: '/peek' }).body)).toBe(`clean far=${'0'.repeat(24)}`)
+      await tick()
+    }
+    // The same instance every time: it was reset, not replaced.
+    expect(rt.stats().functions.peek!.starts).toMatchObject({ warm: 4, hostwarm: 0 })
+    expect(logs.filter((l) => /not reset|restore the whole memory/.test(l.message))).toEqual([])
+    rt.close()
+  })
+})
+
 describe.skipIf(missing !== undefined)('a command component (wasi:cli/run)', () => {
   let wasm: Uint8Array
   beforeAll(async () => {

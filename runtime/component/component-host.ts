@@ -21,6 +21,7 @@ import { Fields, IncomingRequest, ResponseOutparam } from './wasi/http.js'
 import { BufferSink, LineSink, withBoundedWaits } from './wasi/io.js'
 import { ExitSignal, wasiImports, type WasiContext } from './wasi/preview2.js'
 import { ComponentSnapshot, exportedGlobals, resetBlocker } from './reset.js'
+import { InstanceMarks, planTracking, type TrackingPlan } from './dirty.js'
 
 type InstantiateFn = (getCoreModule: (name: string) => WebAssembly.Module, imports: unknown, instantiateCore: (m: WebAssembly.Module, i?: WebAssembly.Imports) => WebAssembly.Instance) => Record<string, unknown>
 
@@ -54,6 +55,8 @@ interface ComponentInstance {
   glue?: GlueHooks
   /** glue.state() right after instantiation. */
   restingState?: string
+  /** What the instance wrote since its last reset, when the artifact's instances are tracked (dirty.ts). */
+  marks?: InstanceMarks
 }
 
 /** What the glue's injected reset hooks hand over when it instantiates (glue.ts, addResetHooks). */
@@ -147,6 +150,11 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
   /** Why instances are replaced instead of reset (undefined when they are reset, or kept). */
   readonly resetBlocker: string | undefined
   /**
+   * How resets find what a request wrote (dirty.ts), for instances that are reset; a string says why a
+   * reset restores the whole memory instead.
+   */
+  readonly tracking: TrackingPlan | string | undefined
+  /**
    * New instances answer WARM_UP_REQUEST and are reset before they serve (HostOptions.warmUp, when they can
    * be reset). Off for good after a warm-up failed (a GET / that traps, loops or leaves the instance
    * unresettable would cost the gateway thread its deadline and a second instance every time).
@@ -162,7 +170,7 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
     this.onLog = options.onLog
     const files = artifact.files ?? {}
     let cached = true
-    const parts: Array<Parameters<typeof resetBlocker>[0][number]> = []
+    const parts: Array<Parameters<typeof resetBlocker>[0][number] & { digest: string; imageBytes: number }> = []
     for (const part of this.meta.coreModules) {
       const r = options.moduleCache.get(files[part.file]!, part.digest)
       cached &&= r.cached
@@ -173,10 +181,11 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
         // The maximum was fixed when the module was metered (build or deploy time), not by today's config.
         this.images.set(r.module, { file: part.file, image, pages: image.byteLength / 65536, maximumPages: part.memoryImage.maximumPages })
       }
-      parts.push({ file: part.file, bytes: files[part.file]!, module: r.module, hasImage: part.memoryImage !== undefined, definesMemory: part.metered })
+      parts.push({ file: part.file, bytes: files[part.file]!, digest: part.digest, module: r.module, hasImage: part.memoryImage !== undefined, imageBytes: part.memoryImage ? files[part.memoryImage.file]!.byteLength : 0, definesMemory: part.metered })
     }
     this.cached = cached
-    this.glue = loadGlue(new TextDecoder().decode(files[this.meta.glue!.file]!), this.meta.glue!.digest)
+    const glueSource = new TextDecoder().decode(files[this.meta.glue!.file]!)
+    this.glue = loadGlue(glueSource, this.meta.glue!.digest)
     // `reuse` keeps an http instance as it is. A command (CGI) always starts from the post-instantiation
     // state, reuse or not: running its `run` again on a used instance would run main() over the last run's
     // heap and libc state. Both are reset when they can be, and replaced otherwise.
@@ -184,6 +193,9 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
     const blocker = this.glue.resetTables < 0 ? 'the glue is not a shape the reset knows' : resetBlocker(parts)
     if (!keep) this.resetBlocker = blocker
     this.afterRun = keep ? 'keep' : blocker === undefined ? 'reset' : 'discard'
+    // Only instances reset after every request pay for the marks (a kept instance is never restored).
+    this.tracking = this.afterRun === 'reset' ? planTracking(parts, glueSource, options.moduleCache) : undefined
+    if (typeof this.tracking === 'string') this.onLog('debug', `component resets restore the whole memory: ${this.tracking}`)
     this.warmUp = options.warmUp === true && this.meta.world === 'http' && blocker === undefined
     if (this.afterRun === 'reset' || this.warmUp) for (const img of this.images.values()) this.resetImages.set(img.file, new MemoryImage(img.image))
   }
@@ -227,7 +239,12 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
     const memories: ComponentInstance['memories'] = []
     const resettable = this.afterRun === 'reset' || this.warmUp
     const globals: WebAssembly.Global[][] = []
+    const plan = typeof this.tracking === 'object' ? this.tracking : undefined
+    const marks = plan ? new InstanceMarks(plan) : undefined
     const instantiateCore = (module: WebAssembly.Module, importObject: WebAssembly.Imports = {}) => {
+      // Tracked: the copy with marks runs, the host functions it imports mark what they write, and the
+      // glue gets realloc exports that mark what they hand out (dirty.ts).
+      if (marks) importObject = marks.wrapImports(importObject)!
       const metered = this.metered.has(module)
       const meter: Record<string, WebAssembly.ImportValue> = { [METER_IMPORT.name]: signal }
       const img = this.images.get(module)
@@ -237,10 +254,10 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
         memories.push({ file: img.file, memory })
         meter[MEMORY_IMPORT] = memory
       }
-      const instance = new WebAssembly.Instance(module, metered ? { ...importObject, [METER_IMPORT.module]: meter } : importObject)
+      const instance = new WebAssembly.Instance(plan?.tracked.get(module) ?? module, metered ? { ...importObject, [METER_IMPORT.module]: meter } : importObject)
       if (metered && instance.exports.memory instanceof WebAssembly.Memory) mainMemory ??= instance.exports.memory
       if (resettable) globals.push(exportedGlobals(instance))
-      return instance
+      return marks ? marks.adopt(instance) : instance
     }
     const ctx: WasiContext = {
       env: this.config.env,
@@ -260,7 +277,7 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
       if (!m) throw new JaegisError('INVALID_ARTIFACT', `invalid artifact: the glue asks for core module ${name}, which the artifact lacks`)
       return m
     }
-    const inst: ComponentInstance = { memories, deadline, ctx, stdout, stderr, exports: {}, globals }
+    const inst: ComponentInstance = { memories, deadline, ctx, stdout, stderr, exports: {}, globals, ...(marks ? { marks } : {}) }
     const hooks = this.glue.hooks
     try {
       inst.exports = this.glue.instantiate(getCoreModule, wasiImports(ctx), instantiateCore)
@@ -272,6 +289,8 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
       // The glue is shared by every instance of the artifact: its last hooks would keep the last instance alive.
       hooks.current = undefined
     }
+    // What instantiation wrote is the post-instantiation state every reset goes back to.
+    marks?.take()
     if (resettable) {
       inst.restingState = inst.glue?.state()
       this.snapshot ??= ComponentSnapshot.take(globals, memories, this.resetImages)
@@ -304,7 +323,8 @@ export class ComponentStrategy implements InstanceStrategy<ComponentInstance> {
       if (!this.quiet) this.warnedUnrested = true
       return false
     }
-    if (!this.snapshot.restore(inst.globals, inst.memories)) {
+    const dirty = inst.marks && typeof this.tracking === 'object' ? { file: this.tracking.memoryFile, mask: inst.marks.take(), shift: this.tracking.shift } : undefined
+    if (!this.snapshot.restore(inst.globals, inst.memories, dirty)) {
       this.log('debug', 'component instance not reset (a new one replaces it): its memory grew')
       return false
     }

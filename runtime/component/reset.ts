@@ -35,15 +35,19 @@ export class ComponentSnapshot {
     return new ComponentSnapshot(byFile, globals.map((gs) => gs.map((g) => g.value as number | bigint)))
   }
 
-  /** Restores memories and globals. False when a memory grew (a memory cannot shrink): drop the instance. */
-  restore(globals: ReadonlyArray<readonly WebAssembly.Global[]>, memories: ReadonlyArray<{ file: string; memory: WebAssembly.Memory }>): boolean {
+  /**
+   * Restores memories and globals. False when a memory grew (a memory cannot shrink): drop the instance.
+   * With `dirty`, that memory gets only the chunks in its mask back (the rest is known unchanged: dirty.ts).
+   */
+  restore(globals: ReadonlyArray<readonly WebAssembly.Global[]>, memories: ReadonlyArray<{ file: string; memory: WebAssembly.Memory }>, dirty?: { file: string; mask: number; shift: number }): boolean {
     for (const { file, memory } of memories) {
       const image = this.memories.get(file)
       if (!image || memory.buffer.byteLength !== image.byteLength) return false
     }
     for (const { file, memory } of memories) {
       const image = this.memories.get(file)!
-      image.restore(new Uint8Array(memory.buffer), 0, image.byteLength)
+      if (dirty && dirty.file === file) image.restoreChunks(new Uint8Array(memory.buffer), dirty.mask, dirty.shift)
+      else image.restore(new Uint8Array(memory.buffer), 0, image.byteLength)
     }
     for (let i = 0; i < globals.length; i++) {
       const gs = globals[i]!

@@ -35,6 +35,11 @@ export function meterOffThread(wasm: Uint8Array, options: MeterOptions): Promise
   return runtimeWorker().call('meter', { wasm, options }, limit('metering the module'))
 }
 
+/** addDirtyMarks (wasm/dirty-marks.ts) on the runtime's worker thread; undefined when the marks cannot follow the module. */
+export function dirtyMarksOffThread(wasm: Uint8Array, shift: number): Promise<Uint8Array | undefined> {
+  return runtimeWorker().call('dirtyMarks', { wasm, shift }, limit('marking the module for resets'))
+}
+
 /** glueBody (component-host.ts) on the runtime's worker thread. */
 export function glueBodyOffThread(source: string): Promise<{ body: string; tables: number }> {
   return runtimeWorker().call('glue', { source }, limit("rewriting the component's glue"))

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { SECTION, Writer, assembleModule, vectorPayload } from '@jaegis/artifact/wasm/binary'
 import { b, concat, name, vec } from '../../test/wasm-builders.js'
 import { DIRTY_CHUNKS, MEMORY_IMPORT, METER_IMPORT, RESET_GLOBALS_EXPORT, meterModule } from './meter.js'
+import { TAKE_DIRTY_EXPORT, addDirtyMarks } from './dirty-marks.js'
 
 const body = (code: number[], locals: number[] = []) => {
   const inner = concat([vec(locals.map((t) => b(1, t))), b(...code, 0x0b)])
@@ -150,5 +151,49 @@ describe('dirty-chunk tracking', () => {
     expect(metered.dirtyChunkShift).toBeUndefined()
     exports.atomic(64, 1)
     expect(take()).toBe(-1)
+  })
+})
+
+describe('dirty marks added to a module as it is (addDirtyMarks, for components)', () => {
+  function loadMarked() {
+    const marked = addDirtyMarks(writerModule(), 12)!
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(marked as Uint8Array<ArrayBuffer>)).exports as Record<string, any>
+    const mem = new Uint8Array((exports.memory as WebAssembly.Memory).buffer)
+    return { exports, mem, image: mem.slice(), take: () => exports[TAKE_DIRTY_EXPORT]() as number }
+  }
+
+  it('marks what the module writes, keeps its own functions and globals where they were, and clears the mask on take', () => {
+    const { exports, take } = loadMarked()
+    expect(take()).toBe(0)
+    exports.st8_off(4096 * 5 - 100, 1)
+    exports.fill(4096 * 2 + 4000, 7, 4096 * 3)
+    expect(bitsOf(take())).toEqual([2, 3, 4, 5])
+    expect(take()).toBe(0)
+    exports.g.value = 9 // the module's own global, not the mask
+    exports.nothing()
+    expect(take()).toBe(0)
+  })
+
+  it('restoring only the marked chunks brings memory back after random writes', () => {
+    const { exports, take, mem, image } = loadMarked()
+    let seed = 7
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n)
+    for (let round = 0; round < 50; round++) {
+      for (let k = 0; k < 1 + rand(6); k++) {
+        const addr = rand(131072 - 512)
+        const op = rand(5)
+        if (op === 0) exports.st32(addr, rand(1000) + 1)
+        else if (op === 1) exports.v128(addr)
+        else if (op === 2) exports.fill(addr, rand(255) + 1, rand(512))
+        else if (op === 3) exports.copy(addr, rand(131072 - 512), rand(512))
+        else exports.stf64(addr, rand(1000) + 0.5)
+      }
+      for (const i of bitsOf(take())) mem.set(image.subarray(i << 12, Math.min(mem.length, ((i + 1) << 12) + 15)), i << 12)
+      expect(Buffer.compare(mem, image)).toBe(0)
+    }
+  })
+
+  it('refuses a module whose writes it cannot follow (atomics)', () => {
+    expect(addDirtyMarks(writerModule({ atomics: true }), 12)).toBeUndefined()
   })
 })

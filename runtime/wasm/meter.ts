@@ -328,14 +328,14 @@ function singleConst(expr: Uint8Array): boolean {
   return r.pos === expr.length - 1 && expr[r.pos] === 0x0b
 }
 
-function lebSize(bytes: Uint8Array, pos: number): number {
+export function lebSize(bytes: Uint8Array, pos: number): number {
   let n = 1
   while (bytes[pos + n - 1]! & 0x80) n++
   return n
 }
 
 /** Dirty-chunk tracking state shared by the body rewrites of one module. */
-interface DirtyTracking {
+export interface DirtyTracking {
   /** Index of the i32 mask global. */
   global: number
   /** Index of the generated mark(start, length) function. */
@@ -371,7 +371,12 @@ function memargOffset(bytes: Uint8Array, prefixed: boolean): number {
   return readMemArg(r)
 }
 
-function rewriteBody(r: Reader, check: Uint8Array, shift: (f: number) => number, grow: number, index: number, dirty: DirtyTracking | undefined, params: number): Uint8Array {
+/**
+ * One function body with a fuel check at its entry and loop headers (`check`, empty for none), call and
+ * ref.func indices shifted, memory.grow turned into a call of `grow` (left alone when undefined) and, with
+ * `dirty`, every memory write marked. Shared by meterModule and addDirtyMarks (dirty-marks.ts).
+ */
+export function rewriteBody(r: Reader, check: Uint8Array, shift: (f: number) => number, grow: number | undefined, index: number, dirty: DirtyTracking | undefined, params: number): Uint8Array {
   const w = new Writer()
   const localStart = r.pos
   const groups = r.u32()
@@ -423,14 +428,14 @@ function rewriteBody(r: Reader, check: Uint8Array, shift: (f: number) => number,
         // Atomics write memory without the marks; exceptions could skip them: leave the module untracked.
         if (op >= PREFIX.atomic || op === 0x06 || op === 0x07 || op === 0x08 || op === 0x09 || op === 0x18 || op === 0x19 || op === 0x1f || op === 0x0a) dirty.untracked = true
       }
-      if (op === OP.loop) {
+      if (op === OP.loop && check.length > 0) {
         w.bytes(r.bytes.subarray(copyFrom, r.pos)).bytes(check)
         copyFrom = r.pos
       } else if (op === OP.call || op === OP.returnCall || op === OP.refFunc) {
         w.bytes(r.bytes.subarray(copyFrom, r.pos))
         w.u32(shift(r.u32()))
         copyFrom = r.pos
-      } else if (op === OP.memoryGrow) {
+      } else if (op === OP.memoryGrow && grow !== undefined) {
         w.bytes(r.bytes.subarray(copyFrom, at)).u8(0x10).u32(grow)
         copyFrom = r.pos
       }
@@ -449,7 +454,7 @@ function rewriteBody(r: Reader, check: Uint8Array, shift: (f: number) => number,
 }
 
 /** Body of mark(start, length): sets the mask bits of every chunk the range touches. */
-function markBody(dirty: DirtyTracking): Uint8Array {
+export function markBody(dirty: DirtyTracking): Uint8Array {
   const S = dirty.shift
   return new Writer()
     .u32(0)
@@ -465,7 +470,7 @@ function markBody(dirty: DirtyTracking): Uint8Array {
 }
 
 /** Parameter counts of the entries of a type section (stops early at anything but a plain function type). */
-function functionTypeParams(bytes: Uint8Array, start: number, end: number, count: number): number[] {
+export function functionTypeParams(bytes: Uint8Array, start: number, end: number, count: number): number[] {
   const r = new Reader(bytes, start, end)
   const out: number[] = []
   for (let i = 0; i < count; i++) {
