@@ -216,7 +216,7 @@ export function keepAliveChoices(coldStartCostGbS: number): number[] {
 /** The candidates (minutes) for extra instances' keep-alive at the default cost (chosen on the tune half). */
 export const DEFAULT_EXTRA_KEEP_ALIVE_CHOICES_MINUTES: readonly number[] = [10, 30, 60]
 
-/** Concurrency levels (instances) whose gaps are tracked for extraKeepAliveChoices; higher ones follow the level below. */
+/** Concurrency levels (instances) whose gaps are tracked for extraKeepAliveChoices (bounds the work per minute); the burst and ramp rules size pools beyond it. */
 const MAX_TRACKED_LEVEL = 64
 
 /** The extra instances' keep-alive candidates (minutes) at a cold-start cost: in proportion to it, like keepAliveChoices. */
