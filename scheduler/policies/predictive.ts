@@ -62,6 +62,19 @@ export interface PredictiveOptions {
    */
   keepAliveChoices?: number[]
   /**
+   * Keep-alive lengths (minutes) validated per function for its second and later instances, like
+   * keepAliveChoices for the first: for each concurrency level k >= 2, every gap (whole minutes) between two
+   * closed minutes whose peak reached k is scored, as it ends, as the cost each candidate would have had on it
+   * (holding the k-th instance min(gap, K) minutes, a cold start if gap >= K) against not holding it past its
+   * minute (a cold start for any gap of one minute or more); once `minSamples` gaps are scored the cheapest so
+   * far holds the k-th instance for K idle minutes after the last minute that needed it. [] never holds extra
+   * instances past their keep-alive. Without it an extra instance goes 60 s (10 min while learning) after its
+   * last use at every cost, so the trade-off curve flattened: the cold starts of concurrency spikes in dense
+   * functions do not fall however much a cold start is priced (docs/scheduler.md, "Sixth pass").
+   * @default extraKeepAliveChoices(coldStartCostGbS)
+   */
+  extraKeepAliveChoices?: number[]
+  /**
    * Unload idle instances once a minute's invocations have probably all come (the share of past active
    * minutes with more invocations than seen so far is below the hold threshold); the next minute is
    * pre-warmed just before it. @default true
@@ -200,6 +213,17 @@ export function keepAliveChoices(coldStartCostGbS: number): number[] {
   return DEFAULT_KEEP_ALIVE_CHOICES_MINUTES.map((m) => atCost(m, coldStartCostGbS))
 }
 
+/** The candidates (minutes) for extra instances' keep-alive at the default cost (chosen on the tune half). */
+export const DEFAULT_EXTRA_KEEP_ALIVE_CHOICES_MINUTES: readonly number[] = [10, 30, 60]
+
+/** Concurrency levels (instances) whose gaps are tracked for extraKeepAliveChoices (bounds the work per minute); the burst and ramp rules size pools beyond it. */
+const MAX_TRACKED_LEVEL = 64
+
+/** The extra instances' keep-alive candidates (minutes) at a cold-start cost: in proportion to it, like keepAliveChoices. */
+export function extraKeepAliveChoices(coldStartCostGbS: number): number[] {
+  return DEFAULT_EXTRA_KEEP_ALIVE_CHOICES_MINUTES.map((m) => atCost(m, coldStartCostGbS))
+}
+
 /** Forecast-driven warm pools with histogram pre-warming and a burst mode. */
 export class PredictivePolicy implements ScalingPolicy {
   readonly name = 'predictive'
@@ -224,6 +248,7 @@ export class PredictivePolicy implements ScalingPolicy {
       rampChargeMinutes: options.rampChargeMinutes ?? 4,
       arrivalProbability: 0,
       keepAliveChoices: options.keepAliveChoices ?? keepAliveChoices(options.coldStartCostGbS ?? DEFAULT_COLD_START_COST_GB_S),
+      extraKeepAliveChoices: options.extraKeepAliveChoices ?? extraKeepAliveChoices(options.coldStartCostGbS ?? DEFAULT_COLD_START_COST_GB_S),
       releaseServedMinutes: options.releaseServedMinutes ?? true,
       minuteCountMemory: options.minuteCountMemory ?? 60,
       hazardSmoothing: options.hazardSmoothing ?? false,
@@ -245,6 +270,7 @@ export class PredictivePolicy implements ScalingPolicy {
     if (!(o.minuteCountMemory >= 1) || !Number.isInteger(o.minuteCountMemory)) throw new RangeError(`minuteCountMemory must be an integer >= 1, got ${o.minuteCountMemory}`)
     if (!(o.rampChargeMinutes > 0)) throw new RangeError(`rampChargeMinutes must be > 0, got ${o.rampChargeMinutes}`)
     if (!o.keepAliveChoices.every((k) => k > 0 && Number.isFinite(k))) throw new RangeError(`keepAliveChoices must be minutes > 0, got ${o.keepAliveChoices.join(', ')}`)
+    if (!Array.isArray(o.extraKeepAliveChoices) || !o.extraKeepAliveChoices.every((k) => typeof k === 'number' && k > 0 && Number.isFinite(k))) throw new RangeError(`extraKeepAliveChoices must be minutes > 0, got ${String(o.extraKeepAliveChoices)}`)
     if (!['off', 'raw', 'smoothed'].includes(o.learningPrewarm)) throw new RangeError(`learningPrewarm must be 'off', 'raw' or 'smoothed', got ${JSON.stringify(o.learningPrewarm)}`)
     if (!(o.episodeMinutes >= 0) || !Number.isInteger(o.episodeMinutes)) throw new RangeError(`episodeMinutes must be an integer >= 0, got ${o.episodeMinutes}`)
     o.arrivalProbability = holdThreshold(o.coldStartCostGbS, o.instanceMemoryMb)
@@ -282,6 +308,18 @@ class PredictiveFunction implements FunctionPolicy {
   private idleTimesScored = 0
   /** The rule holding the first instance through idle minutes: 0 the hazard, k the (k-1)-th keep-alive choice. */
   private idleRule = 0
+  /** levelMinute[k]: the latest closed minute whose peak concurrency reached k (k >= 2), for extraKeepAliveChoices. */
+  private readonly levelMinute: number[] = []
+  /** The latest active minute whose levels are in levelMinute. */
+  private levelsClosedThrough = -Infinity
+  /** Cost (GB-s) over the level gaps scored so far of not holding extra instances (index 0) and of each extraKeepAliveChoices entry. */
+  private readonly levelRuleCost: number[]
+  private levelGapsScored = 0
+  /** The rule holding extra instances through idle minutes: 0 none, k the (k-1)-th extra keep-alive choice. */
+  private levelRule = 0
+  /** The minute of the first decision seen in it, and what the rules other than the extra keep-alive held then. */
+  private baseWarmMinute = -Infinity
+  private baseWarm = 0
   /** minuteAtLeast[j]: closed active minutes with at least j invocations (j < MINUTE_COUNT_CAP), for servedMinute. */
   private readonly minuteAtLeast: number[] = [0]
   /** Invocation counts of the latest closed active minutes, oldest first. */
@@ -291,6 +329,52 @@ class PredictiveFunction implements FunctionPolicy {
     this.activity = new FunctionActivity({ histogramRangeMinutes: HISTOGRAM_RANGE_MINUTES, windowMs: o.stableWindowMs })
     this.rules = idleRules(o)
     this.idleRuleCost = new Array<number>(this.rules.length).fill(0)
+    this.levelRuleCost = new Array<number>(o.extraKeepAliveChoices.length + 1).fill(0)
+  }
+
+  /**
+   * Once the latest active minute is closed (before `minute`), scores the gap each of its concurrency levels
+   * k >= 2 ended (whole minutes since the last minute that reached k) under each extra keep-alive choice and
+   * under none, and picks the cheapest so far once minSamples gaps are scored (extraKeepAliveChoices).
+   */
+  private closeLevels(minute: number): void {
+    const a = this.activity
+    const last = a.lastActiveMinute
+    if (!(last < minute) || last <= this.levelsClosedThrough || this.levelRuleCost.length < 2) return
+    this.levelsClosedThrough = last
+    const o = this.o
+    const peak = Math.min(MAX_TRACKED_LEVEL, a.peaks[last - a.originMinute] ?? 0)
+    // Levels the other rules already held when the minute started cost a cold start under no rule.
+    const held = this.baseWarmMinute === last ? this.baseWarm : 0
+    const minuteGbS = (o.instanceMemoryMb / 1024) * 60
+    let scored = false
+    for (let k = 2; k <= peak; k++) {
+      const prev = this.levelMinute[k]
+      this.levelMinute[k] = last
+      if (prev === undefined) continue
+      const g = last - prev - 1
+      if (g < 1) continue // the minute before needed k too: held by the ordinary keep-alive under every rule
+      const cold = k > held ? o.coldStartCostGbS : 0
+      this.levelRuleCost[0] += cold
+      o.extraKeepAliveChoices.forEach((ka, i) => {
+        this.levelRuleCost[i + 1] += Math.min(g, ka) * minuteGbS + (g < ka ? 0 : cold)
+      })
+      this.levelGapsScored++
+      scored = true
+    }
+    if (!scored || this.levelGapsScored < o.minSamples) return
+    let best = 0
+    for (let i = 1; i < this.levelRuleCost.length; i++) if (this.levelRuleCost[i] < this.levelRuleCost[best] - 1e-9) best = i
+    this.levelRule = best
+  }
+
+  /** Instances (>= 2, else 0) the chosen extra keep-alive still holds in `minute`: level k while it is fewer than K idle minutes since k was last needed. */
+  private levelWarm(minute: number): number {
+    if (this.levelRule === 0) return 0
+    const ka = this.o.extraKeepAliveChoices[this.levelRule - 1]
+    let k = 1
+    while (k + 1 < this.levelMinute.length && this.levelMinute[k + 1] !== undefined && minute - this.levelMinute[k + 1] - 1 < ka) k++
+    return k >= 2 ? k : 0
   }
 
   /**
@@ -327,6 +411,7 @@ class PredictiveFunction implements FunctionPolicy {
     const a = this.activity
     const minute = Math.floor(startMs / MINUTE_MS)
     this.closeArrival(minute)
+    this.closeLevels(minute)
     // the first active minute after at least one idle minute: its peak is what the pool must serve at once
     if (a.invocations > 0 && minute > a.lastActiveMinute) {
       this.scoreIdleTime(minute - a.lastActiveMinute - 1)
@@ -464,6 +549,7 @@ class PredictiveFunction implements FunctionPolicy {
     let histPrewarm: number | undefined
     this.closeArrival(minute)
     this.closeEpisode(minute)
+    this.closeLevels(minute)
     // Activity has restarted (this minute or the last): the pool is sized for the ramp the remembered
     // episodes reached in as many minutes. Only for more than one instance: whether to hold the first
     // through an idle minute is the hazard's call.
@@ -546,6 +632,18 @@ class PredictiveFunction implements FunctionPolicy {
       prewarmAtMs = undefined
       decidedBy = 'burst'
     }
+    // What the other rules hold at the start of a minute is what a level gap is scored against (closeLevels).
+    if (this.baseWarmMinute !== minute) {
+      this.baseWarmMinute = minute
+      this.baseWarm = warm
+    }
+    // Extra instances held through idle minutes by the keep-alive chosen on this function's level gaps.
+    const extraWarm = this.levelWarm(minute)
+    if (extraWarm > warm) {
+      warm = extraWarm
+      prewarmAtMs = undefined
+      decidedBy = useHistogram ? 'histogram' : 'fallback'
+    }
     this.lastWarm = warm
     const numbers: Record<string, number | string | boolean> = {
       forecastWarm, nextMinuteWarm: nextWarm, forecastPerMin: Math.round(ratePerMin * 1000) / 1000, forecastModel: plan?.model ?? 'none',
@@ -553,6 +651,7 @@ class PredictiveFunction implements FunctionPolicy {
       stableConcurrency: stable, panicConcurrency: panic, panicking, burstWarm, episodeWarm, invocationsThisMinute: seen, minuteServed: served,
       learnedPrewarm: !useHistogram && histWarm > 0,
       idleRule: idleRule.name,
+      extraWarm, extraRule: this.levelRule === 0 ? 'none' : `keep-alive ${this.o.extraKeepAliveChoices[this.levelRule - 1]} min`,
     }
     // The sentence is built only when someone reads it (the simulator decides millions of times).
     const explanation = { decidedBy, numbers } as PoolTarget['explanation']

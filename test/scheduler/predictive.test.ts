@@ -82,11 +82,14 @@ describe('predictive policy', () => {
       for (let j = 0; j < 16; j++) starts.push(1800 * e + 70 + j * 0.05)
     }
     const t = trace([fn('ramps', starts, 20)], 24 * 30 + 5)
-    const withRamp = simulate(t, new PredictivePolicy())
-    const without = simulate(t, new PredictivePolicy({ episodeMinutes: 0 }))
-    // without it the pool held before a ramp is sized by the first minute's peak (1): 61 cold starts here, 46 with it
+    // the ramp rule alone: the extra instances' keep-alive (sixth pass) would also hold the 16 through the 29-minute gaps
+    const withRamp = simulate(t, new PredictivePolicy({ extraKeepAliveChoices: [] }))
+    const without = simulate(t, new PredictivePolicy({ episodeMinutes: 0, extraKeepAliveChoices: [] }))
+    // without it the pool held before a ramp is sized by the first minute's peak (1): 62 cold starts here, 47 with it
     expect(withRamp.coldStarts).toBeLessThan(0.8 * without.coldStarts)
     expect(withRamp.coldStarts).toBeLessThanOrEqual(simulate(t, new FixedKeepAlivePolicy()).coldStarts)
+    // with both (the default), no more cold starts than the ramp rule alone (32 here)
+    expect(simulate(t, new PredictivePolicy()).coldStarts).toBeLessThanOrEqual(withRamp.coldStarts)
   })
 
   it('unloads an instance once its minute is served, and pre-warms it just before the next minute', () => {
@@ -181,5 +184,51 @@ describe('predictive policy', () => {
       const pred = simulate(t, new PredictivePolicy())
       expect(pred.coldStarts > fixed.coldStarts && pred.wasted_gb_s > fixed.wasted_gb_s).toBe(false)
     }
+  })
+})
+
+describe('predictive policy: extra instances priced like the first', () => {
+  // A function active every minute (one 1 s invocation) whose concurrency spikes to 3 every 17-27 minutes:
+  // the two extra instances a spike needs sat idle 60 s (10 min while learning) after it at every cost, so
+  // pricing a cold start higher never bought fewer cold starts (the trade-off curve went flat).
+  const starts: number[] = []
+  for (let m = 0, next = 15, i = 0; m < 600; m++) {
+    starts.push(m * 60 + 10)
+    if (m === next) {
+      starts.push(m * 60 + 30, m * 60 + 30.1, m * 60 + 30.2)
+      next += 17 + ((i++ * 7) % 11)
+    }
+  }
+  const spiky: TraceFunction = { id: 'spiky', app: 'a', startsMs: Float64Array.from(starts, (s) => s * 1000), durationsMs: Float64Array.from(starts, (s) => (s % 60 === 10 ? 1000 : 5000)) }
+  const t = trace([spiky], 600)
+  const at = (coldStartCostGbS: number, extra?: number[]) => simulate(t, new PredictivePolicy({ coldStartCostGbS, ...(extra ? { extraKeepAliveChoices: extra } : {}) }))
+
+  it('turns a higher cold-start cost into fewer cold starts of concurrency spikes', () => {
+    const spikes = (starts.length - 600) / 3
+    expect(spikes).toBeGreaterThan(20)
+    // without extra keep-alive choices the curve is flat: every spike's extras start cold at any price
+    const flat = [500, 3000, 6000].map((c) => at(c, []))
+    for (const r of flat) expect([r.coldStarts, r.wasted_gb_s]).toEqual([flat[0].coldStarts, flat[0].wasted_gb_s])
+    expect(flat[0].coldStarts).toBeGreaterThanOrEqual(spikes)
+    const curve = [150, 500, 3000, 6000].map((c) => at(c))
+    for (let i = 1; i < curve.length; i++) expect(curve[i].coldStarts).toBeLessThanOrEqual(curve[i - 1].coldStarts)
+    // held through the gaps once 5 of them are scored: a few learning spikes start cold, not all of them
+    expect(curve[2].coldStarts).toBeLessThanOrEqual(flat[0].coldStarts / 3)
+    // and it spends no more than holding both extras all the time would
+    expect(curve[2].wasted_gb_s).toBeLessThan(flat[1].wasted_gb_s + 2 * 600 * 7.5)
+  })
+
+  it('names the rule it chose and holds the extras between spikes', () => {
+    const p = new PredictivePolicy({ coldStartCostGbS: 3000 }).forFunction('spiky')
+    let last: ReturnType<typeof p.decide> | undefined
+    for (let i = 0; i < starts.length; i++) {
+      p.decide(starts[i] * 1000 - 1)
+      p.recordInvocation(starts[i] * 1000, spiky.durationsMs![i])
+    }
+    last = p.decide(starts[starts.length - 1] * 1000 + 5 * 60_000)
+    expect(last.explanation.numbers.extraRule).toMatch(/^keep-alive \d+ min$/)
+    expect(last.warm).toBe(3)
+    expect(() => new PredictivePolicy({ extraKeepAliveChoices: [0] })).toThrow(RangeError)
+    expect(() => new PredictivePolicy({ extraKeepAliveChoices: [Number.NaN] })).toThrow(RangeError)
   })
 })
